@@ -1,0 +1,62 @@
+using GrpcStream.Origin.Formats;
+using GrpcStream.Rtsp.Jpeg;
+
+namespace GrpcStream.Origin.Conversion;
+
+/// <summary>What happened to one frame on its way to being served.</summary>
+internal enum ConversionKind
+{
+    /// <summary>Served byte for byte as found.</summary>
+    None,
+
+    /// <summary>Entropy coding redone; pixels unchanged.</summary>
+    Recoded,
+
+    /// <summary>Decoded and encoded again; pixels approximately the same.</summary>
+    Reencoded,
+}
+
+/// <summary>A frame as served, and how it got there from the source.</summary>
+internal readonly record struct ServedFrame(
+    ReadOnlyMemory<byte> Jpeg, JpegImageInfo Info, ConversionKind Conversion, RtpJpegIncompatibility SourceProblem);
+
+/// <summary>
+/// Decides for each source frame whether it can be served as it is and converts it when it cannot.
+/// Runs once per frame when a stream is loaded, never per subscriber.
+/// </summary>
+internal sealed class FrameConverter(int quality)
+{
+    /// <exception cref="JpegConversionException">The frame cannot be made carriable.</exception>
+    public ServedFrame Convert(in SourceFrame frame)
+    {
+        var problem = RtpJpegCompatibility.Check(frame.Info);
+        if (problem is RtpJpegIncompatibility.None or RtpJpegIncompatibility.TooLarge)
+        {
+            // A scan too large for RFC 2435 cannot be helped by converting; it is served and flagged.
+            return new ServedFrame(frame.Jpeg, frame.Info, ConversionKind.None, problem);
+        }
+
+        byte[] output;
+        ConversionKind kind;
+        if (JpegTranscoder.CanRecodeLosslessly(frame.Info))
+        {
+            output = JpegTranscoder.Recode(frame.Jpeg, frame.Info.RestartInterval);
+            kind = ConversionKind.Recoded;
+        }
+        else
+        {
+            // Keep as much chroma as the source had: full vertical chroma resolution (4:4:4, 4:2:2 in any
+            // layout) becomes 4:2:2 (luma 2x1), the rest 4:2:0 (luma 2x2).
+            var keepVertical = frame.Info.Chroma is JpegChroma.Yuv444 or JpegChroma.Yuv422;
+            output = JpegTranscoder.Reencode(frame.Jpeg, quality, 2, keepVertical ? 1 : 2);
+            kind = ConversionKind.Reencoded;
+        }
+
+        if (!JpegParser.TryParse(output, out var info) || RtpJpegCompatibility.Check(in info) is not RtpJpegIncompatibility.None)
+        {
+            throw new JpegConversionException($"conversion of a {problem} frame did not produce a carriable image");
+        }
+
+        return new ServedFrame(output, info, kind, problem);
+    }
+}

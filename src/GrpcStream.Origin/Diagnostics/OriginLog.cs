@@ -1,0 +1,33 @@
+
+namespace GrpcStream.Origin;
+
+/// <summary>The origin's log messages, source-generated so that a disabled level costs nothing.</summary>
+internal static partial class OriginLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Stream {Stream} loaded: {Format}, {Frames} frames, {Width}x{Height} at {FrameRate} fps")]
+    public static partial void StreamLoaded(ILogger logger, string stream, string format, int frames, int width, int height, double frameRate);
+
+    [LoggerMessage(2, LogLevel.Warning, "{Name} is not a stream: {Reason}")]
+    public static partial void NotAStream(ILogger logger, string name, string reason);
+
+    [LoggerMessage(3, LogLevel.Warning, "Stream {Stream}: {Skipped} truncated or corrupt frames skipped; first: {FirstProblem}")]
+    public static partial void FramesSkipped(ILogger logger, string stream, int skipped, string firstProblem);
+
+    [LoggerMessage(4, LogLevel.Information, "Stream {Stream}: {Frames} frames converted for RTP/JPEG ({Reason}; lossless: {Lossless})")]
+    public static partial void FramesConverted(ILogger logger, string stream, int frames, string reason, bool lossless);
+
+    [LoggerMessage(5, LogLevel.Information, "Stream {Stream} removed from the media root")]
+    public static partial void StreamRemoved(ILogger logger, string stream);
+
+    [LoggerMessage(6, LogLevel.Error, "Media root {Root} cannot be read: {Reason}")]
+    public static partial void MediaRootUnreadable(ILogger logger, string root, string reason);
+
+    [LoggerMessage(7, LogLevel.Information, "Subscriber {Peer} watching {Stream} (resume after {ResumeAfter})")]
+    public static partial void WatchStarted(ILogger logger, string peer, string stream, string resumeAfter);
+
+    [LoggerMessage(8, LogLevel.Information, "Subscriber {Peer} left {Stream}: {Sent} frames sent, {Dropped} dropped as it read too slowly")]
+    public static partial void WatchEnded(ILogger logger, string peer, string stream, long sent, long dropped);
+
+    [LoggerMessage(9, LogLevel.Information, "Origin listening on {Addresses}; streams: {Streams}")]
+    public static partial void Listening(ILogger logger, string addresses, string streams);
+}

@@ -1,0 +1,96 @@
+using GrpcStream.Origin.Catalogue;
+using GrpcStream.Protos.Origin.V1;
+using GrpcStream.Rtsp.Jpeg;
+using JpegProcess = GrpcStream.Rtsp.Jpeg.JpegProcess;
+using ProtoProcess = GrpcStream.Protos.Origin.V1.JpegProcess;
+using DomainFormat = GrpcStream.Origin.Formats.SourceFormat;
+
+namespace GrpcStream.Origin.Grpc;
+
+/// <summary>Maps a loaded stream to its place in the contract.</summary>
+internal static class StreamDescriptions
+{
+    public static StreamDescription Describe(MediaStream stream)
+    {
+        var description = new StreamDescription
+        {
+            Name = stream.Name,
+            Width = stream.ServedInfo.Width,
+            Height = stream.ServedInfo.Height,
+            FrameRate = stream.FrameRate,
+            FrameCount = (uint)stream.Frames.Length,
+            SourceFormat = stream.Format switch
+            {
+                DomainFormat.LengthPrefixed => SourceFormat.LengthPrefixed,
+                DomainFormat.ConcatenatedJpeg => SourceFormat.ConcatenatedJpeg,
+                DomainFormat.JpegDirectory => SourceFormat.JpegDirectory,
+                DomainFormat.Generated => SourceFormat.Generated,
+                _ => SourceFormat.Unspecified,
+            },
+            SourceJpeg = Kind(stream.SourceInfo),
+            ServedJpeg = Kind(stream.ServedInfo),
+            RtpCarriable = stream.RtpCarriable,
+            SkippedFrames = (uint)stream.SkippedFrames,
+            TotalBytes = (ulong)stream.TotalBytes,
+        };
+
+        if (stream.FirstConversionReason is { } reason)
+        {
+            description.Conversion = new Protos.Origin.V1.Conversion
+            {
+                ConvertedFrames = (uint)stream.ConvertedFrames,
+                Lossless = stream.AllConversionsLossless,
+                Reason = Explain(reason, stream.AllConversionsLossless),
+            };
+        }
+
+        return description;
+    }
+
+    public static string Explain(RtpJpegIncompatibility reason, bool lossless)
+    {
+        var what = reason switch
+        {
+            RtpJpegIncompatibility.Progressive => "progressive JPEG",
+            RtpJpegIncompatibility.NotBaseline => "JPEG that is not baseline sequential",
+            RtpJpegIncompatibility.Precision => "JPEG with other than 8-bit samples",
+            RtpJpegIncompatibility.ComponentCount => "JPEG without three colour components (grayscale or CMYK)",
+            RtpJpegIncompatibility.Sampling => "chroma sampling RFC 2435 cannot describe (only luma 2x1 or 2x2 with chroma 1x1)",
+            RtpJpegIncompatibility.HuffmanTables => "Huffman tables other than the standard ones (optimized coding)",
+            RtpJpegIncompatibility.MultipleScans => "more than one scan (non-interleaved components)",
+            _ => reason.ToString(),
+        };
+        return lossless
+            ? $"{what}: re-coded as baseline with the standard Huffman tables, pixels unchanged"
+            : $"{what}: decoded and encoded again as baseline YCbCr with standard tables";
+    }
+
+    private static JpegKind Kind(in JpegImageInfo info) => new()
+    {
+        Process = info.Process switch
+        {
+            JpegProcess.Baseline => ProtoProcess.Baseline,
+            JpegProcess.ExtendedSequential => ProtoProcess.ExtendedSequential,
+            JpegProcess.Progressive => ProtoProcess.Progressive,
+            JpegProcess.Lossless => ProtoProcess.Lossless,
+            JpegProcess.Hierarchical => ProtoProcess.Hierarchical,
+            JpegProcess.Arithmetic => ProtoProcess.Arithmetic,
+            _ => ProtoProcess.Unspecified,
+        },
+        Chroma = info.Chroma switch
+        {
+            JpegChroma.Yuv420 => ChromaSubsampling._420,
+            JpegChroma.Yuv422 => ChromaSubsampling._422,
+            JpegChroma.Yuv444 => ChromaSubsampling._444,
+            JpegChroma.Yuv440 => ChromaSubsampling._440,
+            JpegChroma.Yuv411 => ChromaSubsampling._411,
+            JpegChroma.Grayscale => ChromaSubsampling.Grayscale,
+            _ => ChromaSubsampling.Other,
+        },
+        Components = (uint)info.ComponentCount,
+        Precision = info.Precision,
+        RestartInterval = info.RestartInterval,
+        StandardHuffmanTables = info.HasStandardHuffmanTables,
+        Sampling = info.SamplingText,
+    };
+}

@@ -1,0 +1,90 @@
+using GrpcStream.Origin.Catalogue;
+using GrpcStream.Origin.Diagnostics;
+using GrpcStream.Origin.Grpc;
+using GrpcStream.Origin.Live;
+using GrpcStream.ServiceDefaults;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace GrpcStream.Origin.Hosting;
+
+/// <summary>Composes the origin service: configuration, services, endpoints.</summary>
+public static class OriginHost
+{
+    /// <summary>Where the origin listens unless <c>--urls</c>, <c>ASPNETCORE_URLS</c> or Kestrel endpoints say otherwise.</summary>
+    public const string DefaultUrl = "http://0.0.0.0:50051";
+
+    /// <summary>The HTTP/1.1 port for /healthz and /metrics unless <c>Origin:Http:Port</c> says otherwise (0 turns it off).</summary>
+    public const int DefaultHttpPort = 8081;
+
+    /// <summary>Short flags for the options people set most.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--media-root"] = "Origin:MediaRoot",
+        ["--frame-rate"] = "Origin:FrameRate",
+        ["--http-port"] = "Origin:Http:Port",
+    };
+
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="configure">Lets tests replace configuration or services before the defaults are added.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(SwitchMappings));
+        configure?.Invoke(builder);
+        builder.AddServiceDefaults();
+
+        ConfigureEndpoints(builder);
+
+        var services = builder.Services;
+        services.AddSingleton<IValidateOptions<OriginOptions>, OriginOptionsValidator>();
+        services.AddOptions<OriginOptions>().BindConfiguration(OriginOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<OriginMetrics>();
+        services.AddSingleton<StreamCatalogue>();
+        services.AddSingleton<LiveChannelHub>();
+        services.AddHostedService<CatalogueRefreshService>();
+        services.AddGrpc();
+        services.AddGrpcHealthChecks().AddCheck<CatalogueHealthCheck>("catalogue");
+
+        var app = builder.Build();
+        app.MapGrpcService<MediaOriginService>();
+        app.MapGrpcHealthChecksService();
+        app.MapDefaultEndpoints();
+        app.Lifetime.ApplicationStarted.Register(() => ReportListening(app));
+        return app;
+    }
+
+    /// <summary>
+    /// The gRPC endpoint speaks cleartext HTTP/2 (Kestrel cannot offer HTTP/1.1 and cleartext HTTP/2 on one port),
+    /// so /healthz and /metrics are also served over HTTP/1.1 on <c>Origin:Http:Port</c> for curl and probes.
+    /// </summary>
+    private static void ConfigureEndpoints(WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var httpPort = configuration.GetValue("Origin:Http:Port", DefaultHttpPort);
+        if (configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            // Explicit Kestrel endpoints (TLS set-ups) replace --urls entirely; they say what they serve.
+            return;
+        }
+
+        var urls = configuration["urls"] is { Length: > 0 } configured ? configured : DefaultUrl;
+        if (httpPort > 0)
+        {
+            urls += $";http://0.0.0.0:{httpPort}";
+        }
+
+        builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint =>
+            endpoint.Protocols = httpPort > 0 && endpoint.IPEndPoint?.Port == httpPort ? HttpProtocols.Http1 : HttpProtocols.Http2));
+    }
+
+    private static void ReportListening(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var streams = app.Services.GetRequiredService<StreamCatalogue>().Streams.Select(s => s.Name);
+        OriginLog.Listening(app.Logger, string.Join(", ", addresses), string.Join(", ", streams));
+    }
+}

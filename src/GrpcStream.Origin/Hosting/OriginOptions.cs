@@ -1,0 +1,56 @@
+namespace GrpcStream.Origin.Hosting;
+
+/// <summary>The origin's settings, bound from the <c>Origin</c> configuration section.</summary>
+public sealed class OriginOptions
+{
+    public const string SectionName = "Origin";
+
+    /// <summary>
+    /// Directory whose files (and sub-directories of .jpg files) are the streams, each named by its file
+    /// name. Unset: only the built-in sample is served.
+    /// </summary>
+    public string? MediaRoot { get; set; }
+
+    /// <summary>Frames per second of every stream without its own setting in <see cref="Streams"/>.</summary>
+    public double FrameRate { get; set; } = 25;
+
+    /// <summary>Per-stream settings, keyed by stream name.</summary>
+    public Dictionary<string, StreamSettings> Streams { get; set; } = new(StringComparer.Ordinal);
+
+    public SampleOptions Sample { get; set; } = new();
+
+    /// <summary>
+    /// Frames queued per subscriber before the oldest is dropped for that subscriber alone: a slow reader
+    /// loses frames, it never slows the clock or the other subscribers.
+    /// </summary>
+    public int SubscriberBufferFrames { get; set; } = 8;
+
+    /// <summary>How often the media root is scanned for added, changed and removed files.</summary>
+    public TimeSpan RescanInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Files larger than this are not loaded (frames are held in memory).</summary>
+    public long MaxFileBytes { get; set; } = 1L << 30;
+
+    /// <summary>JPEG quality (1-100) used when a frame must be decoded and encoded again to become carriable.</summary>
+    public int ConversionQuality { get; set; } = 90;
+
+    public double FrameRateFor(string stream) =>
+        Streams.TryGetValue(stream, out var settings) && settings.FrameRate is { } rate ? rate : FrameRate;
+}
+
+public sealed class StreamSettings
+{
+    public double? FrameRate { get; set; }
+}
+
+/// <summary>The built-in generated test pattern, served so that the origin plays something with no configuration.</summary>
+public sealed class SampleOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The name the sample is served under; a media-root file of the same name takes its place.</summary>
+    public string Name { get; set; } = "movie.Mjpeg";
+
+    /// <summary>Frames in one loop of the pattern (at 25 fps, 250 is ten seconds).</summary>
+    public int FrameCount { get; set; } = 250;
+}

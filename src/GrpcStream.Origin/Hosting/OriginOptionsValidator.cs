@@ -1,0 +1,71 @@
+using GrpcStream.Origin.Catalogue;
+using Microsoft.Extensions.Options;
+
+namespace GrpcStream.Origin.Hosting;
+
+/// <summary>Checks the options at start-up, so that a bad value stops the service with a reason instead of failing later.</summary>
+internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>
+{
+    public const double MaxFrameRate = 240;
+
+    public ValidateOptionsResult Validate(string? name, OriginOptions options)
+    {
+        var failures = new List<string>();
+        if (options.MediaRoot is { } root && !Directory.Exists(root))
+        {
+            failures.Add($"Origin:MediaRoot '{root}' is not an existing directory");
+        }
+
+        CheckFrameRate(failures, "Origin:FrameRate", options.FrameRate);
+        foreach (var (stream, settings) in options.Streams)
+        {
+            if (settings.FrameRate is { } rate)
+            {
+                CheckFrameRate(failures, $"Origin:Streams:{stream}:FrameRate", rate);
+            }
+        }
+
+        if (options.SubscriberBufferFrames is < 1 or > 1024)
+        {
+            failures.Add($"Origin:SubscriberBufferFrames must be between 1 and 1024 (was {options.SubscriberBufferFrames})");
+        }
+
+        if (options.RescanInterval < TimeSpan.FromMilliseconds(100))
+        {
+            failures.Add($"Origin:RescanInterval must be at least 100 ms (was {options.RescanInterval})");
+        }
+
+        if (options.MaxFileBytes is < 1 or > int.MaxValue)
+        {
+            failures.Add($"Origin:MaxFileBytes must be between 1 and {int.MaxValue} (was {options.MaxFileBytes})");
+        }
+
+        if (options.ConversionQuality is < 1 or > 100)
+        {
+            failures.Add($"Origin:ConversionQuality must be between 1 and 100 (was {options.ConversionQuality})");
+        }
+
+        if (options.Sample.Enabled)
+        {
+            if (StreamName.Check(options.Sample.Name) is { } problem)
+            {
+                failures.Add($"Origin:Sample:Name is not a valid stream name: {problem}");
+            }
+
+            if (options.Sample.FrameCount is < 1 or > 10_000)
+            {
+                failures.Add($"Origin:Sample:FrameCount must be between 1 and 10000 (was {options.Sample.FrameCount})");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckFrameRate(List<string> failures, string key, double rate)
+    {
+        if (!double.IsFinite(rate) || rate <= 0 || rate > MaxFrameRate)
+        {
+            failures.Add($"{key} must be above 0 and at most {MaxFrameRate} (was {rate})");
+        }
+    }
+}

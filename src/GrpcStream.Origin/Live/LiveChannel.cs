@@ -1,0 +1,184 @@
+using GrpcStream.Origin.Catalogue;
+using GrpcStream.Origin.Diagnostics;
+using GrpcStream.Protos.Origin.V1;
+
+namespace GrpcStream.Origin.Live;
+
+/// <summary>
+/// Plays one stream on one clock for all of its subscribers: each tick makes one <see cref="Frame"/> message,
+/// whose JPEG bytes are the stream's shared buffer, and offers that same message to every subscriber.
+/// Runs only while someone is subscribed; a subscriber that joins gets the current frame at once.
+/// </summary>
+internal sealed class LiveChannel : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly List<Subscriber> _subscribers = [];
+    private readonly TimeProvider _time;
+    private readonly OriginMetrics _metrics;
+    private MediaStream _stream;
+    private LiveClock _clock;
+    private Frame? _current;
+    private CancellationTokenSource? _running;
+
+    public LiveChannel(MediaStream stream, TimeProvider time, OriginMetrics metrics)
+    {
+        _stream = stream;
+        _time = time;
+        _metrics = metrics;
+        _clock = new LiveClock(stream.FrameRate);
+    }
+
+    public string Name => _stream.Name;
+
+    /// <summary>How far ahead of the live position a resume position may be and still be honoured (two seconds).</summary>
+    private ulong ResumeWindow => (ulong)Math.Ceiling(2 * _clock.FrameRate);
+
+    public void Add(Subscriber subscriber)
+    {
+        lock (_gate)
+        {
+            _subscribers.Add(subscriber);
+            if (_running is null)
+            {
+                Start(firstSequence: 0);
+            }
+
+            var current = _current!;
+            if (subscriber.ResumeAfter is { } after && after >= current.Sequence + ResumeWindow)
+            {
+                subscriber.ForgetResumePosition();
+            }
+
+            subscriber.Offer(current);
+        }
+    }
+
+    /// <summary>Removes a subscriber; returns true when none is left (the clock has stopped).</summary>
+    public bool Remove(Subscriber subscriber)
+    {
+        lock (_gate)
+        {
+            _subscribers.Remove(subscriber);
+            if (_subscribers.Count > 0)
+            {
+                return false;
+            }
+
+            Stop();
+            return true;
+        }
+    }
+
+    /// <summary>Plays a new version of the stream from the next tick on (same clock unless the frame rate changed).</summary>
+    public void Replace(MediaStream stream)
+    {
+        lock (_gate)
+        {
+            _stream = stream;
+            if (stream.FrameRate == _clock.FrameRate)
+            {
+                return;
+            }
+
+            // A new rate is a new clock; sequence numbers still only go up.
+            var running = _running is not null;
+            var next = (_current?.Sequence ?? 0) + 1;
+            Stop();
+            _clock = new LiveClock(stream.FrameRate);
+            if (running)
+            {
+                Start(firstSequence: next);
+            }
+        }
+    }
+
+    /// <summary>Ends every subscription with <paramref name="error"/> (or normally when null) and stops the clock.</summary>
+    public void End(Exception? error)
+    {
+        lock (_gate)
+        {
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Complete(error);
+            }
+
+            _subscribers.Clear();
+            Stop();
+        }
+    }
+
+    public void Dispose() => End(null);
+
+    // Called with the gate held.
+    private void Start(ulong firstSequence)
+    {
+        var origin = Math.Max(_clock.SequenceAt(_time.GetUtcNow()), firstSequence);
+        var started = _time.GetTimestamp();
+        _running = new CancellationTokenSource();
+        Publish(origin);
+        _ = RunAsync(origin, started, _clock, _running.Token);
+    }
+
+    // Called with the gate held.
+    private void Stop()
+    {
+        _running?.Cancel();
+        _running?.Dispose();
+        _running = null;
+        _current = null;
+    }
+
+    private async Task RunAsync(ulong origin, long started, LiveClock clock, CancellationToken cancellationToken)
+    {
+        long period = 0;
+        try
+        {
+            while (true)
+            {
+                var due = clock.StartOf(period + 1);
+                var elapsed = _time.GetElapsedTime(started);
+                if (due > elapsed)
+                {
+                    await Task.Delay(due - elapsed, _time, cancellationToken);
+                }
+
+                // Late (a busy machine): jump to the period that is live now rather than play catch-up.
+                period = Math.Max(period + 1, clock.PeriodsIn(_time.GetElapsedTime(started)));
+                lock (_gate)
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    Publish(origin + (ulong)period);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped: the last subscriber left or the stream ended.
+        }
+    }
+
+    // Called with the gate held.
+    private void Publish(ulong sequence)
+    {
+        var stream = _stream;
+        var index = (int)(sequence % (ulong)stream.Frames.Length);
+        var frame = new Frame
+        {
+            Sequence = sequence,
+            Pts90Khz = _clock.Pts90kHz(sequence),
+            Jpeg = stream.Frames[index],
+            SourceIndex = (uint)index,
+        };
+        _current = frame;
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.Offer(frame);
+        }
+
+        _metrics.FramePublished(stream.Name, _subscribers.Count);
+    }
+}

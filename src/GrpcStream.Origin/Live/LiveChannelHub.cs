@@ -1,0 +1,104 @@
+using GrpcStream.Origin.Catalogue;
+using GrpcStream.Origin.Diagnostics;
+using GrpcStream.Origin.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace GrpcStream.Origin.Live;
+
+/// <summary>A stream that was removed from the media root while it was being watched.</summary>
+internal sealed class StreamRemovedException(string stream) : Exception($"Stream '{stream}' was removed from the media root.")
+{
+    public string Stream { get; } = stream;
+}
+
+/// <summary>The live channels, one per watched stream, created with the first subscriber and dropped with the last.</summary>
+internal sealed class LiveChannelHub : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, LiveChannel> _channels = new(StringComparer.Ordinal);
+    private readonly StreamCatalogue _catalogue;
+    private readonly TimeProvider _time;
+    private readonly OriginMetrics _metrics;
+    private readonly int _bufferFrames;
+
+    public LiveChannelHub(StreamCatalogue catalogue, TimeProvider time, OriginMetrics metrics, IOptions<OriginOptions> options)
+    {
+        _catalogue = catalogue;
+        _time = time;
+        _metrics = metrics;
+        _bufferFrames = options.Value.SubscriberBufferFrames;
+        _catalogue.StreamChanged += OnStreamChanged;
+    }
+
+    /// <summary>
+    /// Subscribes to <paramref name="stream"/>'s live frames. The current frame is queued at once (or, with
+    /// <paramref name="resumeAfter"/>, the first frame after that sequence number).
+    /// </summary>
+    public Subscriber Subscribe(MediaStream stream, ulong? resumeAfter)
+    {
+        var subscriber = new Subscriber(stream.Name, _bufferFrames, resumeAfter, () => _metrics.FrameDropped(stream.Name));
+        lock (_gate)
+        {
+            if (!_channels.TryGetValue(stream.Name, out var channel))
+            {
+                // The catalogue may have loaded a newer version since the caller looked the stream up.
+                var latest = _catalogue.TryGet(stream.Name, out var current) ? current : stream;
+                channel = new LiveChannel(latest, _time, _metrics);
+                _channels.Add(stream.Name, channel);
+            }
+
+            channel.Add(subscriber);
+        }
+
+        _metrics.SubscriberAdded(stream.Name);
+        return subscriber;
+    }
+
+    public void Unsubscribe(Subscriber subscriber)
+    {
+        lock (_gate)
+        {
+            if (_channels.TryGetValue(subscriber.Stream, out var channel) && channel.Remove(subscriber))
+            {
+                _channels.Remove(subscriber.Stream);
+            }
+        }
+
+        _metrics.SubscriberRemoved(subscriber.Stream);
+    }
+
+    private void OnStreamChanged(string name, MediaStream? stream)
+    {
+        lock (_gate)
+        {
+            if (!_channels.TryGetValue(name, out var channel))
+            {
+                return;
+            }
+
+            if (stream is null)
+            {
+                channel.End(new StreamRemovedException(name));
+                _channels.Remove(name);
+            }
+            else
+            {
+                channel.Replace(stream);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _catalogue.StreamChanged -= OnStreamChanged;
+        lock (_gate)
+        {
+            foreach (var channel in _channels.Values)
+            {
+                channel.End(null);
+            }
+
+            _channels.Clear();
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+
+namespace GrpcStream.ServiceDefaults;
+
+/// <summary>
+/// The one place where the services get their common plumbing, so that origin and edge log, report health
+/// and expose metrics the same way.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Path of the HTTP health endpoint (JSON; 200 when healthy or degraded, 503 when unhealthy).</summary>
+    public const string HealthPath = "/healthz";
+
+    /// <summary>Path of the Prometheus text-format metrics endpoint.</summary>
+    public const string MetricsPath = "/metrics";
+
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        builder.Logging.AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.TimestampFormat = "HH:mm:ss.fff ";
+            options.UseUtcTimestamp = true;
+        });
+
+        // Time is a dependency: tests replace it with a fake clock.
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHealthChecks();
+        return builder;
+    }
+
+    /// <summary>Maps <see cref="HealthPath"/> and <see cref="MetricsPath"/>.</summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        app.MapMetrics(MetricsPath);
+        return app;
+    }
+
+    /// <summary>Writes a health report as a small JSON document: overall status and one entry per check.</summary>
+    public static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(report);
+
+        context.Response.ContentType = "application/json; charset=utf-8";
+        var body = new Dictionary<string, object?>
+        {
+            ["status"] = report.Status.ToString(),
+            ["checks"] = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new Dictionary<string, object?>
+                {
+                    ["status"] = e.Value.Status.ToString(),
+                    ["description"] = e.Value.Description,
+                    ["data"] = e.Value.Data.Count == 0 ? null : e.Value.Data,
+                }),
+        };
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, JsonOptions, context.RequestAborted);
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+}
