@@ -37,7 +37,6 @@ internal sealed class LiveChannel : IDisposable
     {
         lock (_gate)
         {
-            _subscribers.Add(subscriber);
             if (_running is null)
             {
                 Start(firstSequence: 0);
@@ -50,6 +49,7 @@ internal sealed class LiveChannel : IDisposable
             }
 
             subscriber.Offer(current);
+            _subscribers.Add(subscriber);
         }
     }
 
