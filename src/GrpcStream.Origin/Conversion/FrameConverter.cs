@@ -45,10 +45,9 @@ internal sealed class FrameConverter(int quality)
         }
         else
         {
-            // Keep as much chroma as the source had: full vertical chroma resolution (4:4:4, 4:2:2 in any
-            // layout) becomes 4:2:2 (luma 2x1), the rest 4:2:0 (luma 2x2).
-            var keepVertical = frame.Info.Chroma is JpegChroma.Yuv444 or JpegChroma.Yuv422;
-            output = JpegTranscoder.Reencode(frame.Jpeg, quality, 2, keepVertical ? 1 : 2);
+            // Always 4:2:0 (luma 2x2): LibJpeg.NET cannot encode luma 2x1 with chroma 1x1 (it would need the
+            // 16x8 scaled DCT, which the port does not implement), so 4:2:2 is not on offer.
+            output = JpegTranscoder.Reencode(frame.Jpeg, quality);
             kind = ConversionKind.Reencoded;
         }
 

@@ -28,8 +28,8 @@ internal sealed class JpegConversionException : Exception
 /// <item>re-coding: the DCT coefficients are kept and only the entropy coding is redone as a single
 /// baseline scan with the standard Huffman tables (progressive, optimized tables, non-interleaved scans).
 /// The decoded pixels stay exactly the same.</item>
-/// <item>re-encoding: the image is decoded to RGB and encoded again with luma 2x1 or 2x2 and chroma 1x1
-/// (4:4:4, grayscale, unusual sampling). Lossy, at the configured quality.</item>
+/// <item>re-encoding: the image is decoded to RGB and encoded again as 4:2:0 (luma 2x2, chroma 1x1) for
+/// 4:4:4, grayscale and unusual sampling. Lossy, at the configured quality.</item>
 /// </list>
 /// </summary>
 internal static class JpegTranscoder
@@ -57,11 +57,8 @@ internal static class JpegTranscoder
         });
     }
 
-    /// <summary>
-    /// Decodes to RGB and encodes a baseline image with luma sampling <paramref name="lumaHorizontal"/> x
-    /// <paramref name="lumaVertical"/> and chroma 1x1.
-    /// </summary>
-    public static byte[] Reencode(ReadOnlyMemory<byte> jpeg, int quality, int lumaHorizontal, int lumaVertical)
+    /// <summary>Decodes to RGB and encodes a baseline 4:2:0 image (luma 2x2, chroma 1x1).</summary>
+    public static byte[] Reencode(ReadOnlyMemory<byte> jpeg, int quality)
     {
         return Run(jpeg, "re-encode", (source, output) =>
         {
@@ -82,12 +79,12 @@ internal static class JpegTranscoder
             }
 
             source.jpeg_finish_decompress();
-            Encode(rows, width, height, quality, lumaHorizontal, lumaVertical, output);
+            Encode(rows, width, height, quality, output);
         });
     }
 
-    /// <summary>Encodes RGB rows as baseline JPEG with the standard Huffman tables.</summary>
-    public static void Encode(byte[][] rgbRows, int width, int height, int quality, int lumaHorizontal, int lumaVertical, Stream output)
+    /// <summary>Encodes RGB rows as baseline 4:2:0 JPEG with the standard Huffman tables.</summary>
+    public static void Encode(byte[][] rgbRows, int width, int height, int quality, Stream output)
     {
         var target = new jpeg_compress_struct(new QuietErrorManager());
         target.jpeg_stdio_dest(output);
@@ -98,8 +95,8 @@ internal static class JpegTranscoder
         target.jpeg_set_defaults();
         target.jpeg_set_quality(quality, force_baseline: true);
         target.Optimize_coding = false;
-        target.Component_info[0].H_samp_factor = lumaHorizontal;
-        target.Component_info[0].V_samp_factor = lumaVertical;
+        target.Component_info[0].H_samp_factor = 2;
+        target.Component_info[0].V_samp_factor = 2;
         target.jpeg_start_compress(true);
         var row = new byte[1][];
         while (target.Next_scanline < height)

@@ -29,7 +29,7 @@ internal static class TestPatternStream
     public static byte[] EncodeFrame(int index, int count)
     {
         using var output = new MemoryStream();
-        JpegTranscoder.Encode(TestPattern.Paint(index, count), TestPattern.Width, TestPattern.Height, Quality, 2, 2, output);
+        JpegTranscoder.Encode(TestPattern.Paint(index, count), TestPattern.Width, TestPattern.Height, Quality, output);
         return output.ToArray();
     }
 

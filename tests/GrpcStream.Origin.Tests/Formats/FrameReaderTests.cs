@@ -1,0 +1,151 @@
+using System.Text;
+using GrpcStream.Origin.Formats;
+using GrpcStream.Testing;
+
+namespace GrpcStream.Origin.Tests.Formats;
+
+public class FrameReaderTests
+{
+    [Fact]
+    public async Task Lab_format_frames_are_read_in_order()
+    {
+        var frames = TestJpegs.SplitSimple(await TestJpegs.FfmpegFramesAsync(4));
+        var file = TestJpegs.LengthPrefixed(frames);
+
+        Assert.Equal(SourceFormat.LengthPrefixed, FormatDetector.Detect(file));
+        var split = LengthPrefixedReader.Split(file);
+
+        Assert.Equal(0, split.Skipped);
+        Assert.Equal(frames, split.Frames.Select(f => f.Jpeg.ToArray()));
+    }
+
+    [Fact]
+    public async Task Lab_format_with_a_truncated_last_frame_keeps_the_whole_ones()
+    {
+        var frames = TestJpegs.SplitSimple(await TestJpegs.FfmpegFramesAsync(3));
+        var file = TestJpegs.LengthPrefixed(frames);
+
+        var split = LengthPrefixedReader.Split(file.AsMemory(0, file.Length - 100));
+
+        Assert.Equal(2, split.Frames.Count);
+        Assert.Equal(1, split.Skipped);
+        Assert.Contains("runs past the end", split.FirstProblem);
+    }
+
+    [Fact]
+    public async Task Lab_format_frame_that_is_not_a_jpeg_is_skipped_and_the_next_is_read()
+    {
+        var frames = TestJpegs.SplitSimple(await TestJpegs.FfmpegFramesAsync(2));
+        var garbage = Encoding.ASCII.GetBytes("this is not a JPEG image at all");
+        var file = TestJpegs.LengthPrefixed([frames[0], garbage, frames[1]]);
+
+        var split = LengthPrefixedReader.Split(file);
+
+        Assert.Equal([frames[0], frames[1]], split.Frames.Select(f => f.Jpeg.ToArray()));
+        Assert.Equal(1, split.Skipped);
+        Assert.Contains("frame 1", split.FirstProblem);
+    }
+
+    [Fact]
+    public async Task Lab_format_with_a_bad_length_field_stops_there()
+    {
+        var frames = TestJpegs.SplitSimple(await TestJpegs.FfmpegFramesAsync(2));
+        var file = TestJpegs.LengthPrefixed(frames).Concat(Encoding.ASCII.GetBytes("12a45garbage")).ToArray();
+
+        var split = LengthPrefixedReader.Split(file);
+
+        Assert.Equal(2, split.Frames.Count);
+        Assert.Equal(1, split.Skipped);
+        Assert.Contains("no 5-digit length", split.FirstProblem);
+    }
+
+    [Fact]
+    public async Task Concatenated_frames_from_ffmpeg_are_split_exactly()
+    {
+        var file = await TestJpegs.FfmpegFramesAsync(5);
+
+        Assert.Equal(SourceFormat.ConcatenatedJpeg, FormatDetector.Detect(file));
+        var split = ConcatenatedJpegReader.Split(file);
+
+        Assert.Equal(0, split.Skipped);
+        Assert.Equal(TestJpegs.SplitSimple(file), split.Frames.Select(f => f.Jpeg.ToArray()));
+    }
+
+    [Fact]
+    public async Task Concatenated_split_ignores_end_markers_inside_segments()
+    {
+        var jpeg = await TestJpegs.CjpegAsync(TestJpegs.Ppm(48, 32));
+        // An APP1 segment holding the bytes of a tiny "image" (SOI, EOI), as an EXIF thumbnail would.
+        byte[] app1 = [0xFF, 0xE1, 0x00, 0x08, 0xFF, 0xD8, 0xFF, 0xD9, 0xFF, 0xD9];
+        var withThumbnail = jpeg[..2].Concat(app1).Concat(jpeg[2..]).ToArray();
+        var file = withThumbnail.Concat(jpeg).Concat(withThumbnail).ToArray();
+
+        var split = ConcatenatedJpegReader.Split(file);
+
+        Assert.Equal([withThumbnail.Length, jpeg.Length, withThumbnail.Length], split.Frames.Select(f => f.Jpeg.Length));
+    }
+
+    [Fact]
+    public async Task Concatenated_corrupt_frame_is_skipped_and_the_rest_are_kept()
+    {
+        var frames = TestJpegs.SplitSimple(await TestJpegs.FfmpegFramesAsync(3));
+        var broken = (byte[])frames[1].Clone();
+        // Break the first segment's length field (it follows SOI): 0x0001 is below the minimum of 2.
+        broken[4] = 0x00;
+        broken[5] = 0x01;
+        var file = frames[0].Concat(broken).Concat(frames[2]).ToArray();
+
+        var split = ConcatenatedJpegReader.Split(file);
+
+        Assert.Equal([frames[0], frames[2]], split.Frames.Select(f => f.Jpeg.ToArray()));
+        Assert.Equal(1, split.Skipped);
+    }
+
+    [Fact]
+    public async Task Concatenated_truncated_last_frame_is_skipped()
+    {
+        var file = await TestJpegs.FfmpegFramesAsync(3);
+
+        var split = ConcatenatedJpegReader.Split(file.AsMemory(0, file.Length - 500));
+
+        Assert.Equal(2, split.Frames.Count);
+        Assert.Equal(1, split.Skipped);
+        Assert.Contains("truncated", split.FirstProblem);
+    }
+
+    [Fact]
+    public void Content_decides_the_format_not_the_name()
+    {
+        Assert.Null(FormatDetector.Detect(Encoding.ASCII.GetBytes("00098 but then text")));
+        Assert.Null(FormatDetector.Detect([]));
+        Assert.Null(FormatDetector.Detect(Encoding.UTF8.GetBytes("{\"json\": true}")));
+        Assert.Equal(SourceFormat.LengthPrefixed, FormatDetector.Detect([.. "00098"u8, 0xFF, 0xD8, 0xFF]));
+    }
+
+    [Fact]
+    public async Task Directory_frames_play_in_name_order_and_bad_files_are_skipped()
+    {
+        var frames = TestJpegs.SplitSimple(await TestJpegs.FfmpegFramesAsync(3));
+        var dir = Directory.CreateTempSubdirectory("grpcstream-dir-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "b.jpg"), frames[1]);
+            File.WriteAllBytes(Path.Combine(dir, "a.JPG"), frames[0]);
+            File.WriteAllBytes(Path.Combine(dir, "c.jpeg"), frames[2]);
+            File.WriteAllText(Path.Combine(dir, "broken.jpg"), "not a jpeg");
+            File.WriteAllText(Path.Combine(dir, "notes.txt"), "ignored");
+
+            var images = JpegDirectoryReader.ListImages(dir);
+            var split = JpegDirectoryReader.Read(images, long.MaxValue);
+
+            Assert.Equal(["a.JPG", "b.jpg", "broken.jpg", "c.jpeg"], images.Select(Path.GetFileName));
+            Assert.Equal(frames, split.Frames.Select(f => f.Jpeg.ToArray()));
+            Assert.Equal(1, split.Skipped);
+            Assert.Contains("broken.jpg", split.FirstProblem);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
