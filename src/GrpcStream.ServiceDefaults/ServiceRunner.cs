@@ -47,13 +47,21 @@ public static class ServiceRunner
         return exception switch
         {
             OptionsValidationException e => ("invalid configuration: " + string.Join("; ", e.Failures), ServiceExitCode.InvalidConfiguration),
-            // Binding "abc" to a number fails inside the configuration binder with this type and a readable message.
-            InvalidOperationException { InnerException: FormatException or OverflowException } e
+            // Binding "abc" to a number fails in the configuration binder: a readable message around a FormatException.
+            InvalidOperationException e when Causes(e).Any(c => c is FormatException or OverflowException)
                 => ("invalid configuration: " + e.Message, ServiceExitCode.InvalidConfiguration),
             // Kestrel reports a port it cannot bind as an IOException around the socket's own error.
             IOException { InnerException: AddressInUseException or SocketException } e => ("cannot listen: " + e.Message, ServiceExitCode.CannotListen),
             SocketException e => ("cannot listen: " + e.Message, ServiceExitCode.CannotListen),
             _ => null,
         };
+    }
+
+    private static IEnumerable<Exception> Causes(Exception exception)
+    {
+        for (var e = exception.InnerException; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
     }
 }

@@ -5,6 +5,7 @@ namespace GrpcStream.Origin.Diagnostics;
 /// <summary>The origin's metrics (exported at /metrics by the service defaults).</summary>
 internal sealed class OriginMetrics
 {
+    // prometheus-net prefixes each instrument with the meter name: grpcstream_origin_frames_published_total.
     public const string MeterName = "GrpcStream.Origin";
 
     private readonly Counter<long> _published;
@@ -15,10 +16,10 @@ internal sealed class OriginMetrics
     public OriginMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
-        _published = meter.CreateCounter<long>("grpcstream.origin.frames.published", description: "Clock ticks: frames made live, one per tick per watched stream.");
-        _offered = meter.CreateCounter<long>("grpcstream.origin.frames.offered", description: "Frames queued to subscribers (published frames times subscribers).");
-        _dropped = meter.CreateCounter<long>("grpcstream.origin.frames.dropped", description: "Frames dropped for a subscriber that read too slowly.");
-        _subscribers = meter.CreateUpDownCounter<long>("grpcstream.origin.subscribers", description: "WatchFrames calls in progress.");
+        _published = meter.CreateCounter<long>("frames.published", description: "Clock ticks: frames made live, one per tick per watched stream.");
+        _offered = meter.CreateCounter<long>("frames.offered", description: "Frames queued to subscribers (published frames times subscribers).");
+        _dropped = meter.CreateCounter<long>("frames.dropped", description: "Frames dropped for a subscriber that read too slowly.");
+        _subscribers = meter.CreateUpDownCounter<long>("subscribers", description: "WatchFrames calls in progress.");
     }
 
     public void FramePublished(string stream, int subscribers)

@@ -8,20 +8,47 @@ internal static class FormatDetector
 
     public static SourceFormat? Detect(ReadOnlySpan<byte> head)
     {
-        if (head.Length >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF)
+        if (IsStartOfImage(head))
         {
             return SourceFormat.ConcatenatedJpeg;
         }
 
-        if (head.Length >= LengthDigits + 3
-            && IsDigits(head[..LengthDigits])
-            && head[LengthDigits] == 0xFF && head[LengthDigits + 1] == 0xD8 && head[LengthDigits + 2] == 0xFF)
+        return LooksLengthPrefixed(head) ? SourceFormat.LengthPrefixed : null;
+    }
+
+    /// <summary>
+    /// A lab file starts with a 5-digit length followed by a JPEG; or, when its first frame is damaged, with a
+    /// chain of length fields that land exactly on each other (two hops or the end of the file) and lead to a JPEG.
+    /// </summary>
+    private static bool LooksLengthPrefixed(ReadOnlySpan<byte> data)
+    {
+        if (data.Length >= LengthDigits + 3 && IsDigits(data[..LengthDigits]) && IsStartOfImage(data[LengthDigits..]))
         {
-            return SourceFormat.LengthPrefixed;
+            return true;
         }
 
-        return null;
+        var pos = 0;
+        var hops = 0;
+        var sawJpeg = false;
+        while (hops < 16 && data.Length - pos >= LengthDigits && IsDigits(data.Slice(pos, LengthDigits)))
+        {
+            var length = int.Parse(data.Slice(pos, LengthDigits), provider: System.Globalization.CultureInfo.InvariantCulture);
+            var next = pos + LengthDigits + length;
+            if (length == 0 || next > data.Length)
+            {
+                break;
+            }
+
+            sawJpeg |= IsStartOfImage(data[(pos + LengthDigits)..]);
+            pos = next;
+            hops++;
+        }
+
+        return sawJpeg && (hops >= 2 || pos == data.Length);
     }
+
+    private static bool IsStartOfImage(ReadOnlySpan<byte> data) =>
+        data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
 
     public static bool IsDigits(ReadOnlySpan<byte> field)
     {

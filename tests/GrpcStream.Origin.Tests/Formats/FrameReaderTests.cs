@@ -120,6 +120,8 @@ public class FrameReaderTests
         Assert.Null(FormatDetector.Detect([]));
         Assert.Null(FormatDetector.Detect(Encoding.UTF8.GetBytes("{\"json\": true}")));
         Assert.Equal(SourceFormat.LengthPrefixed, FormatDetector.Detect([.. "00098"u8, 0xFF, 0xD8, 0xFF]));
+        // Length fields that chain but never lead to a JPEG are not the lab format.
+        Assert.Null(FormatDetector.Detect("00003abc00003def00003ghi"u8));
     }
 
     [Fact]

@@ -1,0 +1,60 @@
+using System.Net;
+using Grpc.Health.V1;
+using GrpcStream.Origin.Hosting;
+using GrpcStream.Protos.Origin.V1;
+using GrpcStream.ServiceDefaults;
+
+namespace GrpcStream.Origin.Tests.Hosting;
+
+public class StartupTests
+{
+    [Theory]
+    [InlineData("--media-root", "/no/such/directory", "Origin:MediaRoot '/no/such/directory' is not an existing directory")]
+    [InlineData("--frame-rate", "0", "Origin:FrameRate must be above 0")]
+    [InlineData("--frame-rate", "1000", "Origin:FrameRate must be above 0 and at most 240")]
+    [InlineData("--frame-rate", "fast", "invalid configuration")]
+    [InlineData("--Origin:SubscriberBufferFrames", "0", "Origin:SubscriberBufferFrames must be between 1 and 1024")]
+    [InlineData("--Origin:Sample:Name", "../x", "Origin:Sample:Name is not a valid stream name")]
+    public async Task Bad_settings_stop_the_service_with_one_line(string flag, string value, string expected)
+    {
+        var error = new StringWriter();
+
+        var exit = await ServiceRunner.RunAsync("origin", () => OriginHost.Build([flag, value, "--urls", "http://127.0.0.1:0", "--Origin:Http:Port=0"]), error);
+
+        Assert.Equal(ServiceExitCode.InvalidConfiguration, exit);
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("origin: ", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Grpc_health_serves_once_streams_are_loaded()
+    {
+        await using var origin = await OriginTestHost.StartAsync();
+        var health = new Health.HealthClient(origin.NewChannel());
+
+        var response = await health.CheckAsync(new HealthCheckRequest());
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
+    }
+
+    [Fact]
+    public async Task Healthz_and_metrics_answer_on_the_grpc_port()
+    {
+        await using var origin = await OriginTestHost.StartAsync();
+        using var call = origin.Client.WatchFrames(new WatchFramesRequest { Name = "movie.Mjpeg" });
+        await Live.LiveClockTests.NextAsync(call.ResponseStream);
+        using var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        using var health = await http.GetAsync(new Uri(origin.Address + "/healthz"), TestContext.Current.CancellationToken);
+        var healthBody = await health.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var metrics = await http.GetStringAsync(new Uri(origin.Address + "/metrics"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Contains("\"status\":\"Healthy\"", healthBody, StringComparison.Ordinal);
+        Assert.Contains("\"streams\":1", healthBody, StringComparison.Ordinal);
+        // Other tests in this process may be watching too: at least this one subscriber, at least one frame.
+        Assert.Matches("""grpcstream_origin_frames_published\{stream="movie.Mjpeg"\} [1-9]""", metrics);
+        Assert.Matches("""grpcstream_origin_subscribers\{stream="movie.Mjpeg"\} [1-9]""", metrics);
+    }
+}
