@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace GrpcStream.ServiceDefaults;
@@ -30,6 +31,9 @@ public static class ServiceRunner
         try
         {
             await using var app = build();
+
+            // Validate options before the host starts: the host would log the same failure again, with a stack trace.
+            app.Services.GetService<IStartupValidator>()?.Validate();
             await app.RunAsync();
             return ServiceExitCode.Success;
         }
