@@ -27,6 +27,9 @@ public enum RtpJpegIncompatibility
     /// <summary>More than one scan (non-interleaved components).</summary>
     MultipleScans,
 
+    /// <summary>The two chroma components use different quantization tables, or a table is missing.</summary>
+    QuantizationTables,
+
     /// <summary>The scan is larger than RFC 2435's 24-bit fragment offset can address.</summary>
     TooLarge,
 }
@@ -73,6 +76,14 @@ public static class RtpJpegCompatibility
         if (!info.HasStandardHuffmanTables)
         {
             return RtpJpegIncompatibility.HuffmanTables;
+        }
+
+        // RFC 2435 carries one table for luma and one for both chroma components.
+        var lumaTable = info.GetComponent(0).QuantTable;
+        var chromaTable = info.GetComponent(1).QuantTable;
+        if (info.GetComponent(2).QuantTable != chromaTable || !info.GetQuantTable(lumaTable).IsPresent || !info.GetQuantTable(chromaTable).IsPresent)
+        {
+            return RtpJpegIncompatibility.QuantizationTables;
         }
 
         return info.ScanDataLength > MaxScanBytes ? RtpJpegIncompatibility.TooLarge : RtpJpegIncompatibility.None;

@@ -1,0 +1,298 @@
+using System.Buffers.Binary;
+
+namespace GrpcStream.Rtsp.Jpeg;
+
+/// <summary>Why a received RTP/JPEG frame could not be rebuilt.</summary>
+public enum RtpJpegDropReason
+{
+    None,
+
+    /// <summary>A packet of the frame never arrived (the next frame began first).</summary>
+    MissingPackets,
+
+    /// <summary>A payload too short for its headers, or fragments that contradict each other.</summary>
+    BadPayload,
+
+    /// <summary>A type other than 0, 1, 64 or 65.</summary>
+    UnsupportedType,
+
+    /// <summary>Q of 128..255 without tables in the packet and none received before.</summary>
+    MissingTables,
+
+    /// <summary>Width or height 0 in the header and no size known from the session description.</summary>
+    UnknownSize,
+
+    /// <summary>The frame grew past the configured maximum.</summary>
+    TooLarge,
+}
+
+/// <summary>
+/// Reassembles RFC 2435 frames from RTP payloads and rebuilds each as a complete JFIF image. Packets of a
+/// frame may arrive in any order; a frame with a missing packet is dropped (and counted) when the next frame
+/// starts. Buffers are reused, so a frame handed out is valid only until the next call.
+/// </summary>
+public sealed class RtpJpegDepacketizer
+{
+    private readonly int _maxFrameBytes;
+    private readonly List<(int Offset, int Length)> _fragments = [];
+    private readonly byte[] _tables = new byte[256];
+    private readonly byte[] _cachedTables = new byte[256];
+    private byte[] _scan = new byte[64 * 1024];
+    private byte[] _output = new byte[64 * 1024];
+
+    private bool _active;
+    private bool _discarding;
+    private uint _timestamp;
+    private int _received;
+    private int _total;
+    private bool _haveFirst;
+    private byte _type;
+    private byte _q;
+    private int _width;
+    private int _height;
+    private ushort _restartInterval;
+    private int _lumaLength;
+    private int _chromaLength;
+    private int _cachedQ = -1;
+    private int _cachedLumaLength;
+    private int _cachedChromaLength;
+
+    public RtpJpegDepacketizer(int maxFrameBytes = 16 * 1024 * 1024)
+    {
+        _maxFrameBytes = maxFrameBytes;
+    }
+
+    /// <summary>The exact picture size when the session description gives it (a=x-dimensions), overriding the 8-pixel header fields.</summary>
+    public (int Width, int Height)? ExactSize { get; set; }
+
+    public long FramesCompleted { get; private set; }
+
+    public long FramesDropped { get; private set; }
+
+    public RtpJpegDropReason LastDropReason { get; private set; }
+
+    /// <summary>
+    /// Adds the payload of one RTP packet. Returns true when it completes a frame, which <paramref name="jpeg"/>
+    /// then holds until the next call.
+    /// </summary>
+    public bool Push(uint timestamp, bool marker, ReadOnlySpan<byte> payload, out ReadOnlyMemory<byte> jpeg)
+    {
+        jpeg = default;
+        if (_discarding && timestamp == _timestamp)
+        {
+            // The rest of a frame already dropped: counted once, ignored.
+            return false;
+        }
+
+        _discarding = false;
+        if (_active && timestamp != _timestamp)
+        {
+            Drop(RtpJpegDropReason.MissingPackets);
+        }
+
+        if (!_active)
+        {
+            Begin(timestamp);
+        }
+
+        if (!RtpJpegHeader.TryRead(payload, out var header))
+        {
+            Drop(RtpJpegDropReason.BadPayload);
+            return false;
+        }
+
+        var at = RtpJpegHeader.Size;
+        ushort restartInterval = 0;
+        if (header.HasRestartMarkers)
+        {
+            if (payload.Length < at + RtpJpegHeader.RestartHeaderSize)
+            {
+                Drop(RtpJpegDropReason.BadPayload);
+                return false;
+            }
+
+            restartInterval = BinaryPrimitives.ReadUInt16BigEndian(payload[at..]);
+            at += RtpJpegHeader.RestartHeaderSize;
+        }
+
+        if (header.FragmentOffset == 0 && !ReadFirstPacket(header, restartInterval, payload, ref at))
+        {
+            return false;
+        }
+
+        var data = payload[at..];
+        if (!AddFragment(header.FragmentOffset, data))
+        {
+            return false;
+        }
+
+        if (marker)
+        {
+            _total = header.FragmentOffset + data.Length;
+        }
+
+        if (!_haveFirst || _total < 0 || _received != _total)
+        {
+            return false;
+        }
+
+        jpeg = Build();
+        FramesCompleted++;
+        _active = false;
+        return true;
+    }
+
+    private void Begin(uint timestamp)
+    {
+        _active = true;
+        _discarding = false;
+        _timestamp = timestamp;
+        _received = 0;
+        _total = -1;
+        _haveFirst = false;
+        _fragments.Clear();
+    }
+
+    private bool ReadFirstPacket(RtpJpegHeader header, ushort restartInterval, ReadOnlySpan<byte> payload, ref int at)
+    {
+        if ((header.Type & 0x3F) > 1 || header.Type >= 128)
+        {
+            Drop(RtpJpegDropReason.UnsupportedType);
+            return false;
+        }
+
+        _type = header.Type;
+        _q = header.Q;
+        _restartInterval = restartInterval;
+        _width = header.Width8 * 8;
+        _height = header.Height8 * 8;
+        if (ExactSize is { } exact)
+        {
+            (_width, _height) = exact;
+        }
+        else if (_width == 0 || _height == 0)
+        {
+            Drop(RtpJpegDropReason.UnknownSize);
+            return false;
+        }
+
+        if (_q is >= 1 and <= 99)
+        {
+            QuantizationTables.ForQuality(_q, _tables.AsSpan(0, 64), _tables.AsSpan(128, 64));
+            _lumaLength = _chromaLength = 64;
+        }
+        else if (_q >= 128)
+        {
+            if (payload.Length < at + RtpJpegHeader.QuantizationHeaderSize)
+            {
+                Drop(RtpJpegDropReason.BadPayload);
+                return false;
+            }
+
+            var precision = payload[at + 1];
+            var length = BinaryPrimitives.ReadUInt16BigEndian(payload[(at + 2)..]);
+            at += RtpJpegHeader.QuantizationHeaderSize;
+            if (length == 0)
+            {
+                // Tables sent with an earlier frame for this Q (RFC 2435 3.1.8).
+                if (_cachedQ != _q)
+                {
+                    Drop(RtpJpegDropReason.MissingTables);
+                    return false;
+                }
+
+                _cachedTables.CopyTo(_tables, 0);
+                (_lumaLength, _chromaLength) = (_cachedLumaLength, _cachedChromaLength);
+            }
+            else
+            {
+                _lumaLength = (precision & 1) != 0 ? 128 : 64;
+                _chromaLength = (precision & 2) != 0 ? 128 : 64;
+                if (length < _lumaLength + _chromaLength || payload.Length < at + length)
+                {
+                    Drop(RtpJpegDropReason.BadPayload);
+                    return false;
+                }
+
+                payload.Slice(at, _lumaLength).CopyTo(_tables);
+                payload.Slice(at + _lumaLength, _chromaLength).CopyTo(_tables.AsSpan(128));
+                at += length;
+                _tables.CopyTo(_cachedTables, 0);
+                (_cachedQ, _cachedLumaLength, _cachedChromaLength) = (_q, _lumaLength, _chromaLength);
+            }
+        }
+        else
+        {
+            // Q 0 and 100..127 are reserved.
+            Drop(RtpJpegDropReason.UnsupportedType);
+            return false;
+        }
+
+        _haveFirst = true;
+        return true;
+    }
+
+    private bool AddFragment(int offset, ReadOnlySpan<byte> data)
+    {
+        var end = offset + data.Length;
+        if (end > _maxFrameBytes)
+        {
+            Drop(RtpJpegDropReason.TooLarge);
+            return false;
+        }
+
+        foreach (var (o, l) in _fragments)
+        {
+            if (o == offset && l == data.Length)
+            {
+                return true; // a duplicate: already have it
+            }
+
+            if (offset < o + l && o < end)
+            {
+                Drop(RtpJpegDropReason.BadPayload);
+                return false;
+            }
+        }
+
+        if (_scan.Length < end)
+        {
+            Array.Resize(ref _scan, Math.Max(end, _scan.Length * 2));
+        }
+
+        data.CopyTo(_scan.AsSpan(offset));
+        _fragments.Add((offset, data.Length));
+        _received += data.Length;
+        return true;
+    }
+
+    private ReadOnlyMemory<byte> Build()
+    {
+        var scan = _scan.AsSpan(0, _total);
+        var needsEoi = scan.Length < 2 || scan[^2] != JpegMarker.Prefix || scan[^1] != JpegMarker.Eoi;
+        var size = JfifWriter.MaxHeaderSize + scan.Length + 2;
+        if (_output.Length < size)
+        {
+            _output = new byte[Math.Max(size, _output.Length * 2)];
+        }
+
+        var at = JfifWriter.WriteHeaders(_output, _width, _height, _type, _restartInterval, _tables.AsSpan(0, _lumaLength), _tables.AsSpan(128, _chromaLength));
+        scan.CopyTo(_output.AsSpan(at));
+        at += scan.Length;
+        if (needsEoi)
+        {
+            _output[at++] = JpegMarker.Prefix;
+            _output[at++] = JpegMarker.Eoi;
+        }
+
+        return _output.AsMemory(0, at);
+    }
+
+    private void Drop(RtpJpegDropReason reason)
+    {
+        FramesDropped++;
+        LastDropReason = reason;
+        _active = false;
+        _discarding = true;
+    }
+}
