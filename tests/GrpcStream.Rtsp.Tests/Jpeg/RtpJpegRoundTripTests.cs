@@ -45,6 +45,42 @@ public class RtpJpegRoundTripTests
     }
 
     [Fact]
+    public async Task Jpegtran_output_with_standard_tables_survives_pixel_for_pixel()
+    {
+        // ffmpeg writes optimized tables; jpegtran without -optimize re-codes with the standard ones.
+        var optimized = TestJpegs.SplitSimple(await TestJpegs.FfmpegFramesAsync(1, 352, 288, standardHuffman: false))[0];
+        var jpeg = await TestJpegs.JpegtranAsync(optimized, "-restart", "1");
+
+        var rebuilt = RoundTrip(jpeg, 1000, exactSize: null, shuffle: true);
+
+        Assert.Equal(await TestJpegs.DecodeAsync(optimized), await TestJpegs.DecodeAsync(rebuilt));
+    }
+
+    [Fact]
+    public async Task One_packetized_frame_serves_many_sessions_without_copying_its_payload()
+    {
+        var jpeg = await TestJpegs.CjpegAsync(TestJpegs.Ppm(320, 240));
+        Assert.True(JpegParser.TryParse(jpeg, out var info));
+        var frame = new PacketizedFrame();
+        new RtpJpegPacketizer().Packetize(jpeg, info, frame);
+        Span<byte> header = stackalloc byte[RtpHeader.Size];
+
+        // Each session writes only its own 12-byte header; the payload it sends is the same memory for all.
+        var payloads = new HashSet<(object?, int)>();
+        for (uint session = 0; session < 100; session++)
+        {
+            for (var i = 0; i < frame.PacketCount; i++)
+            {
+                new RtpHeader(frame.IsLast(i), RtpJpegHeader.PayloadType, (ushort)(session + i), session * 7, session).Write(header);
+                Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(frame.GetPayload(i), out var segment));
+                payloads.Add((segment.Array, segment.Offset));
+            }
+        }
+
+        Assert.Equal(frame.PacketCount, payloads.Count);
+    }
+
+    [Fact]
     public async Task Without_the_exact_size_a_receiver_gets_the_8_pixel_rounded_picture()
     {
         var jpeg = await TestJpegs.CjpegAsync(TestJpegs.Ppm(101, 75));
