@@ -6,17 +6,13 @@ namespace GrpcStream.Origin.Conversion;
 /// <summary>A frame the JPEG library could not convert (unsupported coding, or data it cannot decode).</summary>
 internal sealed class JpegConversionException : Exception
 {
-    public JpegConversionException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
     public JpegConversionException(string message)
         : base(message)
     {
     }
 
-    public JpegConversionException()
+    public JpegConversionException(string message, Exception innerException)
+        : base(message, innerException)
     {
     }
 }

@@ -9,22 +9,5 @@ public sealed class RtspHeaderException : FormatException
         Header = header;
     }
 
-    public RtspHeaderException()
-    {
-        Header = string.Empty;
-    }
-
-    public RtspHeaderException(string message)
-        : base(message)
-    {
-        Header = string.Empty;
-    }
-
-    public RtspHeaderException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Header = string.Empty;
-    }
-
     public string Header { get; }
 }

@@ -28,20 +28,6 @@ public sealed class JpegFormatException : FormatException
         Offset = offset;
     }
 
-    public JpegFormatException()
-    {
-    }
-
-    public JpegFormatException(string message)
-        : base(message)
-    {
-    }
-
-    public JpegFormatException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
     public JpegFormatError Error { get; }
 
     /// <summary>Byte offset in the image where the problem was found.</summary>

@@ -9,19 +9,5 @@ public sealed class RtpJpegException : Exception
         Reason = reason;
     }
 
-    public RtpJpegException()
-    {
-    }
-
-    public RtpJpegException(string message)
-        : base(message)
-    {
-    }
-
-    public RtpJpegException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
     public RtpJpegIncompatibility Reason { get; }
 }

@@ -26,20 +26,6 @@ public sealed class RtspProtocolException : Exception
         Error = error;
     }
 
-    public RtspProtocolException()
-    {
-    }
-
-    public RtspProtocolException(string message)
-        : base(message)
-    {
-    }
-
-    public RtspProtocolException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
     public RtspProtocolError Error { get; }
 
     public int StatusCode => Error switch
