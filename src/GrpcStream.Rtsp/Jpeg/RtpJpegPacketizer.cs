@@ -52,7 +52,7 @@ public sealed class RtpJpegPacketizer
         var firstData = MaxPayloadSize - headerSize - firstExtra;
         var otherData = MaxPayloadSize - headerSize;
         var packets = scan.Length <= firstData ? 1 : 1 + ((scan.Length - firstData + otherData - 1) / otherData);
-        frame.Reset(scan.Length + firstExtra + (packets * headerSize), info.Width, info.Height);
+        frame.Reset(scan.Length + firstExtra + (packets * headerSize), packets, info.Width, info.Height);
 
         var offset = 0;
         do

@@ -1,0 +1,44 @@
+namespace GrpcStream.Edge.Diagnostics;
+
+/// <summary>The edge's log messages, source-generated.</summary>
+internal static partial class EdgeLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Edge serving RTSP on port {RtspPort} (RTP/RTCP {RtpPort}-{RtcpPort}), origin {Origin}")]
+    public static partial void Listening(ILogger logger, int rtspPort, int rtpPort, int rtcpPort, string origin);
+
+    [LoggerMessage(2, LogLevel.Information, "Origin stream {Stream} connected (resumed after {ResumeAfter})")]
+    public static partial void OriginConnected(ILogger logger, string stream, string resumeAfter);
+
+    [LoggerMessage(3, LogLevel.Warning, "Origin stream {Stream} lost: {Reason}; sessions stay up while reconnecting")]
+    public static partial void OriginLost(ILogger logger, string stream, string reason);
+
+    [LoggerMessage(4, LogLevel.Warning, "Origin connect attempt {Attempt} failed ({Reason}); next in {DelayMs:F0} ms")]
+    public static partial void OriginRetry(ILogger logger, int attempt, double delayMs, string reason);
+
+    [LoggerMessage(5, LogLevel.Warning, "Origin circuit open for {Seconds} s after repeated failures")]
+    public static partial void CircuitOpened(ILogger logger, double seconds);
+
+    [LoggerMessage(6, LogLevel.Information, "Origin circuit closed")]
+    public static partial void CircuitClosed(ILogger logger);
+
+    [LoggerMessage(7, LogLevel.Information, "Session {Session} {Stream} set up over {Transport} for {Client}")]
+    public static partial void SessionCreated(ILogger logger, string session, string stream, string transport, string client);
+
+    [LoggerMessage(8, LogLevel.Information, "Session {Session} closed ({Reason}): {Frames} frames, {Packets} packets sent, {Dropped} frames dropped")]
+    public static partial void SessionClosed(ILogger logger, string session, string reason, long frames, long packets, long dropped);
+
+    [LoggerMessage(9, LogLevel.Warning, "Connection {Client}: {Reason}; closing it")]
+    public static partial void BadClient(ILogger logger, string client, string reason);
+
+    [LoggerMessage(10, LogLevel.Warning, "Stream {Stream}: frame {Sequence} cannot be sent as RTP/JPEG ({Reason}); skipped")]
+    public static partial void FrameNotCarriable(ILogger logger, string stream, ulong sequence, string reason);
+
+    [LoggerMessage(11, LogLevel.Warning, "Connection refused from {Client}: {Limit} connections open")]
+    public static partial void ConnectionLimit(ILogger logger, string client, int limit);
+
+    [LoggerMessage(12, LogLevel.Warning, "Stream {Stream} is gone from the origin; its sessions stop receiving")]
+    public static partial void StreamGone(ILogger logger, string stream);
+
+    [LoggerMessage(13, LogLevel.Error, "Unexpected error on connection {Client}")]
+    public static partial void ConnectionFailed(ILogger logger, string client, Exception exception);
+}

@@ -1,0 +1,60 @@
+using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Rtsp;
+using GrpcStream.Edge.Sessions;
+using GrpcStream.Edge.Streams;
+using GrpcStream.Edge.Transports;
+using GrpcStream.ServiceDefaults;
+using Microsoft.Extensions.Options;
+
+namespace GrpcStream.Edge.Hosting;
+
+/// <summary>Composes the edge: configuration, services, the RTSP server and the HTTP endpoints.</summary>
+public static class EdgeHost
+{
+    public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--rtsp-port"] = "Edge:Rtsp:Port",
+        ["--rtp-port"] = "Edge:Rtsp:RtpPort",
+        ["--http-port"] = "Edge:Http:Port",
+        ["--origin"] = "Edge:Origin:Address",
+    };
+
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="configure">Lets tests replace configuration or services before the defaults are added.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(SwitchMappings));
+        configure?.Invoke(builder);
+        builder.AddServiceDefaults();
+
+        // HTTP/1.1 for /healthz and /metrics; RTSP has its own listener.
+        var httpPort = builder.Configuration.GetValue("Edge:Http:Port", new HttpSettings().Port);
+        builder.WebHost.UseUrls($"http://0.0.0.0:{httpPort}");
+
+        var services = builder.Services;
+        services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
+        services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<EdgeMetrics>();
+        services.AddSingleton<OriginLink.OriginLink>();
+        services.AddSingleton<StreamHubRegistry>();
+        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<SessionManager>();
+        services.AddSingleton<UdpRtpServer>();
+        services.AddSingleton<RtspRequestHandler>();
+        services.AddSingleton<RtspServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<RtspServer>());
+        services.AddHealthChecks().AddCheck<EdgeHealthCheck>("origin-link");
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        return app;
+    }
+
+    /// <summary>The RTSP port the running edge listens on.</summary>
+    public static int RtspPort(this WebApplication app) => app.Services.GetRequiredService<RtspServer>().Port;
+
+    /// <summary>The UDP port RTP is sent from.</summary>
+    public static int RtpPort(this WebApplication app) => app.Services.GetRequiredService<UdpRtpServer>().RtpPort;
+}

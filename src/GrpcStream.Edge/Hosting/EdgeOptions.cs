@@ -1,0 +1,69 @@
+namespace GrpcStream.Edge.Hosting;
+
+/// <summary>The edge's settings, bound from the <c>Edge</c> configuration section.</summary>
+public sealed class EdgeOptions
+{
+    public const string SectionName = "Edge";
+
+    public RtspSettings Rtsp { get; set; } = new();
+
+    public HttpSettings Http { get; set; } = new();
+
+    public OriginSettings Origin { get; set; } = new();
+}
+
+public sealed class RtspSettings
+{
+    /// <summary>TCP port for RTSP.</summary>
+    public int Port { get; set; } = 8554;
+
+    /// <summary>UDP port RTP is sent from; RTCP uses the next (odd) port. Shared by all UDP sessions.</summary>
+    public int RtpPort { get; set; } = 8000;
+
+    /// <summary>RTSP connections open at once; more are refused.</summary>
+    public int MaxConnections { get; set; } = 2000;
+
+    /// <summary>Session timeout advertised in the Session header; a session with no request or RTCP report for this long is closed.</summary>
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a request may take to arrive once it has started (slow senders are cut off).</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Silence after which a request without its blank line (the lab client's) is taken as complete.</summary>
+    public TimeSpan QuietGap { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Largest RTP payload (bytes).</summary>
+    public int MaxPayloadSize { get; set; } = 1400;
+
+    /// <summary>Frames queued for one TCP-interleaved reader before whole frames are dropped for it.</summary>
+    public int TcpQueueFrames { get; set; } = 8;
+
+    /// <summary>Interval between RTCP sender reports per session.</summary>
+    public TimeSpan SenderReportInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+public sealed class HttpSettings
+{
+    /// <summary>HTTP port for /healthz and /metrics.</summary>
+    public int Port { get; set; } = 8080;
+}
+
+public sealed class OriginSettings
+{
+    /// <summary>The origin's gRPC address.</summary>
+    public string Address { get; set; } = "http://127.0.0.1:50051";
+
+    /// <summary>How long DESCRIBE waits for the origin before answering 503.</summary>
+    public TimeSpan DescribeTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a stream's origin subscription is kept after its last session leaves.</summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First reconnect delay; doubles (with jitter) up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the circuit stays open (no attempts) after repeated failures.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,245 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Hosting;
+using GrpcStream.Protos.Origin.V1;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace GrpcStream.Edge.OriginLink;
+
+/// <summary>The origin could not be reached (or answered with a server-side failure).</summary>
+internal sealed class OriginUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The origin has no stream of that name.</summary>
+internal sealed class StreamNotFoundException(string stream) : Exception($"The origin has no stream '{stream}'.");
+
+public enum OriginLinkState
+{
+    /// <summary>No stream is being watched.</summary>
+    Idle,
+
+    /// <summary>Every watched stream is receiving frames.</summary>
+    Connected,
+
+    /// <summary>At least one watched stream is waiting to reconnect.</summary>
+    Reconnecting,
+}
+
+/// <summary>
+/// The edge's connection to the origin. gRPC's own retry policy does not cover a server stream that has
+/// started, so watching a stream runs inside a Polly pipeline: exponential backoff with jitter and no retry
+/// limit, behind a circuit breaker so that a dead origin is not hammered. Each reconnect asks for the frames
+/// after the last sequence number seen.
+/// </summary>
+internal sealed class OriginLink : IDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly MediaOrigin.MediaOriginClient _client;
+    private readonly ResiliencePipeline _watchPipeline;
+    private readonly OriginSettings _settings;
+    private readonly EdgeMetrics _metrics;
+    private readonly ILogger<OriginLink> _logger;
+
+    // Watched streams without frames at the moment (not yet connected, or reconnecting).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _disconnected = new(StringComparer.Ordinal);
+    private int _watching;
+    private int _reconnecting;
+
+    public OriginLink(IOptions<EdgeOptions> options, TimeProvider time, EdgeMetrics metrics, ILogger<OriginLink> logger)
+    {
+        _settings = options.Value.Origin;
+        _metrics = metrics;
+        _logger = logger;
+        _channel = GrpcChannel.ForAddress(_settings.Address, new GrpcChannelOptions
+        {
+            // A 4K frame can exceed gRPC's default 4 MB message limit.
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+                ConnectTimeout = TimeSpan.FromSeconds(3),
+            },
+        });
+        _client = new MediaOrigin.MediaOriginClient(_channel);
+        _watchPipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransient).Handle<OriginUnavailableException>(),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _settings.RetryBaseDelay,
+                MaxDelay = _settings.RetryMaxDelay,
+                MaxRetryAttempts = int.MaxValue,
+                OnRetry = args =>
+                {
+                    _metrics.OriginReconnect();
+                    EdgeLog.OriginRetry(_logger, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message ?? "stream ended");
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransient).Handle<OriginUnavailableException>(),
+                FailureRatio = 1.0,
+                MinimumThroughput = 5,
+                SamplingDuration = TimeSpan.FromSeconds(30),
+                BreakDuration = _settings.BreakDuration,
+                OnOpened = args =>
+                {
+                    _metrics.CircuitChanged(open: true);
+                    EdgeLog.CircuitOpened(_logger, args.BreakDuration.TotalSeconds);
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    _metrics.CircuitChanged(open: false);
+                    EdgeLog.CircuitClosed(_logger);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    public string Address => _settings.Address;
+
+    public OriginLinkState State =>
+        Volatile.Read(ref _reconnecting) > 0 ? OriginLinkState.Reconnecting
+        : Volatile.Read(ref _watching) > 0 ? OriginLinkState.Connected
+        : OriginLinkState.Idle;
+
+    /// <summary>The stream's description, waiting at most <see cref="OriginSettings.DescribeTimeout"/>.</summary>
+    /// <exception cref="StreamNotFoundException">No such stream.</exception>
+    /// <exception cref="OriginUnavailableException">The origin did not answer in time.</exception>
+    public async Task<StreamDescription> DescribeAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _client.DescribeStreamAsync(
+                new DescribeStreamRequest { Name = name },
+                deadline: DateTime.UtcNow + _settings.DescribeTimeout,
+                cancellationToken: cancellationToken);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
+        {
+            throw new StreamNotFoundException(name);
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
+        {
+            throw new OriginUnavailableException($"origin {Address} did not answer: {ex.Status.Detail}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Delivers the stream's frames to <paramref name="onFrame"/> until cancelled, reconnecting as long as it
+    /// takes. Ends only on cancellation or when the origin says the stream does not exist.
+    /// </summary>
+    /// <exception cref="StreamNotFoundException">The origin no longer has the stream.</exception>
+    public async Task WatchAsync(string name, Action<Frame> onFrame, CancellationToken cancellationToken)
+    {
+        ulong? lastSequence = null;
+        Interlocked.Increment(ref _watching);
+        if (_disconnected.TryAdd(name, true))
+        {
+            Interlocked.Increment(ref _reconnecting);
+        }
+
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                // One pipeline execution per connection: a stream that delivered frames and then broke starts the
+                // backoff afresh instead of continuing the previous outage's.
+                var delivered = await _watchPipeline.ExecuteAsync(
+                    async token =>
+                    {
+                        var gotFrames = false;
+                        try
+                        {
+                            var request = new WatchFramesRequest { Name = name };
+                            if (lastSequence is { } last)
+                            {
+                                request.ResumeAfterSequence = last;
+                            }
+
+                            using var call = _client.WatchFrames(request, cancellationToken: token);
+                            await foreach (var frame in call.ResponseStream.ReadAllAsync(token))
+                            {
+                                if (!gotFrames)
+                                {
+                                    gotFrames = true;
+                                    Connected(name, lastSequence);
+                                }
+
+                                lastSequence = frame.Sequence;
+                                onFrame(frame);
+                            }
+
+                            throw new OriginUnavailableException("the origin ended the stream");
+                        }
+                        catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
+                        {
+                            throw new StreamNotFoundException(name);
+                        }
+                        catch (Exception ex) when (gotFrames && !token.IsCancellationRequested && ex is RpcException or OriginUnavailableException or IOException)
+                        {
+                            Disconnected(name, ex.Message);
+                            return true;
+                        }
+                    },
+                    cancellationToken);
+                if (!delivered)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Nobody watches any more.
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            // Same, reported by gRPC.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _watching);
+            if (_disconnected.TryRemove(name, out _))
+            {
+                Interlocked.Decrement(ref _reconnecting);
+            }
+        }
+    }
+
+    private void Connected(string name, ulong? resumedAfter)
+    {
+        if (_disconnected.TryRemove(name, out _))
+        {
+            Interlocked.Decrement(ref _reconnecting);
+        }
+
+        EdgeLog.OriginConnected(_logger, name, resumedAfter?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
+    }
+
+    private void Disconnected(string name, string reason)
+    {
+        if (_disconnected.TryAdd(name, true))
+        {
+            Interlocked.Increment(ref _reconnecting);
+        }
+
+        _metrics.OriginOutage();
+        EdgeLog.OriginLost(_logger, name, reason);
+    }
+
+    private static bool IsTransient(RpcException ex) =>
+        ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Aborted
+            or StatusCode.Unknown or StatusCode.ResourceExhausted or StatusCode.Cancelled;
+
+    public void Dispose() => _channel.Dispose();
+}

@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Sessions;
+using GrpcStream.Protos.Origin.V1;
+using GrpcStream.Rtsp.Jpeg;
+
+namespace GrpcStream.Edge.Streams;
+
+/// <summary>
+/// One stream at the edge: a single origin subscription however many sessions watch it. Each frame is
+/// packetized once and handed to every playing session, which adds only its own RTP header. The latest frame is
+/// kept, so a new PLAY starts at once instead of at the next tick.
+/// </summary>
+internal sealed class StreamHub : IDisposable
+{
+    private readonly Lock _gate = new();
+
+    // UDP sessions write their headers into the shared frame's header room; sends of one hub never overlap.
+    private readonly Lock _sendGate = new();
+    private readonly ConcurrentBag<SharedFrame> _pool = [];
+    private readonly OriginLink.OriginLink _origin;
+    private readonly RtpJpegPacketizer _packetizer;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private RtspSession[] _playing = [];
+    private SharedFrame? _latest;
+    private int _labSessions;
+    private Task? _watch;
+
+    public StreamHub(string name, OriginLink.OriginLink origin, int maxPayloadSize, TimeProvider time, ILogger logger)
+    {
+        Name = name;
+        _origin = origin;
+        _packetizer = new RtpJpegPacketizer(maxPayloadSize);
+        _time = time;
+        _logger = logger;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Sessions set up on this hub (maintained by the registry).</summary>
+    public int Users { get; set; }
+
+    /// <summary>True once the origin said the stream does not exist.</summary>
+    public bool Gone { get; private set; }
+
+    public void Start() => _watch = Task.Run(WatchAsync);
+
+    /// <summary>Starts sending to <paramref name="session"/>, beginning with the latest frame right away.</summary>
+    public void Play(RtspSession session)
+    {
+        SharedFrame? latest;
+        lock (_gate)
+        {
+            if (Array.IndexOf(_playing, session) < 0)
+            {
+                _playing = [.. _playing, session];
+                if (session.IsLab)
+                {
+                    _labSessions++;
+                }
+            }
+
+            latest = _latest;
+            latest?.AddReference();
+        }
+
+        if (latest is not null)
+        {
+            lock (_sendGate)
+            {
+                session.Send(latest);
+            }
+
+            latest.Release();
+        }
+    }
+
+    public void Pause(RtspSession session)
+    {
+        lock (_gate)
+        {
+            if (Array.IndexOf(_playing, session) >= 0)
+            {
+                _playing = [.. _playing.Where(s => s != session)];
+                if (session.IsLab)
+                {
+                    _labSessions--;
+                }
+            }
+        }
+    }
+
+    /// <summary>The latest frame's 90 kHz time, for RTP-Info and sender reports; null before the first frame.</summary>
+    public (uint Pts, long ArrivedAt)? LatestTime
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _latest is { } frame ? (frame.Pts, frame.ArrivedAt) : null;
+            }
+        }
+    }
+
+    private async Task WatchAsync()
+    {
+        try
+        {
+            await _origin.WatchAsync(Name, OnFrame, _stop.Token);
+        }
+        catch (OriginLink.StreamNotFoundException)
+        {
+            Gone = true;
+            EdgeLog.StreamGone(_logger, Name);
+        }
+    }
+
+    private void OnFrame(Frame frame)
+    {
+        var jpeg = frame.Jpeg.Span;
+        JpegImageInfo info;
+        try
+        {
+            if (!JpegParser.TryParse(jpeg, out info))
+            {
+                EdgeLog.FrameNotCarriable(_logger, Name, frame.Sequence, "truncated JPEG");
+                return;
+            }
+        }
+        catch (JpegFormatException ex)
+        {
+            EdgeLog.FrameNotCarriable(_logger, Name, frame.Sequence, ex.Message);
+            return;
+        }
+
+        var shared = SharedFrame.Rent(_pool);
+        try
+        {
+            _packetizer.Packetize(jpeg, info, shared.Packets);
+        }
+        catch (RtpJpegException ex)
+        {
+            EdgeLog.FrameNotCarriable(_logger, Name, frame.Sequence, ex.Reason.ToString());
+            _pool.Add(shared);
+            return;
+        }
+
+        RtspSession[] playing;
+        SharedFrame? previous;
+        lock (_gate)
+        {
+            shared.Set(frame.Sequence, frame.Pts90Khz, _time.GetTimestamp(), jpeg, keepWholeFrame: _labSessions > 0);
+            previous = _latest;
+            _latest = shared;
+            playing = _playing;
+        }
+
+        lock (_sendGate)
+        {
+            foreach (var session in playing)
+            {
+                session.Send(shared);
+            }
+        }
+
+        previous?.Release();
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try
+        {
+            _watch?.Wait(TimeSpan.FromSeconds(2));
+        }
+        catch (AggregateException)
+        {
+            // Already reported by the watch loop.
+        }
+
+        _stop.Dispose();
+        lock (_gate)
+        {
+            _latest?.Release();
+            _latest = null;
+            _playing = [];
+        }
+    }
+}

@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Sessions;
+using GrpcStream.Rtsp.Rtcp;
+using Microsoft.Extensions.Options;
+
+namespace GrpcStream.Edge.Transports;
+
+/// <summary>
+/// The edge's one pair of UDP sockets (RTP on an even port, RTCP on the next), shared by every UDP session, as
+/// MediaMTX does: no per-session ports to run out of or to leak. Receiver reports arriving on the RTCP socket
+/// are matched to sessions by the client's address and port.
+/// </summary>
+internal sealed class UdpRtpServer : IDisposable
+{
+    private readonly ConcurrentDictionary<IPEndPoint, RtspSession> _byRtcpSource = new();
+    private readonly EdgeMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stop = new();
+    private Socket? _rtp;
+    private Socket? _rtcp;
+    private Task? _receive;
+
+    public UdpRtpServer(IOptions<EdgeOptions> options, EdgeMetrics metrics, TimeProvider time)
+    {
+        _metrics = metrics;
+        _time = time;
+        RequestedPort = options.Value.Rtsp.RtpPort;
+    }
+
+    public int RequestedPort { get; }
+
+    public int RtpPort { get; private set; }
+
+    public int RtcpPort => RtpPort + 1;
+
+    public void Start()
+    {
+        // Port 0 asks for any free even/odd pair.
+        for (var attempt = 0; ; attempt++)
+        {
+            var rtp = NewSocket();
+            var rtcp = NewSocket();
+            try
+            {
+                rtp.Bind(new IPEndPoint(Any, RequestedPort));
+                var port = ((IPEndPoint)rtp.LocalEndPoint!).Port;
+                if (RequestedPort == 0 && (port % 2 != 0 || port == 65535))
+                {
+                    throw new SocketException((int)SocketError.AddressAlreadyInUse);
+                }
+
+                rtcp.Bind(new IPEndPoint(Any, port + 1));
+                rtp.SendBufferSize = 4 * 1024 * 1024;
+                (_rtp, _rtcp, RtpPort) = (rtp, rtcp, port);
+                break;
+            }
+            catch (SocketException) when (RequestedPort == 0 && attempt < 50)
+            {
+                rtp.Dispose();
+                rtcp.Dispose();
+            }
+            catch
+            {
+                rtp.Dispose();
+                rtcp.Dispose();
+                throw;
+            }
+        }
+
+        _receive = Task.Run(ReceiveReportsAsync);
+    }
+
+    /// <summary>The sockets are dual-stack when the host has IPv6; clients' IPv4 addresses are then used in mapped form.</summary>
+    public static bool DualStack { get; } = Socket.OSSupportsIPv6;
+
+    private static IPAddress Any => DualStack ? IPAddress.IPv6Any : IPAddress.Any;
+
+    /// <summary>A client endpoint in the form the sockets send to and receive from.</summary>
+    public static IPEndPoint Normalize(IPEndPoint endPoint) =>
+        DualStack && endPoint.AddressFamily == AddressFamily.InterNetwork ? new IPEndPoint(endPoint.Address.MapToIPv6(), endPoint.Port)
+        : !DualStack && endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port)
+        : endPoint;
+
+    private static Socket NewSocket()
+    {
+        var socket = new Socket(DualStack ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        if (DualStack)
+        {
+            socket.DualMode = true;
+        }
+
+        return socket;
+    }
+
+    public void SendRtp(ReadOnlySpan<byte> packet, SocketAddress destination) => Send(_rtp, packet, destination);
+
+    public void SendRtcp(ReadOnlySpan<byte> packet, SocketAddress destination) => Send(_rtcp, packet, destination);
+
+    public void Register(IPEndPoint rtcpSource, RtspSession session) => _byRtcpSource[Normalize(rtcpSource)] = session;
+
+    public void Unregister(IPEndPoint rtcpSource, RtspSession session) => _byRtcpSource.TryRemove(new KeyValuePair<IPEndPoint, RtspSession>(Normalize(rtcpSource), session));
+
+    private static void Send(Socket? socket, ReadOnlySpan<byte> packet, SocketAddress destination)
+    {
+        try
+        {
+            socket?.SendTo(packet, SocketFlags.None, destination);
+        }
+        catch (SocketException)
+        {
+            // ICMP port unreachable from a client that went away, a full buffer: UDP is best effort; the
+            // session's timeout reclaims clients that stopped listening.
+        }
+    }
+
+    private async Task ReceiveReportsAsync()
+    {
+        var buffer = new byte[2048];
+        var from = new SocketAddress(DualStack ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork);
+        var template = new IPEndPoint(Any, 0);
+        while (!_stop.IsCancellationRequested)
+        {
+            int length;
+            try
+            {
+                length = await _rtcp!.ReceiveFromAsync(buffer, SocketFlags.None, from, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue; // a previous send was refused by its destination: not a receive problem
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            var source = (IPEndPoint)template.Create(from);
+            if (_byRtcpSource.TryGetValue(source, out var session))
+            {
+                RtcpReports.Apply(buffer.AsSpan(0, length), session, _metrics, _time.GetTimestamp());
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _rtp?.Dispose();
+        _rtcp?.Dispose();
+        try
+        {
+            _receive?.Wait(TimeSpan.FromSeconds(1));
+        }
+        catch (AggregateException)
+        {
+            // Stopping.
+        }
+
+        _stop.Dispose();
+    }
+}
+
+/// <summary>Reads the receiver reports of an RTCP compound packet from a client into its session.</summary>
+internal static class RtcpReports
+{
+    public static void Apply(ReadOnlySpan<byte> compound, RtspSession session, EdgeMetrics metrics, long now)
+    {
+        if (!RtcpReader.Validate(compound))
+        {
+            return;
+        }
+
+        var reader = new RtcpReader(compound);
+        while (reader.TryRead(out var packet))
+        {
+            if (packet.Type is not (RtcpPacketType.ReceiverReport or RtcpPacketType.SenderReport))
+            {
+                session.Touch(now);
+                continue;
+            }
+
+            for (var i = 0; i < packet.Count; i++)
+            {
+                if (packet.TryGetReportBlock(i, out var block) && block.Ssrc == session.Ssrc)
+                {
+                    metrics.ReceiverReport(session.OnReceiverReport(block, now));
+                }
+            }
+
+            session.Touch(now);
+        }
+    }
+}
