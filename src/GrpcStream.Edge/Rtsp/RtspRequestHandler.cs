@@ -154,6 +154,7 @@ internal sealed class RtspRequestHandler(
         // The stream must exist (and the origin answer) before a session is made for it.
         await origin.DescribeAsync(name, connection.Closed);
         var hub = hubs.Acquire(name);
+        await hub.WaitForFirstFrameAsync(options.Value.Origin.DescribeTimeout, time, connection.Closed);
         var (spec, isLab) = choice.Value;
         SessionTransport transport;
         string transportText;
@@ -273,7 +274,8 @@ internal sealed class RtspRequestHandler(
 
         // A live stream plays from now, whatever range was asked for.
         response.Headers.Add((RangeHeader.Name, RangeHeader.Live.ToString()));
-        var rtpTime = session.RtpTimeOf(session.Hub.LatestTime?.Pts ?? 0);
+        // The first packet sent is the latest frame's: its sequence number and RTP time are known now.
+        uint? rtpTime = session.Hub.LatestTime is { } latest ? session.RtpTimeOf(latest.Pts) : null;
         var trackUrl = BaseUrl(connection, request, session.Hub.Name) + JpegSessionDescription.TrackControl;
         response.Headers.Add((RtpInfoHeader.Name, RtpInfoHeader.Format([new RtpInfoEntry(trackUrl, session.NextSequence, rtpTime)])));
         if (session.State == SessionState.Playing)

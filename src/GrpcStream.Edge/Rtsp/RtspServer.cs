@@ -132,6 +132,5 @@ internal sealed class RtspServer(
 
         await base.StopAsync(cancellationToken);
         await Task.WhenAny(Task.WhenAll(_connections.Values), Task.Delay(TimeSpan.FromSeconds(2), cancellationToken));
-        udp.Dispose();
     }
 }

@@ -23,6 +23,7 @@ internal sealed class StreamHub : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RtspSession[] _playing = [];
     private SharedFrame? _latest;
     private int _labSessions;
@@ -46,6 +47,19 @@ internal sealed class StreamHub : IDisposable
     public bool Gone { get; private set; }
 
     public void Start() => _watch = Task.Run(WatchAsync);
+
+    /// <summary>Waits (at most <paramref name="timeout"/>) until a frame is held, so that PLAY can start with it.</summary>
+    public async Task WaitForFirstFrameAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _firstFrame.Task.WaitAsync(timeout, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // The origin is slow or away: play starts with whatever frame comes first.
+        }
+    }
 
     /// <summary>Starts sending to <paramref name="session"/>, beginning with the latest frame right away.</summary>
     public void Play(RtspSession session)
@@ -166,6 +180,7 @@ internal sealed class StreamHub : IDisposable
         }
 
         previous?.Release();
+        _firstFrame.TrySetResult();
     }
 
     public void Dispose()

@@ -23,6 +23,7 @@ internal sealed class UdpRtpServer : IDisposable
     private Socket? _rtp;
     private Socket? _rtcp;
     private Task? _receive;
+    private int _disposed;
 
     public UdpRtpServer(IOptions<EdgeOptions> options, EdgeMetrics metrics, TimeProvider time)
     {
@@ -152,6 +153,11 @@ internal sealed class UdpRtpServer : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stop.Cancel();
         _rtp?.Dispose();
         _rtcp?.Dispose();

@@ -1,0 +1,149 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Text;
+using GrpcStream.Rtsp.Messages;
+
+namespace GrpcStream.Testing;
+
+/// <summary>
+/// A bare RTSP client for tests: sends exactly the bytes a test gives it and parses what comes back with the
+/// project's own reader, keeping interleaved frames apart.
+/// </summary>
+public sealed class RtspTestClient : IAsyncDisposable
+{
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+    private readonly RtspMessageReader _reader = new();
+    private readonly byte[] _receive = new byte[256 * 1024];
+    private byte[] _pending = [];
+    private int _cseq;
+
+    private RtspTestClient(TcpClient tcp)
+    {
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+    }
+
+    public List<(byte Channel, byte[] Payload)> Interleaved { get; } = [];
+
+    public static async Task<RtspTestClient> ConnectAsync(int port, string host = "127.0.0.1")
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(host, port, TestContext.Current.CancellationToken);
+        return new RtspTestClient(tcp);
+    }
+
+    public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
+
+    public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes, TestContext.Current.CancellationToken);
+
+    /// <summary>Sends a request with the next CSeq and the given headers, and returns the response.</summary>
+    public async Task<RtspMessage> RequestAsync(string method, string url, params (string Name, string Value)[] headers)
+    {
+        var text = new StringBuilder($"{method} {url} RTSP/1.0\r\nCSeq: {++_cseq}\r\n");
+        foreach (var (name, value) in headers)
+        {
+            text.Append(name).Append(": ").Append(value).Append("\r\n");
+        }
+
+        await SendAsync(text.Append("\r\n").ToString());
+        var response = await ReadResponseAsync();
+        Assert.Equal(_cseq, response.CSeq);
+        return response;
+    }
+
+    /// <summary>The next message; interleaved frames before it are collected in <see cref="Interleaved"/>.</summary>
+    public async Task<RtspMessage> ReadResponseAsync(TimeSpan? timeout = null)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(15));
+        var message = new RtspMessage();
+        while (true)
+        {
+            var buffer = new ReadOnlySequence<byte>(_pending);
+            while (true)
+            {
+                var result = _reader.TryRead(buffer, message, out var frame, out var consumed);
+                if (result == RtspReadResult.NeedMoreData)
+                {
+                    break;
+                }
+
+                if (result == RtspReadResult.InterleavedFrame)
+                {
+                    Interleaved.Add((frame.Channel, frame.Payload.ToArray()));
+                }
+
+                buffer = buffer.Slice(consumed);
+                _pending = buffer.ToArray();
+                if (result == RtspReadResult.Message)
+                {
+                    return message.Clone();
+                }
+            }
+
+            var read = await _stream.ReadAsync(_receive, cts.Token);
+            if (read == 0)
+            {
+                throw new EndOfStreamException("The server closed the connection.");
+            }
+
+            _pending = [.. _pending, .. _receive.AsSpan(0, read)];
+        }
+    }
+
+    /// <summary>Whatever bytes arrive within <paramref name="quiet"/> of the last ones (for exact-byte checks).</summary>
+    public async Task<byte[]> ReadRawAsync(TimeSpan quiet)
+    {
+        var received = new List<byte>(_pending);
+        _pending = [];
+        while (true)
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            cts.CancelAfter(quiet);
+            try
+            {
+                var read = await _stream.ReadAsync(_receive, cts.Token);
+                if (read == 0)
+                {
+                    return [.. received];
+                }
+
+                received.AddRange(_receive.AsSpan(0, read).ToArray());
+            }
+            catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+            {
+                return [.. received];
+            }
+        }
+    }
+
+    /// <summary>True when the server closes the connection within <paramref name="timeout"/>.</summary>
+    public async Task<bool> IsClosedByServerAsync(TimeSpan timeout)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            while (await _stream.ReadAsync(_receive, cts.Token) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync();
+        _tcp.Dispose();
+    }
+}
