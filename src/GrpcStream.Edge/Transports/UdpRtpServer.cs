@@ -40,20 +40,22 @@ internal sealed class UdpRtpServer : IDisposable
 
     public void Start()
     {
-        // Port 0 asks for any free even/odd pair.
+        // Port 0 asks for any free even/odd pair: take a port the system offers and use the even one at or below it.
         for (var attempt = 0; ; attempt++)
         {
+            var port = RequestedPort;
+            if (port == 0)
+            {
+                using var probe = NewSocket();
+                probe.Bind(new IPEndPoint(Any, 0));
+                port = ((IPEndPoint)probe.LocalEndPoint!).Port & ~1;
+            }
+
             var rtp = NewSocket();
             var rtcp = NewSocket();
             try
             {
-                rtp.Bind(new IPEndPoint(Any, RequestedPort));
-                var port = ((IPEndPoint)rtp.LocalEndPoint!).Port;
-                if (RequestedPort == 0 && (port % 2 != 0 || port == 65535))
-                {
-                    throw new SocketException((int)SocketError.AddressAlreadyInUse);
-                }
-
+                rtp.Bind(new IPEndPoint(Any, port));
                 rtcp.Bind(new IPEndPoint(Any, port + 1));
                 rtp.SendBufferSize = 4 * 1024 * 1024;
                 (_rtp, _rtcp, RtpPort) = (rtp, rtcp, port);
