@@ -41,4 +41,7 @@ internal static partial class EdgeLog
 
     [LoggerMessage(13, LogLevel.Error, "Unexpected error on connection {Client}")]
     public static partial void ConnectionFailed(ILogger logger, string client, Exception exception);
+
+    [LoggerMessage(14, LogLevel.Error, "Watching {Stream} at the origin failed")]
+    public static partial void WatchFailed(ILogger logger, string stream, Exception exception);
 }

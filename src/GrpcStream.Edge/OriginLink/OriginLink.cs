@@ -69,7 +69,8 @@ internal sealed class OriginLink : IDisposable
         _watchPipeline = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransient).Handle<OriginUnavailableException>(),
+                // An open circuit fails fast; the retry waits it out like any other outage.
+                ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransient).Handle<OriginUnavailableException>().Handle<BrokenCircuitException>(),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = _settings.RetryBaseDelay,

@@ -129,6 +129,13 @@ internal sealed class StreamHub : IDisposable
             Gone = true;
             EdgeLog.StreamGone(_logger, Name);
         }
+#pragma warning disable CA1031 // The watch loop must not die silently: the hub is marked gone and the next SETUP starts a new one.
+        catch (Exception ex) when (!_stop.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            Gone = true;
+            EdgeLog.WatchFailed(_logger, Name, ex);
+        }
     }
 
     private void OnFrame(Frame frame)

@@ -42,6 +42,10 @@ internal sealed class MediaOriginService(StreamCatalogue catalogue, LiveChannelH
         {
             throw new RpcException(new Status(StatusCode.NotFound, ex.Message));
         }
+        catch (OriginStoppingException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             // The subscriber went away: nothing to report to it.

@@ -47,12 +47,16 @@ public static class OriginHost
         services.AddHostedService<CatalogueRefreshService>();
         services.AddGrpc();
         services.AddGrpcHealthChecks().AddCheck<CatalogueHealthCheck>("catalogue");
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
         app.MapGrpcService<MediaOriginService>();
         app.MapGrpcHealthChecksService();
         app.MapDefaultEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => ReportListening(app));
+
+        // Watch streams never end on their own: end them first, so that shutdown does not wait for them.
+        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<LiveChannelHub>().EndAll());
         return app;
     }
 

@@ -11,6 +11,9 @@ internal sealed class StreamRemovedException(string stream) : Exception($"Stream
     public string Stream { get; } = stream;
 }
 
+/// <summary>The origin is shutting down: watchers should reconnect (to this origin when it is back, or another).</summary>
+internal sealed class OriginStoppingException() : Exception("The origin is shutting down.");
+
 /// <summary>The live channels, one per watched stream, created with the first subscriber and dropped with the last.</summary>
 internal sealed class LiveChannelHub : IDisposable
 {
@@ -88,17 +91,23 @@ internal sealed class LiveChannelHub : IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>Ends every subscription with <see cref="OriginStoppingException"/>, so that shutdown does not wait on endless streams.</summary>
+    public void EndAll()
     {
-        _catalogue.StreamChanged -= OnStreamChanged;
         lock (_gate)
         {
             foreach (var channel in _channels.Values)
             {
-                channel.End(null);
+                channel.End(new OriginStoppingException());
             }
 
             _channels.Clear();
         }
+    }
+
+    public void Dispose()
+    {
+        _catalogue.StreamChanged -= OnStreamChanged;
+        EndAll();
     }
 }
