@@ -23,7 +23,8 @@ public static class EdgeHost
     /// <param name="configure">Lets tests replace configuration or services before the defaults are added.</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json lives beside the program, wherever it is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(SwitchMappings));
         configure?.Invoke(builder);
         builder.AddServiceDefaults();

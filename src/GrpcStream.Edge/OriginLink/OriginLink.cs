@@ -240,7 +240,7 @@ internal sealed class OriginLink : IDisposable
 
     private static bool IsTransient(RpcException ex) =>
         ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Aborted
-            or StatusCode.Unknown or StatusCode.ResourceExhausted or StatusCode.Cancelled;
+            or StatusCode.Unknown or StatusCode.ResourceExhausted;
 
     public void Dispose() => _channel.Dispose();
 }

@@ -54,9 +54,9 @@ internal sealed class RtspServer(
             {
                 socket = await _listener!.AcceptAsync(stoppingToken);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
-                break;
+                break; // stopping: the listener is closed
             }
             catch (SocketException)
             {
