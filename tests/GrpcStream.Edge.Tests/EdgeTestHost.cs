@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using GrpcStream.Testing;
 using OriginHost = origin::GrpcStream.Origin.Hosting.OriginHost;
 
 namespace GrpcStream.Edge.Tests;
@@ -26,6 +28,9 @@ public sealed class EdgeTestHost : IAsyncDisposable
 
     public string OriginAddress { get; }
 
+    /// <summary>What the edge logged.</summary>
+    public CapturedLog Log { get; private set; } = null!;
+
     public int RtspPort => Edge.RtspPort();
 
     public string HttpAddress => Edge.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
@@ -34,21 +39,21 @@ public sealed class EdgeTestHost : IAsyncDisposable
 
     /// <param name="withOrigin">False starts the edge pointed at a port where nothing listens.</param>
     /// <param name="edgeSettings">Extra edge settings, "Key=Value".</param>
-    public static async Task<EdgeTestHost> StartAsync(bool withOrigin = true, params string[] edgeSettings)
+    public static Task<EdgeTestHost> StartAsync(bool withOrigin = true, params string[] edgeSettings) =>
+        StartAsync(withOrigin, null, [], edgeSettings);
+
+    /// <param name="withOrigin">False starts the edge pointed at a port where nothing listens.</param>
+    /// <param name="time">The edge's clock (the origin keeps real time).</param>
+    /// <param name="originSettings">Extra origin settings, "Key=Value".</param>
+    /// <param name="edgeSettings">Extra edge settings, "Key=Value".</param>
+    public static async Task<EdgeTestHost> StartAsync(bool withOrigin, TimeProvider? time, string[] originSettings, params string[] edgeSettings)
     {
         WebApplication? origin = null;
-        string originAddress;
+        var originPort = FreePort();
+        var originAddress = $"http://127.0.0.1:{originPort}";
         if (withOrigin)
         {
-            origin = OriginHost.Build(["--urls", "http://127.0.0.1:0", "--Origin:Http:Port=0", "--Origin:Sample:FrameCount=25", "--Logging:LogLevel:Default=Warning"]);
-            await origin.StartAsync(TestContext.Current.CancellationToken);
-            originAddress = origin.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        }
-        else
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            originAddress = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
+            origin = await StartOriginAsync(originPort, originSettings);
         }
 
         List<string> args =
@@ -57,9 +62,51 @@ public sealed class EdgeTestHost : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning", "--Edge:Origin:DescribeTimeout=00:00:01",
         ];
         args.AddRange(edgeSettings.Select(s => "--Edge:" + s));
-        var edge = EdgeHost.Build([.. args]);
+        var log = new CapturedLog();
+        var edge = EdgeHost.Build([.. args], builder =>
+        {
+            builder.Logging.AddProvider(log);
+            if (time is not null)
+            {
+                builder.Services.AddSingleton(time);
+            }
+        });
         await edge.StartAsync(TestContext.Current.CancellationToken);
-        return new EdgeTestHost(origin, edge, originAddress);
+        return new EdgeTestHost(origin, edge, originAddress) { _originSettings = originSettings, Log = log };
+    }
+
+    private string[] _originSettings = [];
+
+    /// <summary>Stops the origin (as a restart would), leaving the edge running.</summary>
+    public async Task StopOriginAsync()
+    {
+        if (Origin is not null)
+        {
+            await Origin.StopAsync(CancellationToken.None);
+            await Origin.DisposeAsync();
+            Origin = null;
+        }
+    }
+
+    /// <summary>Starts the origin again on the same port.</summary>
+    public async Task RestartOriginAsync() => Origin = await StartOriginAsync(new Uri(OriginAddress).Port, _originSettings);
+
+    private static async Task<WebApplication> StartOriginAsync(int port, string[] settings)
+    {
+        var origin = OriginHost.Build(
+        [
+            "--urls", $"http://127.0.0.1:{port}", "--Origin:Http:Port=0", "--Origin:Sample:FrameCount=25", "--Logging:LogLevel:Default=Warning",
+            .. settings.Select(s => "--Origin:" + s),
+        ]);
+        await origin.StartAsync(TestContext.Current.CancellationToken);
+        return origin;
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

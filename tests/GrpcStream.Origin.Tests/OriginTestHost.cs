@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Grpc.Net.Client;
 using GrpcStream.Origin.Hosting;
 using GrpcStream.Protos.Origin.V1;
@@ -7,7 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
+using GrpcStream.Testing;
 
 namespace GrpcStream.Origin.Tests;
 
@@ -82,31 +81,6 @@ public sealed class OriginTestHost : IAsyncDisposable
 
         await App.StopAsync(CancellationToken.None);
         await App.DisposeAsync();
-    }
-}
-
-/// <summary>Keeps what the service logged, so tests can check that it says why.</summary>
-public sealed class CapturedLog : ILoggerProvider
-{
-    private readonly ConcurrentQueue<string> _lines = new();
-
-    public IReadOnlyCollection<string> Lines => _lines;
-
-    public ILogger CreateLogger(string categoryName) => new Logger(_lines);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
     }
 }
 

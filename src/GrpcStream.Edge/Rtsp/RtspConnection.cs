@@ -39,6 +39,10 @@ internal sealed class RtspConnection : IAsyncDisposable
     {
         _socket = socket;
         _socket.NoDelay = true;
+
+        // A bounded kernel buffer: a reader that falls behind is noticed in our frame queue (and loses whole frames
+        // there) instead of hiding megabytes in the socket.
+        _socket.SendBufferSize = 256 * 1024;
         _input = PipeReader.Create(new NetworkStream(socket, ownsSocket: false), new StreamPipeReaderOptions(bufferSize: 16 * 1024));
         _reader = reader;
         _settings = settings;

@@ -54,6 +54,13 @@ public sealed class PlayerTests(StreamingSystem system) : IClassFixture<Streamin
             FfmpegAsync(system.Url("second.mjpeg"), "tcp", 30, "e"),
         };
 
+        // However many sessions watch a stream, the edge holds one subscription to it at the origin.
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        using var http = new HttpClient();
+        var originMetrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{system.OriginHttpPort}/metrics"), TestContext.Current.CancellationToken);
+        Assert.Contains("grpcstream_origin_subscribers{stream=\"movie.Mjpeg\"} 1\n", originMetrics, StringComparison.Ordinal);
+        Assert.Contains("grpcstream_origin_subscribers{stream=\"second.mjpeg\"} 1\n", originMetrics, StringComparison.Ordinal);
+
         var results = await Task.WhenAll(players);
 
         Assert.All(results, frames => Assert.Equal(30, frames.Count));

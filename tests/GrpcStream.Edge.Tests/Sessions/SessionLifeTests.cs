@@ -1,0 +1,206 @@
+using System.Net.Sockets;
+using GrpcStream.Rtsp.Headers;
+using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Rtsp.Messages;
+using GrpcStream.Rtsp.Rtcp;
+using GrpcStream.Rtsp.Rtp;
+using GrpcStream.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GrpcStream.Edge.Tests.Sessions;
+
+/// <summary>Session keepalive, timeout, RTCP, slow readers and origin outages, with the edge on a fake clock where time matters.</summary>
+public class SessionLifeTests
+{
+    [Fact]
+    public async Task Sender_reports_flow_receiver_reports_count_and_a_silent_session_expires_with_a_bye()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await EdgeTestHost.StartAsync(true, time, []);
+        await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
+        var (session, ssrc) = await PlayTcpAsync(host, client);
+
+        // A sender report is due every 5 s.
+        time.Advance(TimeSpan.FromSeconds(6));
+        var sr = await WaitForRtcpAsync(client, host, session, RtcpPacketType.SenderReport);
+        Assert.Equal(ssrc, sr.Ssrc);
+        Assert.True(sr.Info.PacketCount > 0);
+        Assert.InRange((sr.Info.Ntp.ToDateTime() - time.GetUtcNow()).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(1));
+
+        // A receiver report from the client is read and counted.
+        var rr = new byte[64];
+        var length = RtcpWriter.ReceiverReport(rr, 0x1234, [new ReportBlock(ssrc, 8, 3, 1000, 40, 0, 0)]);
+        var framed = new byte[4 + length];
+        RtspWriter.WriteInterleavedHeader(framed, 1, length);
+        rr.AsSpan(0, length).CopyTo(framed.AsSpan(4));
+        await client.SendAsync(framed);
+
+        // Requests keep the session alive past its 60 s timeout...
+        time.Advance(TimeSpan.FromSeconds(40));
+        Assert.Equal(200, (await client.RequestAsync("GET_PARAMETER", host.Url(), ("Session", session))).StatusCode);
+
+        time.Advance(TimeSpan.FromSeconds(40));
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Assert.Equal(200, (await client.RequestAsync("GET_PARAMETER", host.Url(), ("Session", session))).StatusCode);
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(host.HttpAddress + "/metrics"), TestContext.Current.CancellationToken);
+        Assert.Matches("grpcstream_edge_rtcp_receiver_reports [1-9]", metrics);
+        Assert.Matches("grpcstream_edge_rtcp_lost_packets [3-9]", metrics);
+
+        // ...and silence ends it: a BYE, then its id is unknown.
+        client.Interleaved.Clear();
+        time.Advance(TimeSpan.FromSeconds(61));
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        try
+        {
+            Assert.Equal(454, (await client.RequestAsync("PLAY", host.Url(), ("Session", session))).StatusCode);
+        }
+        catch (EndOfStreamException)
+        {
+            // Without its session the connection was idle just as long, and may have been closed at the same moment.
+        }
+
+        Assert.Contains(client.Interleaved, f => f.Channel == 1 && HasPacket(f.Payload, RtcpPacketType.Goodbye));
+    }
+
+    [Fact]
+    public async Task Teardown_sends_a_bye_before_its_answer()
+    {
+        await using var host = await EdgeTestHost.StartAsync();
+        await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
+        var (session, _) = await PlayTcpAsync(host, client);
+        client.Interleaved.Clear();
+
+        Assert.Equal(200, (await client.RequestAsync("TEARDOWN", host.Url(), ("Session", session))).StatusCode);
+
+        Assert.Contains(client.Interleaved, f => f.Channel == 1 && HasPacket(f.Payload, RtcpPacketType.Goodbye));
+    }
+
+    [Fact]
+    public async Task A_tcp_reader_that_stops_reading_loses_whole_frames_alone()
+    {
+        await using var host = await EdgeTestHost.StartAsync(true, null, ["FrameRate=100"], "Rtsp:TcpQueueFrames=2");
+        await using var healthy = await RtspTestClient.ConnectAsync(host.RtspPort);
+        using var stalled = new TcpClient { ReceiveBufferSize = 4096 };
+        await stalled.ConnectAsync("127.0.0.1", host.RtspPort, TestContext.Current.CancellationToken);
+        var stream = stalled.GetStream();
+        await stream.WriteAsync("SETUP rtsp://127.0.0.1/movie.Mjpeg/track1 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/TCP;interleaved=0-1\r\n\r\n"u8.ToArray(), TestContext.Current.CancellationToken);
+        var buffer = new byte[4096];
+        var read = await stream.ReadAsync(buffer, TestContext.Current.CancellationToken);
+        var id = System.Text.RegularExpressions.Regex.Match(System.Text.Encoding.ASCII.GetString(buffer, 0, read), "Session: ([0-9]+)").Groups[1].Value;
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"PLAY rtsp://127.0.0.1/movie.Mjpeg RTSP/1.0\r\nCSeq: 2\r\nSession: {id}\r\n\r\n"), TestContext.Current.CancellationToken);
+
+        // The stalled client now reads nothing; the healthy one plays alongside for a while.
+        await PlayTcpAsync(host, healthy);
+        var depacketizer = new RtpJpegDepacketizer();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (DateTime.UtcNow < until)
+        {
+            await healthy.RequestAsync("GET_PARAMETER", host.Url());
+            foreach (var (channel, payload) in healthy.Interleaved)
+            {
+                if (channel == 0 && RtpPacket.TryParse(payload, out var packet) == RtpPacketError.None)
+                {
+                    depacketizer.Push(packet.Header.Timestamp, packet.Header.Marker, packet.PayloadOf(payload), out _);
+                }
+            }
+
+            healthy.Interleaved.Clear();
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri(host.HttpAddress + "/metrics"), TestContext.Current.CancellationToken);
+        Assert.Matches("""grpcstream_edge_frames_dropped\{transport="tcp"\} [1-9]""", metrics);
+        Assert.True(depacketizer.FramesCompleted > 100, $"the healthy reader got {depacketizer.FramesCompleted} frames");
+        Assert.Equal(0, depacketizer.FramesDropped);
+    }
+
+    [Fact]
+    public async Task Across_an_origin_restart_the_session_keeps_its_ssrc_and_continuous_numbering()
+    {
+        await using var host = await EdgeTestHost.StartAsync(true, null, [], "Origin:RetryMaxDelay=00:00:00.500");
+        await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
+        var (session, ssrc) = await PlayTcpAsync(host, client);
+        await CollectAsync(client, host, session, TimeSpan.FromSeconds(1));
+
+        await host.StopOriginAsync();
+        await CollectAsync(client, host, session, TimeSpan.FromSeconds(1));
+        await host.RestartOriginAsync();
+        await CollectAsync(client, host, session, TimeSpan.FromSeconds(3));
+
+        var packets = client.Interleaved.Where(f => f.Channel == 0).Select(f =>
+        {
+            Assert.Equal(RtpPacketError.None, RtpPacket.TryParse(f.Payload, out var p));
+            return p.Header;
+        }).ToList();
+        Assert.All(packets, p => Assert.Equal(ssrc, p.Ssrc));
+        for (var i = 1; i < packets.Count; i++)
+        {
+            Assert.Equal(1, RtpSequence.Delta(packets[i - 1].SequenceNumber, packets[i].SequenceNumber));
+            Assert.True((int)(packets[i].Timestamp - packets[i - 1].Timestamp) >= 0, "RTP time went backwards");
+        }
+
+        // Frames came before the outage and after the restart: 25 fps for about 4 of the 5 seconds.
+        var frames = packets.Count(p => p.Marker);
+        Assert.InRange(frames, 60, 130);
+        Assert.Equal(200, (await client.RequestAsync("GET_PARAMETER", host.Url(), ("Session", session))).StatusCode);
+    }
+
+    private static async Task<(string Session, uint Ssrc)> PlayTcpAsync(EdgeTestHost host, RtspTestClient client)
+    {
+        var setup = await client.RequestAsync("SETUP", host.Url() + "/track1", ("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1"));
+        var session = SessionHeader.Parse(setup.GetHeader("Session")!).Id;
+        var ssrc = Assert.Single(TransportHeader.Parse(setup.GetHeader("Transport")!)).Ssrc!.Value;
+        Assert.Equal(200, (await client.RequestAsync("PLAY", host.Url(), ("Session", session))).StatusCode);
+        return (session, ssrc);
+    }
+
+    private static async Task CollectAsync(RtspTestClient client, EdgeTestHost host, string session, TimeSpan duration)
+    {
+        var until = DateTime.UtcNow + duration;
+        while (DateTime.UtcNow < until)
+        {
+            await client.RequestAsync("GET_PARAMETER", host.Url(), ("Session", session));
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static async Task<(uint Ssrc, SenderInfo Info)> WaitForRtcpAsync(RtspTestClient client, EdgeTestHost host, string session, RtcpPacketType type)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            foreach (var (channel, payload) in client.Interleaved)
+            {
+                var reader = new RtcpReader(payload);
+                while (channel == 1 && reader.TryRead(out var packet))
+                {
+                    if (packet.Type == type && packet.TryGetSenderInfo(out var info))
+                    {
+                        return (packet.Ssrc, info);
+                    }
+                }
+            }
+
+            await client.RequestAsync("GET_PARAMETER", host.Url(), ("Session", session));
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Fail($"no RTCP {type} arrived");
+        return default;
+    }
+
+    private static bool HasPacket(byte[] compound, RtcpPacketType type)
+    {
+        var reader = new RtcpReader(compound);
+        while (reader.TryRead(out var packet))
+        {
+            if (packet.Type == type)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
