@@ -103,8 +103,10 @@ public class RtspMethodTests
 
         var depacketizer = new RtpJpegDepacketizer();
         var frames = 0;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (frames < 3)
         {
+            Assert.True(DateTime.UtcNow < deadline, $"only {frames} frames arrived");
             await client.RequestAsync("GET_PARAMETER", host.Url(), ("Session", session.Id));
             foreach (var payload in client.Interleaved.Where(f => f.Channel == 0).Select(f => f.Payload))
             {
