@@ -77,6 +77,23 @@ public class SessionLifeTests
     }
 
     [Fact]
+    public async Task Shutdown_says_bye_to_every_session_and_closes_within_seconds()
+    {
+        await using var host = await EdgeTestHost.StartAsync();
+        await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
+        await PlayTcpAsync(host, client);
+        client.Interleaved.Clear();
+
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await host.Edge.StopAsync(TestContext.Current.CancellationToken);
+        stopping.Stop();
+
+        await Assert.ThrowsAsync<EndOfStreamException>(() => client.ReadResponseAsync(TimeSpan.FromSeconds(5)));
+        Assert.Contains(client.Interleaved, f => f.Channel == 1 && HasPacket(f.Payload, RtcpPacketType.Goodbye));
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {stopping.Elapsed}");
+    }
+
+    [Fact]
     public async Task A_tcp_reader_that_stops_reading_loses_whole_frames_alone()
     {
         await using var host = await EdgeTestHost.StartAsync(true, null, ["FrameRate=100"], "Rtsp:TcpQueueFrames=2");
