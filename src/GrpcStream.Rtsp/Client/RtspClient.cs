@@ -1,0 +1,576 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+using GrpcStream.Rtsp.Headers;
+using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Rtsp.Messages;
+using GrpcStream.Rtsp.Rtcp;
+using GrpcStream.Rtsp.Rtp;
+using GrpcStream.Rtsp.Sdp;
+
+namespace GrpcStream.Rtsp.Client;
+
+/// <summary>
+/// An RTSP client for one JPEG video stream, shaped like the classic lab client
+/// (<c>new RtspClient(host, port, rtpPort, "movie.Mjpeg")</c>, then Setup, Play, Pause, Teardown) and usable
+/// with any standard server. It follows the server's state, receives RTP over UDP or TCP interleaved, rebuilds
+/// JPEG frames (RFC 2435), sends RTCP receiver reports and keepalives, and answers Basic or Digest challenges.
+/// </summary>
+public sealed class RtspClient : IAsyncDisposable
+{
+    private readonly RtspUrl _url;
+    private readonly RtspClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly RtspMessageReader _reader = new();
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<RtspMessage>> _pending = new();
+    private readonly SemaphoreSlim _sendGate = new(1, 1);
+    private readonly Channel<ReceivedFrame> _frames;
+    private readonly RtpJpegDepacketizer _depacketizer = new();
+    private readonly ReceptionStatistics _reception = new();
+    private readonly Lock _statsGate = new();
+    private readonly CancellationTokenSource _closed = new();
+    private readonly DigestAuthenticator _authenticator;
+
+    private TcpClient? _tcp;
+    private Stream? _stream;
+    private Task? _readLoop;
+    private UdpClient? _rtpSocket;
+    private UdpClient? _rtcpSocket;
+    private IPEndPoint? _serverRtcp;
+    private byte _rtpChannel;
+    private byte _rtcpChannel = 1;
+    private int _cseq;
+    private string? _controlUrl;
+    private string? _baseUrl;
+    private int _sessionTimeoutSeconds = 60;
+    private ITimer? _keepAlive;
+    private ITimer? _reports;
+    private long _playStarted;
+    private long _firstFrameAt;
+    private long _frameCount;
+    private long _frameBytes;
+    private long _droppedFrames;
+    private uint _serverSsrc;
+    private uint _lastSenderReport;
+    private long _lastSenderReportAt;
+    private readonly uint _ssrc = (uint)Random.Shared.Next() | 1;
+
+    /// <summary>The lab client's shape: server host and port, the local RTP port, the stream name.</summary>
+    public RtspClient(string host, int port, int rtpPort, string streamName)
+        : this($"rtsp://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port.ToString(CultureInfo.InvariantCulture)}/{streamName}", new RtspClientOptions { RtpPort = rtpPort })
+    {
+    }
+
+    public RtspClient(string url, RtspClientOptions? options = null)
+    {
+        _url = RtspUrls.ParseOrThrow(url);
+        _options = options ?? new RtspClientOptions();
+        _time = _options.TimeProvider;
+        _authenticator = new DigestAuthenticator(_url.UserName, _url.Password);
+        Url = _url.ToString();
+        _frames = Channel.CreateBounded<ReceivedFrame>(
+            new BoundedChannelOptions(_options.FrameBuffer) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => Interlocked.Increment(ref _droppedFrames));
+    }
+
+    /// <summary>The URL requests go to (without credentials).</summary>
+    public string Url { get; }
+
+    public RtspClientState State { get; private set; } = RtspClientState.Init;
+
+    public string? SessionId { get; private set; }
+
+    /// <summary>The server's description, once DESCRIBE has been answered.</summary>
+    public SessionDescription? Description { get; private set; }
+
+    /// <summary>The methods the server listed in its answer to OPTIONS.</summary>
+    public IReadOnlyList<string> ServerMethods { get; private set; } = [];
+
+    /// <summary>Raised for every request sent and response received, with the text as on the wire.</summary>
+    public event Action<string>? Traffic;
+
+    public async Task<RtspResponse> OptionsAsync(CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync(RtspMethod.Options, Url, [], cancellationToken);
+        ServerMethods = (response.GetHeader("Public") ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return response;
+    }
+
+    /// <summary>Asks for the session description and picks the JPEG video track to play.</summary>
+    public async Task<SessionDescription> DescribeAsync(CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync(RtspMethod.Describe, Url, [("Accept", "application/sdp")], cancellationToken);
+        var description = SessionDescription.Parse(Encoding.UTF8.GetString(response.Body.Span));
+        _baseUrl = response.GetHeader("Content-Base") ?? response.GetHeader("Content-Location") ?? Url;
+        var video = description.Media.FirstOrDefault(m => m.Media == "video" && m.PayloadType is { } pt && m.RtpMap(pt)?.Encoding.Equals("JPEG", StringComparison.OrdinalIgnoreCase) == true)
+            ?? throw new RtspClientException($"{Url} has no JPEG video track.");
+        _controlUrl = RtspUrl.ResolveControl(_baseUrl, video.Control ?? "*");
+        _depacketizer.ExactSize = video.Dimensions;
+        Description = description;
+        return description;
+    }
+
+    public async Task SetupAsync(CancellationToken cancellationToken = default)
+    {
+        if (_controlUrl is null)
+        {
+            await DescribeAsync(cancellationToken);
+        }
+
+        string transport;
+        if (_options.Transport == RtspTransport.Udp)
+        {
+            OpenUdp();
+            var port = ((IPEndPoint)_rtpSocket!.Client.LocalEndPoint!).Port;
+            transport = $"RTP/AVP;unicast;client_port={port}-{port + 1}";
+        }
+        else
+        {
+            transport = $"RTP/AVP/TCP;unicast;interleaved={_rtpChannel}-{_rtcpChannel}";
+        }
+
+        List<(string, string)> headers = [(TransportHeader.Name, transport)];
+        if (SessionId is not null)
+        {
+            headers.Add((SessionHeader.Name, SessionId));
+        }
+
+        var response = await SendAsync(RtspMethod.Setup, _controlUrl!, headers, cancellationToken);
+        var session = SessionHeader.Parse(response.GetHeader(SessionHeader.Name) ?? throw new RtspClientException("SETUP was answered without a session."));
+        SessionId = session.Id;
+        _sessionTimeoutSeconds = session.TimeoutSeconds ?? 60;
+        if (response.GetHeader(TransportHeader.Name) is { } chosen && TransportHeader.Parse(chosen) is [var spec, ..])
+        {
+            _serverSsrc = spec.Ssrc ?? 0;
+            if (spec.Interleaved is { } channels)
+            {
+                (_rtpChannel, _rtcpChannel) = ((byte)channels.First, (byte)channels.Second);
+            }
+
+            if (spec.ServerPorts is { } ports && _tcp?.Client.RemoteEndPoint is IPEndPoint server)
+            {
+                _serverRtcp = new IPEndPoint(server.Address, ports.Second != ports.First ? ports.Second : ports.First + 1);
+            }
+        }
+
+        State = RtspClientState.Ready;
+        var interval = TimeSpan.FromSeconds(Math.Max(5, _sessionTimeoutSeconds / 2.0));
+        _keepAlive ??= _time.CreateTimer(_ => _ = KeepAliveAsync(), null, interval, interval);
+    }
+
+    public async Task PlayAsync(CancellationToken cancellationToken = default)
+    {
+        if (SessionId is null)
+        {
+            await SetupAsync(cancellationToken);
+        }
+
+        _playStarted = _time.GetTimestamp();
+        await SendAsync(RtspMethod.Play, _baseUrl ?? Url, [(SessionHeader.Name, SessionId!), (RangeHeader.Name, "npt=0.000-")], cancellationToken);
+        State = RtspClientState.Playing;
+        _reports ??= _time.CreateTimer(_ => SendReceiverReport(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+    }
+
+    public async Task PauseAsync(CancellationToken cancellationToken = default)
+    {
+        await SendAsync(RtspMethod.Pause, _baseUrl ?? Url, [(SessionHeader.Name, SessionId ?? string.Empty)], cancellationToken);
+        State = RtspClientState.Ready;
+    }
+
+    public async Task TeardownAsync(CancellationToken cancellationToken = default)
+    {
+        await SendAsync(RtspMethod.Teardown, _baseUrl ?? Url, [(SessionHeader.Name, SessionId ?? string.Empty)], cancellationToken);
+        State = RtspClientState.Init;
+        SessionId = null;
+        _frames.Writer.TryComplete();
+    }
+
+    /// <summary>The frames as they arrive, until the session is torn down or the connection ends.</summary>
+    public IAsyncEnumerable<ReceivedFrame> ReadFramesAsync(CancellationToken cancellationToken = default) => _frames.Reader.ReadAllAsync(cancellationToken);
+
+    public RtspClientStatistics GetStatistics()
+    {
+        lock (_statsGate)
+        {
+            var frames = Interlocked.Read(ref _frameCount);
+            var elapsed = _firstFrameAt == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_firstFrameAt);
+            return new RtspClientStatistics(
+                frames,
+                Interlocked.Read(ref _frameBytes),
+                _reception.Received,
+                _reception.Lost,
+                Interlocked.Read(ref _droppedFrames) + _depacketizer.FramesDropped,
+                _reception.Jitter / 90.0,
+                frames > 1 && elapsed > TimeSpan.Zero ? (frames - 1) / elapsed.TotalSeconds : 0,
+                _firstFrameAt == 0 || _playStarted == 0 ? null : _time.GetElapsedTime(_playStarted, _firstFrameAt));
+        }
+    }
+
+    private async Task<RtspResponse> SendAsync(RtspMethod method, string uri, IReadOnlyList<(string Name, string Value)> headers, CancellationToken cancellationToken)
+    {
+        await ConnectAsync(cancellationToken);
+        var response = await ExchangeAsync(method, uri, headers, cancellationToken);
+        if (response.StatusCode == RtspStatusCode.Unauthorized && _authenticator.CanAnswer && _authenticator.Challenge(response.GetHeader("WWW-Authenticate")))
+        {
+            response = await ExchangeAsync(method, uri, headers, cancellationToken);
+        }
+
+        if (response.StatusCode is < 200 or >= 300)
+        {
+            throw new RtspStatusException(method, response.StatusCode, response.ReasonPhrase);
+        }
+
+        return new RtspResponse(response);
+    }
+
+    private async Task<RtspMessage> ExchangeAsync(RtspMethod method, string uri, IReadOnlyList<(string Name, string Value)> headers, CancellationToken cancellationToken)
+    {
+        var cseq = Interlocked.Increment(ref _cseq);
+        var output = new ArrayBufferWriter<byte>(512);
+        var writer = new RtspWriter(output);
+        writer.WriteRequestLine(method, uri);
+        writer.WriteCSeq(cseq);
+        writer.WriteHeader("User-Agent", _options.UserAgent);
+        if (_authenticator.Authorization(method.Name(), uri) is { } authorization)
+        {
+            writer.WriteHeader("Authorization", authorization);
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            writer.WriteHeader(name, value);
+        }
+
+        writer.WriteEnd();
+        var pending = new TaskCompletionSource<RtspMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[cseq] = pending;
+        try
+        {
+            Traffic?.Invoke(Encoding.UTF8.GetString(output.WrittenSpan));
+            await _sendGate.WaitAsync(cancellationToken);
+            try
+            {
+                await _stream!.WriteAsync(output.WrittenMemory, cancellationToken);
+            }
+            finally
+            {
+                _sendGate.Release();
+            }
+
+            var response = await pending.Task.WaitAsync(_options.RequestTimeout, _time, cancellationToken);
+            Traffic?.Invoke(Describe(response));
+            return response;
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{method.Name()} {uri}: no answer within {_options.RequestTimeout.TotalSeconds:0.#} s.");
+        }
+        finally
+        {
+            _pending.TryRemove(cseq, out _);
+        }
+    }
+
+    private static string Describe(RtspMessage response)
+    {
+        var text = new StringBuilder($"RTSP/1.0 {response.StatusCode} {response.ReasonPhrase}\r\n");
+        for (var i = 0; i < response.HeaderCount; i++)
+        {
+            text.Append(Encoding.ASCII.GetString(response.GetHeaderName(i))).Append(": ").Append(Encoding.UTF8.GetString(response.GetHeaderValue(i))).Append("\r\n");
+        }
+
+        text.Append("\r\n").Append(Encoding.UTF8.GetString(response.Body.Span));
+        return text.ToString();
+    }
+
+    private async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (_tcp is not null)
+        {
+            if (_readLoop!.IsCompleted)
+            {
+                throw new IOException("The connection to the server is closed.");
+            }
+
+            return;
+        }
+
+        _tcp = new TcpClient(AddressFamily.InterNetworkV6) { NoDelay = true };
+        _tcp.Client.DualMode = true;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        try
+        {
+            await _tcp.ConnectAsync(_url.Host, _url.Port, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Could not connect to {_url.Host}:{_url.Port} within {_options.ConnectTimeout.TotalSeconds:0.#} s.");
+        }
+
+        _stream = _tcp.GetStream();
+        _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var input = PipeReader.Create(_stream!);
+        var message = new RtspMessage();
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(_closed.Token);
+                var buffer = result.Buffer;
+                while (true)
+                {
+                    var read = _reader.TryRead(buffer, message, out var frame, out var consumed);
+                    if (read == RtspReadResult.NeedMoreData)
+                    {
+                        buffer = buffer.Slice(consumed);
+                        break;
+                    }
+
+                    if (read == RtspReadResult.Message && !message.IsRequest && _pending.TryGetValue(message.CSeq, out var pending))
+                    {
+                        pending.TrySetResult(message.Clone());
+                    }
+                    else if (read == RtspReadResult.InterleavedFrame)
+                    {
+                        var payload = frame.Payload.IsSingleSegment ? frame.Payload.FirstSpan : frame.Payload.ToArray();
+                        if (frame.Channel == _rtpChannel)
+                        {
+                            OnRtp(payload);
+                        }
+                        else if (frame.Channel == _rtcpChannel)
+                        {
+                            OnRtcp(payload);
+                        }
+                    }
+
+                    buffer = buffer.Slice(consumed);
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or RtspProtocolException)
+        {
+            // Connection closed, or the server sent something unreadable: pending requests fail below.
+        }
+        finally
+        {
+            foreach (var pending in _pending.Values)
+            {
+                pending.TrySetException(new IOException("The server closed the connection."));
+            }
+
+            _frames.Writer.TryComplete();
+            await input.CompleteAsync();
+        }
+    }
+
+    private void OpenUdp()
+    {
+        if (_rtpSocket is not null)
+        {
+            return;
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = _options.RtpPort;
+            if (port == 0)
+            {
+                using var probe = new UdpClient(0);
+                port = ((IPEndPoint)probe.Client.LocalEndPoint!).Port & ~1;
+            }
+
+            UdpClient? rtp = null;
+            try
+            {
+                rtp = new UdpClient(port);
+                _rtcpSocket = new UdpClient(port + 1);
+                _rtpSocket = rtp;
+                break;
+            }
+            catch (SocketException) when (_options.RtpPort == 0 && attempt < 50)
+            {
+                rtp?.Dispose();
+            }
+        }
+
+        _rtpSocket.Client.ReceiveBufferSize = 4 * 1024 * 1024;
+        _ = Task.Run(() => ReceiveUdpAsync(_rtpSocket, OnRtp));
+        _ = Task.Run(() => ReceiveUdpAsync(_rtcpSocket!, OnRtcp));
+    }
+
+    private delegate void DatagramHandler(ReadOnlySpan<byte> datagram);
+
+    private async Task ReceiveUdpAsync(UdpClient socket, DatagramHandler handle)
+    {
+        try
+        {
+            while (true)
+            {
+                var datagram = await socket.ReceiveAsync(_closed.Token);
+                handle(datagram.Buffer);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // Closed.
+        }
+    }
+
+    private void OnRtp(ReadOnlySpan<byte> datagram)
+    {
+        if (RtpPacket.TryParse(datagram, out var packet) != RtpPacketError.None || packet.Header.PayloadType != RtpJpegHeader.PayloadType && packet.Header.PayloadType < 96)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        lock (_statsGate)
+        {
+            _reception.OnPacket(packet.Header.SequenceNumber, packet.Header.Timestamp, (long)(now * 90_000.0 / _time.TimestampFrequency));
+            if (_serverSsrc == 0)
+            {
+                _serverSsrc = packet.Header.Ssrc;
+            }
+
+            if (!_depacketizer.Push(packet.Header.Timestamp, packet.Header.Marker, packet.PayloadOf(datagram), out var jpeg))
+            {
+                return;
+            }
+
+            if (_firstFrameAt == 0)
+            {
+                _firstFrameAt = now;
+            }
+
+            Interlocked.Increment(ref _frameCount);
+            Interlocked.Add(ref _frameBytes, jpeg.Length);
+            _frames.Writer.TryWrite(new ReceivedFrame(jpeg.ToArray(), packet.Header.Timestamp, _playStarted == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_playStarted, now)));
+        }
+    }
+
+    private void OnRtcp(ReadOnlySpan<byte> compound)
+    {
+        var reader = new RtcpReader(compound);
+        while (reader.TryRead(out var packet))
+        {
+            if (packet.Type == RtcpPacketType.SenderReport && packet.TryGetSenderInfo(out var info))
+            {
+                _lastSenderReport = info.Ntp.Middle32;
+                _lastSenderReportAt = _time.GetTimestamp();
+            }
+        }
+    }
+
+    private void SendReceiverReport()
+    {
+        if (State != RtspClientState.Playing)
+        {
+            return;
+        }
+
+        ReportBlock block;
+        lock (_statsGate)
+        {
+            var delay = _lastSenderReportAt == 0 ? 0u : (uint)(_time.GetElapsedTime(_lastSenderReportAt).TotalSeconds * 65536);
+            block = _reception.CreateReportBlock(_serverSsrc, _lastSenderReport, delay);
+        }
+
+        var buffer = new byte[256];
+        var length = RtcpWriter.ReceiverReport(buffer, _ssrc, [block]);
+        length += RtcpWriter.SourceDescription(buffer.AsSpan(length), _ssrc, "grpcstream-client");
+        try
+        {
+            if (_options.Transport == RtspTransport.Udp)
+            {
+                if (_serverRtcp is not null)
+                {
+                    _rtcpSocket?.Send(buffer.AsSpan(0, length), _serverRtcp);
+                }
+            }
+            else if (_stream is not null && _sendGate.Wait(0))
+            {
+                try
+                {
+                    var framed = new byte[InterleavedFrame.HeaderSize + length];
+                    RtspWriter.WriteInterleavedHeader(framed, _rtcpChannel, length);
+                    buffer.AsSpan(0, length).CopyTo(framed.AsSpan(InterleavedFrame.HeaderSize));
+                    _stream.Write(framed);
+                }
+                finally
+                {
+                    _sendGate.Release();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            // Reports are best effort.
+        }
+    }
+
+    private async Task KeepAliveAsync()
+    {
+        if (SessionId is null || _readLoop is null || _readLoop.IsCompleted)
+        {
+            return;
+        }
+
+        try
+        {
+            // live555 sends GET_PARAMETER only when the server lists it; OPTIONS works everywhere.
+            var method = ServerMethods.Contains("GET_PARAMETER") ? RtspMethod.GetParameter : RtspMethod.Options;
+            await SendAsync(method, _baseUrl ?? Url, [(SessionHeader.Name, SessionId)], _closed.Token);
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or RtspStatusException or OperationCanceledException)
+        {
+            // The next request will report the problem.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (SessionId is not null && _readLoop is { IsCompleted: false })
+        {
+            try
+            {
+                using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await TeardownAsync(quick.Token);
+            }
+            catch (Exception ex) when (ex is IOException or TimeoutException or RtspStatusException or OperationCanceledException)
+            {
+                // Leaving anyway.
+            }
+        }
+
+        _keepAlive?.Dispose();
+        _reports?.Dispose();
+        await _closed.CancelAsync();
+        _rtpSocket?.Dispose();
+        _rtcpSocket?.Dispose();
+        _tcp?.Dispose();
+        if (_readLoop is not null)
+        {
+            await _readLoop.ConfigureAwait(false);
+        }
+
+        _frames.Writer.TryComplete();
+        _closed.Dispose();
+        _sendGate.Dispose();
+    }
+}

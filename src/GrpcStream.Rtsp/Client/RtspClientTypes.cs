@@ -1,0 +1,102 @@
+using GrpcStream.Rtsp.Headers;
+using GrpcStream.Rtsp.Messages;
+
+namespace GrpcStream.Rtsp.Client;
+
+/// <summary>The client's view of the session state, following the server's answers (RFC 2326 appendix A.2).</summary>
+public enum RtspClientState
+{
+    Init,
+    Ready,
+    Playing,
+}
+
+/// <summary>How RTP reaches the client.</summary>
+public enum RtspTransport
+{
+    Udp,
+    Tcp,
+}
+
+public sealed record RtspClientOptions
+{
+    public RtspTransport Transport { get; init; } = RtspTransport.Udp;
+
+    /// <summary>Local RTP port for UDP (RTCP on the next); 0 picks a free even port.</summary>
+    public int RtpPort { get; init; }
+
+    /// <summary>How long to wait for each response.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long to wait for the TCP connection.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Received frames held for a slow consumer before the oldest is dropped (and counted).</summary>
+    public int FrameBuffer { get; init; } = 64;
+
+    public string UserAgent { get; init; } = "GrpcStream";
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
+
+/// <summary>A server's answer: its status, headers and body (the message is a copy, safe to keep).</summary>
+public sealed class RtspResponse(RtspMessage message)
+{
+    public int StatusCode => message.StatusCode;
+
+    public string ReasonPhrase => message.ReasonPhrase;
+
+    public bool IsSuccess => StatusCode is >= 200 and < 300;
+
+    public string? GetHeader(string name) => message.GetHeader(name);
+
+    public ReadOnlyMemory<byte> Body => message.Body;
+
+    /// <summary>Every header, in the order sent.</summary>
+    public IEnumerable<(string Name, string Value)> Headers
+    {
+        get
+        {
+            for (var i = 0; i < message.HeaderCount; i++)
+            {
+                yield return (System.Text.Encoding.ASCII.GetString(message.GetHeaderName(i)), System.Text.Encoding.UTF8.GetString(message.GetHeaderValue(i)));
+            }
+        }
+    }
+
+    public override string ToString() => $"RTSP/1.0 {StatusCode} {ReasonPhrase}";
+}
+
+/// <summary>A complete JPEG frame as received: a JFIF image rebuilt from RFC 2435 packets.</summary>
+public sealed record ReceivedFrame(byte[] Jpeg, uint RtpTimestamp, TimeSpan ArrivedAfterPlay);
+
+/// <summary>What a client has received so far.</summary>
+public sealed record RtspClientStatistics(
+    long Frames,
+    long Bytes,
+    long Packets,
+    long LostPackets,
+    long DroppedFrames,
+    double JitterMilliseconds,
+    double FramesPerSecond,
+    TimeSpan? FirstFrameAfterPlay);
+
+/// <summary>The server answered with an error status.</summary>
+public sealed class RtspStatusException(RtspMethod method, int statusCode, string reason)
+    : Exception($"{method.Name()} failed: {statusCode} {reason}")
+{
+    public RtspMethod Method { get; } = method;
+
+    public int StatusCode { get; } = statusCode;
+
+    public string Reason { get; } = reason;
+}
+
+/// <summary>The URL or what the server described cannot be played (no JPEG video track, say).</summary>
+public sealed class RtspClientException(string message) : Exception(message);
+
+internal static class RtspUrls
+{
+    public static RtspUrl ParseOrThrow(string url) =>
+        RtspUrl.TryParse(url, out var parsed) ? parsed : throw new RtspClientException($"'{url}' is not an rtsp:// URL.");
+}

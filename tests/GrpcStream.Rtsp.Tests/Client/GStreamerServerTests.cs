@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using GrpcStream.Rtsp.Client;
+using GrpcStream.Testing;
+
+namespace GrpcStream.Rtsp.Tests.Client;
+
+/// <summary>Our client against a server nobody here wrote: GStreamer's RTSP server (gst-rtsp-server through python3-gi).</summary>
+public sealed class GStreamerServerTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("grpcstream-gstserver-").FullName;
+    private readonly List<Process> _servers = [];
+    private readonly List<byte[]> _decoded = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            var jpeg = await TestJpegs.CjpegAsync(TestJpegs.Ppm(320, 240, seed: i * 50));
+            await File.WriteAllBytesAsync(Path.Combine(_dir, $"frame{i}.jpg"), jpeg);
+            _decoded.Add(await TestJpegs.DecodeAsync(jpeg));
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var server in _servers)
+        {
+            server.Kill(entireProcessTree: true);
+            server.Dispose();
+        }
+
+        Directory.Delete(_dir, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData(RtspTransport.Udp)]
+    [InlineData(RtspTransport.Tcp)]
+    public async Task Plays_a_gstreamer_stream_and_the_frames_decode(RtspTransport transport)
+    {
+        var url = await StartServerAsync();
+        await using var client = new RtspClient(url, new RtspClientOptions { Transport = transport });
+
+        await client.OptionsAsync(TestContext.Current.CancellationToken);
+        var description = await client.DescribeAsync(TestContext.Current.CancellationToken);
+        await client.SetupAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(RtspClientState.Ready, client.State);
+        await client.PlayAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(RtspClientState.Playing, client.State);
+        var frames = await TakeAsync(client, 10);
+        await client.TeardownAsync(TestContext.Current.CancellationToken);
+
+        Assert.Contains("GET_PARAMETER", client.ServerMethods);
+        Assert.Single(description.Media);
+        Assert.Equal(RtspClientState.Init, client.State);
+        foreach (var frame in frames)
+        {
+            var decoded = await TestJpegs.DecodeAsync(frame.Jpeg);
+            Assert.Contains(_decoded, d => d.AsSpan().SequenceEqual(decoded));
+        }
+
+        var stats = client.GetStatistics();
+        Assert.True(stats.Frames >= 10);
+        Assert.Equal(0, stats.LostPackets);
+        Assert.NotNull(stats.FirstFrameAfterPlay);
+    }
+
+    [Theory]
+    [InlineData("basic")]
+    [InlineData("digest")]
+    public async Task Answers_an_authentication_challenge(string method)
+    {
+        var url = await StartServerAsync(method, "viewer", "s3cret");
+        var withCredentials = url.Replace("rtsp://", "rtsp://viewer:s3cret@", StringComparison.Ordinal);
+        var withWrongPassword = url.Replace("rtsp://", "rtsp://viewer:wrong@", StringComparison.Ordinal);
+
+        await using (var client = new RtspClient(withCredentials, new RtspClientOptions { Transport = RtspTransport.Tcp }))
+        {
+            await client.PlayAsync(TestContext.Current.CancellationToken);
+            Assert.NotEmpty(await TakeAsync(client, 3));
+        }
+
+        await using var refused = new RtspClient(withWrongPassword);
+        var error = await Assert.ThrowsAsync<RtspStatusException>(() => refused.DescribeAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(401, error.StatusCode);
+    }
+
+    private static async Task<List<ReceivedFrame>> TakeAsync(RtspClient client, int count)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var frames = new List<ReceivedFrame>();
+        await foreach (var frame in client.ReadFramesAsync(timeout.Token))
+        {
+            frames.Add(frame);
+            if (frames.Count == count)
+            {
+                break;
+            }
+        }
+
+        return frames;
+    }
+
+    private async Task<string> StartServerAsync(params string[] auth)
+    {
+        ExternalTool.Require("python3");
+        const string Probe = "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer";
+        if (File.Exists("/usr/bin/python3") && Process.Start(new ProcessStartInfo("/usr/bin/python3", ["-c", Probe]) { RedirectStandardError = true, RedirectStandardOutput = true }) is { } check)
+        {
+            await check.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await check.WaitForExitAsync(TestContext.Current.CancellationToken);
+            if (check.ExitCode != 0)
+            {
+                var reason = "GStreamer's RTSP server for Python is not installed (Debian packages gir1.2-gst-rtsp-server-1.0, python3-gi).";
+                if (Environment.GetEnvironmentVariable(ExternalTool.RequireVariable) == "1")
+                {
+                    Assert.Fail(reason);
+                }
+
+                Assert.Skip(reason);
+            }
+        }
+
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        // Standard error is left alone: GStreamer can write a lot there, and an unread pipe would stall the server.
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Client", "gst_rtsp_server.py"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), "/test", Path.Combine(_dir, "frame%d.jpg") }.Concat(auth))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var server = Process.Start(start)!;
+        _servers.Add(server);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var line = await server.StandardOutput.ReadLineAsync(timeout.Token);
+        Assert.True(line == "ready", $"the GStreamer RTSP server did not start: {line}");
+        return $"rtsp://127.0.0.1:{port}/test";
+    }
+}
