@@ -105,7 +105,7 @@ internal sealed class RtspRequestHandler(
             (int)description.Width,
             (int)description.Height,
             (ulong)time.GetUtcNow().ToUnixTimeMilliseconds(),
-            connection.Local.Address.ToString());
+            (connection.Local.Address.IsIPv4MappedToIPv6 ? connection.Local.Address.MapToIPv4() : connection.Local.Address).ToString());
         response.Headers.Add(("Content-Base", BaseUrl(connection, request, name)));
         response.ContentType = "application/sdp";
         response.Body = Encoding.UTF8.GetBytes(sdp.ToString());

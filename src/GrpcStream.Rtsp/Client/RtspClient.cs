@@ -52,6 +52,7 @@ public sealed class RtspClient : IAsyncDisposable
     private ITimer? _reports;
     private long _playStarted;
     private long _firstFrameAt;
+    private TimeSpan? _firstFrameLatency;
     private long _frameCount;
     private long _frameBytes;
     private long _droppedFrames;
@@ -207,7 +208,7 @@ public sealed class RtspClient : IAsyncDisposable
                 Interlocked.Read(ref _droppedFrames) + _depacketizer.FramesDropped,
                 _reception.Jitter / 90.0,
                 frames > 1 && elapsed > TimeSpan.Zero ? (frames - 1) / elapsed.TotalSeconds : 0,
-                _firstFrameAt == 0 || _playStarted == 0 ? null : _time.GetElapsedTime(_playStarted, _firstFrameAt));
+                _firstFrameLatency);
         }
     }
 
@@ -456,6 +457,7 @@ public sealed class RtspClient : IAsyncDisposable
             if (_firstFrameAt == 0)
             {
                 _firstFrameAt = now;
+                _firstFrameLatency = _playStarted == 0 ? null : _time.GetElapsedTime(_playStarted, now);
             }
 
             Interlocked.Increment(ref _frameCount);

@@ -13,7 +13,7 @@ public static class JpegSessionDescription
     {
         var description = new SessionDescription
         {
-            Origin = $"- {sessionId.ToString(CultureInfo.InvariantCulture)} 1 IN IP4 {serverAddress}",
+            Origin = $"- {sessionId.ToString(CultureInfo.InvariantCulture)} 1 IN {(serverAddress.Contains(':', StringComparison.Ordinal) ? "IP6" : "IP4")} {serverAddress}",
             SessionName = name,
             Connection = "IN IP4 0.0.0.0",
         };

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using GrpcStream.Rtsp.Client;
 using GrpcStream.Testing;
 
@@ -10,7 +7,7 @@ namespace GrpcStream.Rtsp.Tests.Client;
 public sealed class GStreamerServerTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("grpcstream-gstserver-").FullName;
-    private readonly List<Process> _servers = [];
+    private readonly List<GStreamerRtspServer> _servers = [];
     private readonly List<byte[]> _decoded = [];
 
     public async ValueTask InitializeAsync()
@@ -27,7 +24,6 @@ public sealed class GStreamerServerTests : IAsyncLifetime
     {
         foreach (var server in _servers)
         {
-            server.Kill(entireProcessTree: true);
             server.Dispose();
         }
 
@@ -106,40 +102,8 @@ public sealed class GStreamerServerTests : IAsyncLifetime
 
     private async Task<string> StartServerAsync(params string[] auth)
     {
-        ExternalTool.Require("python3");
-        const string Probe = "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer";
-        if (File.Exists("/usr/bin/python3") && Process.Start(new ProcessStartInfo("/usr/bin/python3", ["-c", Probe]) { RedirectStandardError = true, RedirectStandardOutput = true }) is { } check)
-        {
-            await check.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-            await check.WaitForExitAsync(TestContext.Current.CancellationToken);
-            if (check.ExitCode != 0)
-            {
-                var reason = "GStreamer's RTSP server for Python is not installed (Debian packages gir1.2-gst-rtsp-server-1.0, python3-gi).";
-                if (Environment.GetEnvironmentVariable(ExternalTool.RequireVariable) == "1")
-                {
-                    Assert.Fail(reason);
-                }
-
-                Assert.Skip(reason);
-            }
-        }
-
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        // Standard error is left alone: GStreamer can write a lot there, and an unread pipe would stall the server.
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Client", "gst_rtsp_server.py"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), "/test", Path.Combine(_dir, "frame%d.jpg") }.Concat(auth))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var server = Process.Start(start)!;
+        var server = await GStreamerRtspServer.StartAsync(Path.Combine(_dir, "frame%d.jpg"), auth);
         _servers.Add(server);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var line = await server.StandardOutput.ReadLineAsync(timeout.Token);
-        Assert.True(line == "ready", $"the GStreamer RTSP server did not start: {line}");
-        return $"rtsp://127.0.0.1:{port}/test";
+        return server.Url;
     }
 }

@@ -7,10 +7,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using GrpcStream.Testing;
 using OriginHost = origin::GrpcStream.Origin.Hosting.OriginHost;
 
-namespace GrpcStream.Edge.Tests;
+namespace GrpcStream.Testing;
 
 /// <summary>A real origin and a real edge in this process, on loopback ports the OS chose.</summary>
 public sealed class EdgeTestHost : IAsyncDisposable

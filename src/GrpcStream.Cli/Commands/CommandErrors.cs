@@ -1,0 +1,32 @@
+using System.Net.Sockets;
+using GrpcStream.Rtsp.Client;
+
+namespace GrpcStream.Cli.Commands;
+
+/// <summary>Turns failures into one line on standard error and the matching exit code.</summary>
+internal static class CommandErrors
+{
+    public static async Task<int> RunAsync(CliConsole console, Func<Task<int>> command)
+    {
+        try
+        {
+            return await command();
+        }
+        catch (Exception ex) when (Describe(ex) is { } failure)
+        {
+            await console.Error.WriteLineAsync($"grpcstream: {failure.Message}");
+            return failure.ExitCode;
+        }
+    }
+
+    public static (string Message, int ExitCode)? Describe(Exception exception) => exception switch
+    {
+        RtspStatusException e => (e.Message, ExitCodes.RtspError),
+        TimeoutException e => (e.Message, ExitCodes.Timeout),
+        SocketException e => ($"cannot connect: {e.Message}", ExitCodes.ConnectionFailed),
+        IOException e => ($"connection lost: {e.Message}", ExitCodes.ConnectionFailed),
+        RtspClientException e => (e.Message, ExitCodes.Failure),
+        UnauthorizedAccessException e => (e.Message, ExitCodes.Failure),
+        _ => null,
+    };
+}

@@ -1,0 +1,3 @@
+using GrpcStream.Cli;
+
+return await CliApp.RunAsync(args, CliConsole.System);
