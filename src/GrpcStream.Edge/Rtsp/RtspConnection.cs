@@ -108,7 +108,10 @@ internal sealed class RtspConnection : IAsyncDisposable
     public async Task RunAsync(Func<RtspConnection, RtspMessage, Task> handle, CancellationToken stopping)
     {
         using var link = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closed.Token);
-        var writer = Task.Run(() => WriteLoopAsync(link.Token), CancellationToken.None);
+
+        // The writer ends when its queue is completed (below), not when the server starts stopping: what is
+        // queued by then, the BYEs of a shutdown among it, still goes out.
+        var writer = Task.Run(() => WriteLoopAsync(_closed.Token), CancellationToken.None);
         try
         {
             await ReadLoopAsync(handle, link.Token);
