@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -22,6 +23,23 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>Path of the Prometheus text-format metrics endpoint.</summary>
     public const string MetricsPath = "/metrics";
+
+    /// <summary>
+    /// The builder every service starts from: appsettings.json from beside the program (wherever it is started
+    /// from), the service's short flags, the caller's (test) overrides, then the defaults.
+    /// </summary>
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="switchMappings">Short flags, such as --media-root for Origin:MediaRoot.</param>
+    /// <param name="configure">Runs before the defaults are added, so that tests can replace services (the clock).</param>
+    public static WebApplicationBuilder CreateServiceBuilder(string[] args, IReadOnlyDictionary<string, string> switchMappings, Action<WebApplicationBuilder>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(switchMappings);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(switchMappings));
+        configure?.Invoke(builder);
+        builder.AddServiceDefaults();
+        return builder;
+    }
 
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {

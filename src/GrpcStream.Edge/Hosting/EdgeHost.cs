@@ -23,11 +23,7 @@ public static class EdgeHost
     /// <param name="configure">Lets tests replace configuration or services before the defaults are added.</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        // appsettings.json lives beside the program, wherever it is started from.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(SwitchMappings));
-        configure?.Invoke(builder);
-        builder.AddServiceDefaults();
+        var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args, SwitchMappings, configure);
 
         // HTTP/1.1 for /healthz and /metrics; RTSP has its own listener.
         var httpPort = builder.Configuration.GetValue("Edge:Http:Port", new HttpSettings().Port);
