@@ -462,6 +462,11 @@ public sealed class RtspClient : IAsyncDisposable
 
             Interlocked.Increment(ref _frameCount);
             Interlocked.Add(ref _frameBytes, jpeg.Length);
+            if (!_options.DeliverFrames)
+            {
+                return;
+            }
+
             _frames.Writer.TryWrite(new ReceivedFrame(jpeg.ToArray(), packet.Header.Timestamp, _playStarted == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_playStarted, now)));
         }
     }

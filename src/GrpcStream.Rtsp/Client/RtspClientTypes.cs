@@ -36,6 +36,12 @@ public sealed record RtspClientOptions
 
     public string UserAgent { get; init; } = "GrpcStream";
 
+    /// <summary>
+    /// False to only count frames (statistics) without copying each into a <see cref="ReceivedFrame"/>: for load
+    /// generators, where the frames themselves are not needed.
+    /// </summary>
+    public bool DeliverFrames { get; init; } = true;
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }
 

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using GrpcStream.Rtsp.Client;
+
+namespace GrpcStream.Cli.Commands;
+
+/// <summary>
+/// <c>grpcstream bench URL --sessions N --duration S</c>: opens N sessions at once and reports per-session frames,
+/// lost packets and frames, and first-frame latency. Frames are counted, never copied, so the generator stays
+/// light enough that the server is what gets measured.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var url = CommonOptions.Url();
+        var transport = CommonOptions.Transport();
+        var timeout = CommonOptions.Timeout();
+        var sessions = new Option<int>("--sessions", "-s") { Description = "Sessions to open at once.", DefaultValueFactory = _ => 10 };
+        var duration = new Option<double>("--duration", "-d") { Description = "Seconds to play after the last session started.", DefaultValueFactory = _ => 10 };
+        sessions.Validators.Add(r => { if (r.GetValue(sessions) is < 1 or > 5000) { r.AddError("--sessions must be between 1 and 5000."); } });
+        duration.Validators.Add(r => { if (r.GetValue(duration) <= 0) { r.AddError("--duration must be above 0."); } });
+
+        var command = new Command("bench", "Load a server with many sessions and report what each received.") { url, sessions, duration, transport, timeout };
+        command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, () => RunAsync(
+            console,
+            result.GetValue(url)!,
+            result.GetValue(sessions),
+            TimeSpan.FromSeconds(result.GetValue(duration)),
+            CommonOptions.ClientOptions(result.GetValue(transport)!, result.GetValue(timeout)) with { DeliverFrames = false },
+            cancellationToken)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliConsole console, string url, int count, TimeSpan duration, RtspClientOptions options, CancellationToken cancellationToken)
+    {
+        var clients = Enumerable.Range(0, count).Select(_ => new RtspClient(url, options)).ToArray();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var started = await Task.WhenAll(clients.Select(async client =>
+            {
+                try
+                {
+                    await client.PlayAsync(cancellationToken);
+                    return (Exception?)null;
+                }
+                catch (Exception ex) when (CommandErrors.Describe(ex) is not null)
+                {
+                    return ex;
+                }
+            }));
+            var failed = started.Count(e => e is not null);
+            if (failed == count)
+            {
+                throw started[0]!;
+            }
+
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{count - failed} of {count} sessions playing after {clock.Elapsed.TotalSeconds:0.00} s; measuring for {duration.TotalSeconds:0} s"));
+            try
+            {
+                await Task.Delay(duration, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: report what there is.
+            }
+
+            var stats = clients.Where((_, i) => started[i] is null).Select(c => c.GetStatistics()).ToArray();
+            await console.Out.WriteAsync(Report(stats, duration));
+            if (failed > 0)
+            {
+                await console.Error.WriteLineAsync($"grpcstream: {failed} sessions failed to start; first: {CommandErrors.Describe(started.First(e => e is not null)!)!.Value.Message}");
+            }
+
+            return failed > 0 ? ExitCodes.Failure : ExitCodes.Success;
+        }
+        finally
+        {
+            await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
+        }
+    }
+
+    internal static string Report(IReadOnlyList<RtspClientStatistics> stats, TimeSpan duration)
+    {
+        var text = new System.Text.StringBuilder();
+        var frames = stats.Select(s => (double)s.Frames).ToArray();
+        var latency = stats.Where(s => s.FirstFrameAfterPlay is not null).Select(s => s.FirstFrameAfterPlay!.Value.TotalMilliseconds).ToArray();
+        text.AppendLine(Line("frames per session", frames, "0"));
+        text.AppendLine(Line("lost packets per session", [.. stats.Select(s => (double)s.LostPackets)], "0"));
+        text.AppendLine(Line("lost frames per session", [.. stats.Select(s => (double)s.DroppedFrames)], "0"));
+        text.AppendLine(Line("first frame after PLAY (ms)", latency, "0.0"));
+        var packets = stats.Sum(s => s.Packets);
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"total: {stats.Sum(s => s.Frames)} frames, {packets} packets ({packets / Math.Max(duration.TotalSeconds, 0.001):0} packets/s), {stats.Sum(s => s.LostPackets)} packets lost, {stats.Sum(s => s.DroppedFrames)} frames lost"));
+        return text.ToString();
+    }
+
+    private static string Line(string what, double[] values, string format)
+    {
+        if (values.Length == 0)
+        {
+            return $"{what}: none";
+        }
+
+        Array.Sort(values);
+        string Pick(double q) => values[Math.Min(values.Length - 1, (int)Math.Ceiling(q * values.Length) - 1 < 0 ? 0 : (int)Math.Ceiling(q * values.Length) - 1)].ToString(format, CultureInfo.InvariantCulture);
+        return $"{what}: min {values[0].ToString(format, CultureInfo.InvariantCulture)}, median {Pick(0.5)}, p99 {Pick(0.99)}, max {values[^1].ToString(format, CultureInfo.InvariantCulture)}";
+    }
+}
