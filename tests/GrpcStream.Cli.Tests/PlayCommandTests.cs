@@ -101,6 +101,17 @@ public sealed class PlayCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_session_the_server_no_longer_knows_is_exit_code_4_with_the_454()
+    {
+        using var server = new ScriptedRtspServer(new() { [GrpcStream.Rtsp.Messages.RtspMethod.Play] = 454 });
+
+        var (exit, run) = await CliRun.RunAsync("play", server.Url, "-t", "tcp");
+
+        Assert.Equal(ExitCodes.RtspError, exit);
+        Assert.Equal("grpcstream: PLAY failed: 454 Session Not Found", run.Error.Trim());
+    }
+
+    [Fact]
     public async Task Errors_have_their_exit_codes_and_one_line_messages()
     {
         await using var host = await EdgeTestHost.StartAsync();
