@@ -151,8 +151,13 @@ internal sealed class RtspRequestHandler(
             return Status(response, RtspStatusCode.UnsupportedTransport);
         }
 
-        // The stream must exist (and the origin answer) before a session is made for it.
-        await origin.DescribeAsync(name, connection.Closed);
+        // The stream must exist (and the origin answer) before a session is made for it; a hub that is receiving
+        // frames already says so, without another round trip to the origin.
+        if (!hubs.IsLive(name))
+        {
+            await origin.DescribeAsync(name, connection.Closed);
+        }
+
         var hub = hubs.Acquire(name);
         await hub.WaitForFirstFrameAsync(options.Value.Origin.DescribeTimeout, time, connection.Closed);
         var (spec, isLab) = choice.Value;

@@ -36,6 +36,15 @@ internal sealed class StreamHubRegistry : IDisposable
         }
     }
 
+    /// <summary>True when a hub for <paramref name="name"/> is receiving frames (so the stream is known to exist).</summary>
+    public bool IsLive(string name)
+    {
+        lock (_gate)
+        {
+            return _hubs.TryGetValue(name, out var hub) && !hub.Gone && hub.LatestTime is not null;
+        }
+    }
+
     /// <summary>The hub of <paramref name="name"/>, started if needed, with one more user.</summary>
     public StreamHub Acquire(string name)
     {
