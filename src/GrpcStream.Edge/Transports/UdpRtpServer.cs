@@ -5,6 +5,7 @@ using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Rtsp.Rtcp;
+using GrpcStream.Rtsp.Rtp;
 using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Edge.Transports;
@@ -40,40 +41,9 @@ internal sealed class UdpRtpServer : IDisposable
 
     public void Start()
     {
-        // Port 0 asks for any free even/odd pair: take a port the system offers and use the even one at or below it.
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = RequestedPort;
-            if (port == 0)
-            {
-                using var probe = NewSocket();
-                probe.Bind(new IPEndPoint(Any, 0));
-                port = ((IPEndPoint)probe.LocalEndPoint!).Port & ~1;
-            }
-
-            var rtp = NewSocket();
-            var rtcp = NewSocket();
-            try
-            {
-                rtp.Bind(new IPEndPoint(Any, port));
-                rtcp.Bind(new IPEndPoint(Any, port + 1));
-                rtp.SendBufferSize = 4 * 1024 * 1024;
-                (_rtp, _rtcp, RtpPort) = (rtp, rtcp, port);
-                break;
-            }
-            catch (SocketException) when (RequestedPort == 0 && attempt < 50)
-            {
-                rtp.Dispose();
-                rtcp.Dispose();
-            }
-            catch
-            {
-                rtp.Dispose();
-                rtcp.Dispose();
-                throw;
-            }
-        }
-
+        var (rtp, rtcp) = UdpPortPair.Bind(Any, RequestedPort);
+        rtp.SendBufferSize = 4 * 1024 * 1024;
+        (_rtp, _rtcp, RtpPort) = (rtp, rtcp, ((IPEndPoint)rtp.LocalEndPoint!).Port);
         _receive = Task.Run(ReceiveReportsAsync);
     }
 
@@ -87,17 +57,6 @@ internal sealed class UdpRtpServer : IDisposable
         DualStack && endPoint.AddressFamily == AddressFamily.InterNetwork ? new IPEndPoint(endPoint.Address.MapToIPv6(), endPoint.Port)
         : !DualStack && endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port)
         : endPoint;
-
-    private static Socket NewSocket()
-    {
-        var socket = new Socket(DualStack ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        if (DualStack)
-        {
-            socket.DualMode = true;
-        }
-
-        return socket;
-    }
 
     public void SendRtp(ReadOnlySpan<byte> packet, SocketAddress destination) => Send(_rtp, packet, destination);
 

@@ -387,29 +387,9 @@ public sealed class RtspClient : IAsyncDisposable
             return;
         }
 
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = _options.RtpPort;
-            if (port == 0)
-            {
-                using var probe = new UdpClient(0);
-                port = ((IPEndPoint)probe.Client.LocalEndPoint!).Port & ~1;
-            }
-
-            UdpClient? rtp = null;
-            try
-            {
-                rtp = new UdpClient(port);
-                _rtcpSocket = new UdpClient(port + 1);
-                _rtpSocket = rtp;
-                break;
-            }
-            catch (SocketException) when (_options.RtpPort == 0 && attempt < 50)
-            {
-                rtp?.Dispose();
-            }
-        }
-
+        var (rtp, rtcp) = UdpPortPair.Bind(IPAddress.Any, _options.RtpPort);
+        _rtpSocket = new UdpClient { Client = rtp };
+        _rtcpSocket = new UdpClient { Client = rtcp };
         _rtpSocket.Client.ReceiveBufferSize = 4 * 1024 * 1024;
         _ = Task.Run(() => ReceiveUdpAsync(_rtpSocket, OnRtp));
         _ = Task.Run(() => ReceiveUdpAsync(_rtcpSocket!, OnRtcp));
