@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Container test: builds both images (on local stand-in base images unless SDK_IMAGE/RUNTIME_IMAGE say otherwise),
+# runs them with compose on host networking (all traffic on loopback), waits until healthy, plays the edge with
+# ffprobe over TCP and UDP, restarts the origin under a playing ffmpeg and checks the session keeps receiving,
+# then removes everything. Ends with a line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+passed=0 failed=0
+check() { # name, command...
+  local name=$1; shift
+  if "$@"; then echo "container test passed: $name"; passed=$((passed + 1)); else echo "container test FAILED: $name"; failed=$((failed + 1)); fi
+}
+
+started_dockerd=""
+if ! docker info >/dev/null 2>&1; then
+  dockerd >/tmp/grpcstream-dockerd.log 2>&1 &
+  started_dockerd=$!
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+fi
+
+export SDK_IMAGE=${SDK_IMAGE:-grpcstream/standin-sdk:10.0}
+export RUNTIME_IMAGE=${RUNTIME_IMAGE:-grpcstream/standin-runtime:10.0}
+if [[ $SDK_IMAGE == grpcstream/standin-* ]]; then
+  bash ./make-standin-images.sh || failed=$((failed + 1))
+fi
+
+compose=(docker-compose -p grpcstream-ci -f compose.hostnet.yaml)
+cleanup() {
+  "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1
+  [ -n "$started_dockerd" ] && kill "$started_dockerd" 2>/dev/null && wait "$started_dockerd" 2>/dev/null
+}
+trap cleanup EXIT
+
+healthy() { # container
+  for _ in $(seq 1 90); do
+    [ "$(docker inspect -f '{{.State.Health.Status}}' "$1" 2>/dev/null)" = healthy ] && return 0
+    sleep 1
+  done
+  docker logs "$1" 2>&1 | tail -20
+  return 1
+}
+
+build() { DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0 "${compose[@]}" build --quiet >/tmp/grpcstream-build.log 2>&1 || { tail -30 /tmp/grpcstream-build.log; return 1; }; }
+check "compose.yaml is valid" docker-compose -f compose.yaml config -q
+check "images build" build
+check "compose up" "${compose[@]}" up -d
+check "origin healthy" healthy grpcstream-ci_origin_1
+check "edge healthy" healthy grpcstream-ci_edge_1
+
+url=rtsp://127.0.0.1:8554/movie.Mjpeg
+probe() { ffprobe -v error -rtsp_transport "$1" -show_entries stream=codec_name,width,height -of csv=p=0 "$url" | grep -qx "mjpeg,320,240"; }
+check "ffprobe over tcp" probe tcp
+check "ffprobe over udp" probe udp
+
+restart_under_playback() {
+  local out=/tmp/grpcstream-restart.mjpeg
+  ffmpeg -v error -rtsp_transport tcp -i "$url" -frames:v 250 -c:v copy -f mjpeg -y "$out" &
+  local player=$!
+  sleep 2
+  "${compose[@]}" stop origin >/dev/null 2>&1
+  sleep 1
+  "${compose[@]}" start origin >/dev/null 2>&1
+  local waited=0
+  while kill -0 "$player" 2>/dev/null && [ $waited -lt 60 ]; do sleep 1; waited=$((waited + 1)); done
+  kill "$player" 2>/dev/null
+  wait "$player" || return 1
+  local frames
+  frames=$(ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 -f mjpeg "$out")
+  docker logs grpcstream-ci_edge_1 2>&1 | grep -q "resumed after [0-9]" || return 1
+  [ "$frames" = 250 ]
+}
+check "edge session survives an origin restart" restart_under_playback
+
+cleanup
+trap - EXIT
+left=$(docker ps -aq --filter "label=com.docker.compose.project=grpcstream-ci" | wc -l)
+check "nothing left behind" test "$left" -eq 0
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
