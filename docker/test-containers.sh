@@ -26,9 +26,15 @@ if [[ $SDK_IMAGE == grpcstream/standin-* ]]; then
 fi
 
 compose=(docker-compose -p grpcstream-ci -f compose.hostnet.yaml)
+stop_dockerd() {
+  if [ -n "$started_dockerd" ]; then
+    kill "$started_dockerd" 2>/dev/null
+    wait "$started_dockerd" 2>/dev/null
+  fi
+}
 cleanup() {
   "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1
-  [ -n "$started_dockerd" ] && kill "$started_dockerd" 2>/dev/null && wait "$started_dockerd" 2>/dev/null
+  stop_dockerd
 }
 trap cleanup EXIT
 
@@ -72,9 +78,15 @@ restart_under_playback() {
 }
 check "edge session survives an origin restart" restart_under_playback
 
-cleanup
+"${compose[@]}" down -v --remove-orphans >/dev/null 2>&1
+left_behind() {
+  local containers networks
+  containers=$(docker ps -aq --filter "label=com.docker.compose.project=grpcstream-ci") || return 1
+  networks=$(docker network ls -q --filter "label=com.docker.compose.project=grpcstream-ci") || return 1
+  [ -z "$containers" ] && [ -z "$networks" ]
+}
+check "nothing left behind" left_behind
 trap - EXIT
-left=$(docker ps -aq --filter "label=com.docker.compose.project=grpcstream-ci" | wc -l)
-check "nothing left behind" test "$left" -eq 0
+stop_dockerd
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
