@@ -53,14 +53,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         return new ServiceProcess(Process.Start(start) ?? throw new InvalidOperationException($"{service} did not start."));
     }
 
-    /// <summary>A TCP port that was free a moment ago.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>Waits until <paramref name="url"/> answers 200 over HTTP/1.1, or fails with what the service printed.</summary>
     public async Task WaitHealthyAsync(string url, TimeSpan? timeout = null)
     {

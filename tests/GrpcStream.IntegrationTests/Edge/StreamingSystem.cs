@@ -15,13 +15,13 @@ public sealed class StreamingSystem : IAsyncLifetime
 
     public ServiceProcess Edge { get; private set; } = null!;
 
-    public int OriginPort { get; } = ServiceProcess.FreePort();
+    public int OriginPort { get; } = FreePorts.Tcp();
 
-    public int OriginHttpPort { get; } = ServiceProcess.FreePort();
+    public int OriginHttpPort { get; } = FreePorts.Tcp();
 
-    public int RtspPort { get; } = ServiceProcess.FreePort();
+    public int RtspPort { get; } = FreePorts.Tcp();
 
-    public int EdgeHttpPort { get; } = ServiceProcess.FreePort();
+    public int EdgeHttpPort { get; } = FreePorts.Tcp();
 
     public int RtpPort { get; } = FreeEvenPort();
 
@@ -66,22 +66,14 @@ public sealed class StreamingSystem : IAsyncLifetime
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>An even UDP port whose odd neighbour is free too (Linux hands out odd ports for port 0).</summary>
+    /// <summary>An even UDP port whose odd neighbour is free too, for the edge's RTP/RTCP pair.</summary>
     private static int FreeEvenPort()
     {
-        for (var attempt = 0; ; attempt++)
+        var (rtp, rtcp) = GrpcStream.Rtsp.Rtp.UdpPortPair.Bind(System.Net.IPAddress.Any, 0);
+        using (rtp)
+        using (rtcp)
         {
-            var port = ServiceProcess.FreePort() & ~1;
-            try
-            {
-                using var rtp = new System.Net.Sockets.UdpClient(port);
-                using var rtcp = new System.Net.Sockets.UdpClient(port + 1);
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException) when (attempt < 100)
-            {
-                // Taken: try another.
-            }
+            return ((System.Net.IPEndPoint)rtp.LocalEndPoint!).Port;
         }
     }
 }

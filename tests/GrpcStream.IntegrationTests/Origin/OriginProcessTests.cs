@@ -13,7 +13,7 @@ public class OriginProcessTests
         var media = Directory.CreateTempSubdirectory("grpcstream-it-").FullName;
         var frames = TestJpegs.SplitSimple(await TestJpegs.FfmpegFramesAsync(6));
         await File.WriteAllBytesAsync(Path.Combine(media, "movie.Mjpeg"), TestJpegs.LengthPrefixed(frames), TestContext.Current.CancellationToken);
-        int grpcPort = ServiceProcess.FreePort(), httpPort = ServiceProcess.FreePort();
+        int grpcPort = FreePorts.Tcp(), httpPort = FreePorts.Tcp();
         await using var origin = ServiceProcess.Start("Origin", ["--media-root", media, "--urls", $"http://127.0.0.1:{grpcPort}", "--http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--frame-rate", "50"]);
         await origin.WaitHealthyAsync($"http://127.0.0.1:{httpPort}/healthz");
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
@@ -43,7 +43,7 @@ public class OriginProcessTests
     [Fact]
     public async Task Environment_variables_configure_the_origin_and_sigterm_stops_it_cleanly()
     {
-        int grpcPort = ServiceProcess.FreePort(), httpPort = ServiceProcess.FreePort();
+        int grpcPort = FreePorts.Tcp(), httpPort = FreePorts.Tcp();
         await using var origin = ServiceProcess.Start("Origin", [], new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{grpcPort}",

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace GrpcStream.Testing;
 
@@ -45,10 +43,7 @@ public sealed class GStreamerRtspServer : IDisposable
             Assert.Skip(reason);
         }
 
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = FreePorts.Tcp();
 
         // Standard error is left alone: GStreamer can write a lot there, and an unread pipe would stall the server.
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true };

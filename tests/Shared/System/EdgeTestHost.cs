@@ -1,6 +1,4 @@
 extern alias origin;
-using System.Net;
-using System.Net.Sockets;
 using GrpcStream.Edge.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -48,7 +46,7 @@ public sealed class EdgeTestHost : IAsyncDisposable
     public static async Task<EdgeTestHost> StartAsync(bool withOrigin, TimeProvider? time, string[] originSettings, params string[] edgeSettings)
     {
         WebApplication? origin = null;
-        var originPort = FreePort();
+        var originPort = FreePorts.Tcp();
         var originAddress = $"http://127.0.0.1:{originPort}";
         if (withOrigin)
         {
@@ -99,13 +97,6 @@ public sealed class EdgeTestHost : IAsyncDisposable
         ]);
         await origin.StartAsync(TestContext.Current.CancellationToken);
         return origin;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
