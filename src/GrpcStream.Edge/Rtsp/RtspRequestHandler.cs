@@ -93,7 +93,7 @@ internal sealed class RtspRequestHandler(
 
     private async Task<Action?> DescribeAsync(RtspConnection connection, RtspMessage request, Response response)
     {
-        if (!TryGetStream(request, out var name, out _))
+        if (!TryGetStream(request, out var name))
         {
             return Status(response, RtspStatusCode.NotFound);
         }
@@ -114,7 +114,7 @@ internal sealed class RtspRequestHandler(
 
     private async Task<Action?> SetupAsync(RtspConnection connection, RtspMessage request, Response response)
     {
-        if (!TryGetStream(request, out var name, out _))
+        if (!TryGetStream(request, out var name))
         {
             return Status(response, RtspStatusCode.NotFound);
         }
@@ -379,17 +379,12 @@ internal sealed class RtspRequestHandler(
     /// The stream named by the request URI: rtsp://host/NAME, rtsp://host/NAME/ or rtsp://host/NAME/track1, or the
     /// lab client's bare NAME.
     /// </summary>
-    private static bool TryGetStream(RtspMessage request, out string name, out bool isTrack)
+    private static bool TryGetStream(RtspMessage request, out string name)
     {
         name = string.Empty;
-        isTrack = false;
         var path = RtspUrl.TryParse(request.Uri, out var url) ? url.Path : request.Uri;
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (segments.Length == 2 && segments[1] == JpegSessionDescription.TrackControl)
-        {
-            isTrack = true;
-        }
-        else if (segments.Length != 1)
+        if (segments.Length is not (1 or 2) || (segments.Length == 2 && segments[1] != JpegSessionDescription.TrackControl))
         {
             return false;
         }

@@ -25,8 +25,6 @@ internal sealed class SharedFrame
     /// <summary>The low 32 bits of the origin's 90 kHz presentation time.</summary>
     public uint Pts { get; private set; }
 
-    public ulong Sequence { get; private set; }
-
     /// <summary>When the frame arrived (<see cref="TimeProvider.GetTimestamp"/>), for RTCP sender reports.</summary>
     public long ArrivedAt { get; private set; }
 
@@ -36,9 +34,8 @@ internal sealed class SharedFrame
     public static SharedFrame Rent(ConcurrentBag<SharedFrame> pool) => pool.TryTake(out var frame) ? frame : new SharedFrame(pool);
 
     /// <summary>Fills the frame; it starts with one reference, the caller's.</summary>
-    public void Set(ulong sequence, ulong pts, long arrivedAt, ReadOnlySpan<byte> jpeg, bool keepWholeFrame)
+    public void Set(ulong pts, long arrivedAt, ReadOnlySpan<byte> jpeg, bool keepWholeFrame)
     {
-        Sequence = sequence;
         Pts = (uint)pts;
         ArrivedAt = arrivedAt;
         _references = 1;

@@ -172,7 +172,7 @@ internal sealed class StreamHub : IDisposable
         SharedFrame? previous;
         lock (_gate)
         {
-            shared.Set(frame.Sequence, frame.Pts90Khz, _time.GetTimestamp(), jpeg, keepWholeFrame: _labSessions > 0);
+            shared.Set(frame.Pts90Khz, _time.GetTimestamp(), jpeg, keepWholeFrame: _labSessions > 0);
             previous = _latest;
             _latest = shared;
             playing = _playing;
