@@ -55,7 +55,11 @@ check "origin healthy" healthy grpcstream-ci_origin_1
 check "edge healthy" healthy grpcstream-ci_edge_1
 
 url=rtsp://127.0.0.1:8554/movie.Mjpeg
-probe() { ffprobe -v error -rtsp_transport "$1" -show_entries stream=codec_name,width,height -of csv=p=0 "$url" | grep -qx "mjpeg,320,240"; }
+probe() {
+  local got
+  got=$(ffprobe -v error -rtsp_transport "$1" -show_entries stream=codec_name,width,height -of csv=p=0 "$url")
+  [ "$got" = "mjpeg,320,240" ] || { echo "  ffprobe over $1 said: $got"; return 1; }
+}
 check "ffprobe over tcp" probe tcp
 check "ffprobe over udp" probe udp
 
@@ -70,11 +74,18 @@ restart_under_playback() {
   local waited=0
   while kill -0 "$player" 2>/dev/null && [ $waited -lt 60 ]; do sleep 1; waited=$((waited + 1)); done
   kill "$player" 2>/dev/null
-  wait "$player" || return 1
+  if ! wait "$player"; then echo "  ffmpeg did not finish 250 frames within ${waited}s of the restart"; restart_logs; return 1; fi
   local frames
   frames=$(ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 -f mjpeg "$out")
-  docker logs grpcstream-ci_edge_1 2>&1 | grep -q "resumed after [0-9]" || return 1
-  [ "$frames" = 250 ]
+  # Whole log first: with pipefail, `docker logs | grep -q` fails when grep stops reading before docker is done.
+  local log
+  log=$(docker logs grpcstream-ci_edge_1 2>&1)
+  if ! grep -q "resumed after [0-9]" <<<"$log"; then echo "  the edge never logged a resumed origin stream"; restart_logs; return 1; fi
+  if [ "$frames" != 250 ]; then echo "  ffmpeg saved $frames frames, not 250"; restart_logs; return 1; fi
+}
+restart_logs() {
+  echo "  --- edge log (last 30 lines)"; docker logs grpcstream-ci_edge_1 2>&1 | tail -30 | sed 's/^/  /'
+  echo "  --- origin log (last 15 lines)"; docker logs grpcstream-ci_origin_1 2>&1 | tail -15 | sed 's/^/  /'
 }
 check "edge session survives an origin restart" restart_under_playback
 
