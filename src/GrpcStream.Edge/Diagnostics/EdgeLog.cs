@@ -44,4 +44,7 @@ internal static partial class EdgeLog
 
     [LoggerMessage(14, LogLevel.Error, "Watching {Stream} at the origin failed")]
     public static partial void WatchFailed(ILogger logger, string stream, Exception exception);
+
+    [LoggerMessage(15, LogLevel.Information, "This system does not segment UDP; RTP goes out one datagram per call")]
+    public static partial void UdpSegmentationOff(ILogger logger);
 }

@@ -35,6 +35,12 @@ public sealed class RtspSettings
     /// <summary>Largest RTP payload (bytes).</summary>
     public int MaxPayloadSize { get; set; } = 1400;
 
+    /// <summary>
+    /// Hand each UDP session's frame to the kernel in one call with UDP segmentation offload (Linux); when false,
+    /// or where the system lacks it, every datagram is its own call.
+    /// </summary>
+    public bool UdpSegmentation { get; set; } = true;
+
     /// <summary>Frames queued for one TCP-interleaved reader before whole frames are dropped for it.</summary>
     public int TcpQueueFrames { get; set; } = 8;
 

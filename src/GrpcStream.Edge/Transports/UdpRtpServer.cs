@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
 using GrpcStream.Edge.Sessions;
+using GrpcStream.Edge.Transports.Native;
+using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Rtsp.Rtcp;
 using GrpcStream.Rtsp.Rtp;
 using Microsoft.Extensions.Options;
@@ -20,18 +22,25 @@ internal sealed class UdpRtpServer : IDisposable
     private readonly ConcurrentDictionary<IPEndPoint, RtspSession> _byRtcpSource = new();
     private readonly EdgeMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly ILogger<UdpRtpServer> _logger;
     private readonly CancellationTokenSource _stop = new();
+    private volatile bool _segmentation;
     private Socket? _rtp;
     private Socket? _rtcp;
     private Task? _receive;
     private int _disposed;
 
-    public UdpRtpServer(IOptions<EdgeOptions> options, EdgeMetrics metrics, TimeProvider time)
+    public UdpRtpServer(IOptions<EdgeOptions> options, EdgeMetrics metrics, TimeProvider time, ILogger<UdpRtpServer> logger)
     {
         _metrics = metrics;
         _time = time;
+        _logger = logger;
         RequestedPort = options.Value.Rtsp.RtpPort;
+        _segmentation = options.Value.Rtsp.UdpSegmentation && UdpSegmentation.IsAvailable;
     }
+
+    /// <summary>Whether frames go out with UDP segmentation offload (one system call per session and frame).</summary>
+    public bool Segmentation => _segmentation;
 
     public int RequestedPort { get; }
 
@@ -59,6 +68,69 @@ internal sealed class UdpRtpServer : IDisposable
         : endPoint;
 
     public void SendRtp(ReadOnlySpan<byte> packet, SocketAddress destination) => Send(_rtp, packet, destination);
+
+    /// <summary>
+    /// Sends every packet of <paramref name="frame"/>, each with its <see cref="RtpHeader.Size"/>-byte header
+    /// already written in its header room: in runs of equal-sized datagrams per system call where the system
+    /// segments UDP, one by one otherwise.
+    /// </summary>
+    public void SendRtp(PacketizedFrame frame, SocketAddress destination)
+    {
+        var count = frame.PacketCount;
+        var next = 0;
+        if (_segmentation && count > 1 && _rtp is { } socket)
+        {
+            // Every packet but the last is as large as the packetizer allows, so the first one's size is the
+            // segment size. The packetizer keeps that promise; checking it costs nothing next to the send.
+            Span<Range> ranges = stackalloc Range[UdpSegmentation.MaxSegments];
+            var segment = frame.GetPacketRange(0, RtpHeader.Size).GetOffsetAndLength(frame.Buffer.Length).Length;
+            var perSend = Math.Min(UdpSegmentation.MaxSegments, UdpSegmentation.MaxBytes / segment);
+            while (count - next > 1 && perSend > 1)
+            {
+                var run = 0;
+                for (; run < perSend && next + run < count; run++)
+                {
+                    ranges[run] = frame.GetPacketRange(next + run, RtpHeader.Size);
+                    var length = ranges[run].GetOffsetAndLength(frame.Buffer.Length).Length;
+                    if (length > segment)
+                    {
+                        break;
+                    }
+
+                    if (length < segment)
+                    {
+                        run++; // a shorter datagram may end a run, never sit inside one
+                        break;
+                    }
+                }
+
+                if (run < 2)
+                {
+                    break;
+                }
+
+                var result = UdpSegmentation.Send(socket, frame.Buffer, ranges[..run], segment, destination);
+                if (result is SegmentedSendResult.Unsupported)
+                {
+                    _segmentation = false;
+                    EdgeLog.UdpSegmentationOff(_logger);
+                    break;
+                }
+
+                if (result is SegmentedSendResult.Unsuitable)
+                {
+                    break;
+                }
+
+                next += run;
+            }
+        }
+
+        for (; next < count; next++)
+        {
+            Send(_rtp, frame.Buffer[frame.GetPacketRange(next, RtpHeader.Size)], destination);
+        }
+    }
 
     public void SendRtcp(ReadOnlySpan<byte> packet, SocketAddress destination) => Send(_rtcp, packet, destination);
 

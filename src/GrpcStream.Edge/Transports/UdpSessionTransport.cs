@@ -8,8 +8,9 @@ using GrpcStream.Rtsp.Rtp;
 namespace GrpcStream.Edge.Transports;
 
 /// <summary>
-/// RTP over UDP unicast from the shared sockets. The session's header is written into the shared frame's
-/// header room and the packet is sent as it lies: no copy of the payload per session.
+/// RTP over UDP unicast from the shared sockets. The session's headers are written into the shared frame's
+/// header room and the packets are sent as they lie (a frame per system call where the system segments UDP): no
+/// copy of the payload per session.
 /// </summary>
 internal sealed class UdpSessionTransport : SessionTransport
 {
@@ -39,16 +40,14 @@ internal sealed class UdpSessionTransport : SessionTransport
         var packets = frame.Packets;
         var first = session.TakeSequenceNumbers(packets.PacketCount);
         var timestamp = session.RtpTimeOf(frame.Pts);
-        long bytes = 0;
         for (var i = 0; i < packets.PacketCount; i++)
         {
             var packet = packets.GetPacketWithHeaderRoom(i, RtpHeader.Size).Span;
             new RtpHeader(packets.IsLast(i), RtpJpegHeader.PayloadType, (ushort)(first + i), timestamp, session.Ssrc).Write(packet);
-            _server.SendRtp(packet, _rtp);
-            bytes += packet.Length;
         }
 
-        Count(session, packets.PacketCount, bytes);
+        _server.SendRtp(packets, _rtp);
+        Count(session, packets.PacketCount, packets.PayloadBytes + ((long)packets.PacketCount * RtpHeader.Size));
     }
 
     public override void SendRtcp(ReadOnlySpan<byte> compound) => _server.SendRtcp(compound, _rtcp);

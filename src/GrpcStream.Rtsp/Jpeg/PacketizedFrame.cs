@@ -45,6 +45,21 @@ public sealed class PacketizedFrame
         return _buffer.AsMemory(start - headerLength, end - start + headerLength);
     }
 
+    /// <summary>
+    /// The buffer holding every packet, for senders that hand several packets to the system in one call: packet
+    /// <c>i</c> with <c>h</c> bytes of header room is <c>Buffer[GetPacketRange(i, h)]</c>. The same sharing rule
+    /// as <see cref="GetPacketWithHeaderRoom"/> applies.
+    /// </summary>
+    public Span<byte> Buffer => _buffer.AsSpan(0, _used);
+
+    /// <summary>Where in <see cref="Buffer"/> packet <paramref name="index"/> lies with <paramref name="headerLength"/> bytes of room.</summary>
+    public Range GetPacketRange(int index, int headerLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(headerLength, HeaderRoom);
+        var (start, end) = Bounds(index);
+        return new Range(start - headerLength, end);
+    }
+
     /// <summary>True for the frame's last packet, which carries the RTP marker bit.</summary>
     public bool IsLast(int index) => index == PacketCount - 1;
 

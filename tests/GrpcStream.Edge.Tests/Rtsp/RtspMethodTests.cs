@@ -3,11 +3,14 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Transports;
+using GrpcStream.Edge.Transports.Native;
 using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Rtsp.Rtp;
 using GrpcStream.Rtsp.Sdp;
 using GrpcStream.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrpcStream.Edge.Tests.Rtsp;
 
@@ -124,10 +127,12 @@ public class RtspMethodTests
         Assert.Equal(454, (await client.RequestAsync("PLAY", host.Url(), ("Session", session.Id))).StatusCode);
     }
 
-    [Fact]
-    public async Task Udp_session_receives_rfc_2435_packets_on_its_port()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Udp_session_receives_rfc_2435_packets_on_its_port(bool segmentation)
     {
-        await using var host = await EdgeTestHost.StartAsync();
+        await using var host = await EdgeTestHost.StartAsync(true, $"Rtsp:UdpSegmentation={segmentation}");
         await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
         using var rtp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var port = ((IPEndPoint)rtp.Client.LocalEndPoint!).Port;
@@ -142,12 +147,15 @@ public class RtspMethodTests
         var depacketizer = new RtpJpegDepacketizer();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         ReadOnlyMemory<byte> jpeg = default;
-        while (depacketizer.FramesCompleted < 2)
+        ushort? expected = null;
+        while (depacketizer.FramesCompleted < 3)
         {
             var datagram = await rtp.ReceiveAsync(timeout.Token);
             Assert.Equal(host.Edge.RtpPort(), datagram.RemoteEndPoint.Port);
             Assert.Equal(RtpPacketError.None, RtpPacket.TryParse(datagram.Buffer, out var packet));
             Assert.Equal(transport.Ssrc, packet.Header.Ssrc);
+            Assert.Equal(expected ?? packet.Header.SequenceNumber, packet.Header.SequenceNumber);
+            expected = (ushort)(packet.Header.SequenceNumber + 1);
             if (depacketizer.Push(packet.Header.Timestamp, packet.Header.Marker, packet.PayloadOf(datagram.Buffer), out var frame))
             {
                 jpeg = frame.ToArray();
@@ -156,6 +164,10 @@ public class RtspMethodTests
 
         Assert.True(JpegParser.TryParse(jpeg.Span, out var info));
         Assert.Equal((320, 240), ((int)info.Width, (int)info.Height));
+        Assert.Equal(0, depacketizer.FramesDropped);
+
+        // On Linux the frames went out segmented, and the kernel never turned it down.
+        Assert.Equal(segmentation && UdpSegmentation.IsAvailable, host.Edge.Services.GetRequiredService<UdpRtpServer>().Segmentation);
     }
 
     [Fact]
