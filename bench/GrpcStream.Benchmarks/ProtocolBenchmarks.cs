@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using GrpcStream.Edge.Transports.Native;
 using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Rtsp.Messages;
@@ -96,6 +97,31 @@ public class ProtocolBenchmarks
                 new RtpHeader(_frame.IsLast(i), 26, (ushort)(s + i), 3600, (uint)s).Write(packet);
                 _socket.SendTo(packet, SocketFlags.None, _sessions[s]);
                 sent++;
+            }
+        }
+
+        return sent;
+    }
+
+    [Benchmark(Description = "fan one 640x480 frame out to 100 UDP sessions, segmented")]
+    public int FanOutSegmented()
+    {
+        // The edge's way on Linux: each session's headers in place, then one UDP_SEGMENT send per session.
+        Span<Range> ranges = stackalloc Range[UdpSegmentation.MaxSegments];
+        var segment = _frame.GetPacketRange(0, RtpHeader.Size).GetOffsetAndLength(_frame.Buffer.Length).Length;
+        var sent = 0;
+        for (var s = 0; s < _sessions.Length; s++)
+        {
+            for (var i = 0; i < _frame.PacketCount; i++)
+            {
+                var packet = _frame.GetPacketWithHeaderRoom(i, RtpHeader.Size).Span;
+                new RtpHeader(_frame.IsLast(i), 26, (ushort)(s + i), 3600, (uint)s).Write(packet);
+                ranges[i] = _frame.GetPacketRange(i, RtpHeader.Size);
+            }
+
+            if (UdpSegmentation.Send(_socket, _frame.Buffer, ranges[.._frame.PacketCount], segment, _sessions[s]) == SegmentedSendResult.Sent)
+            {
+                sent += _frame.PacketCount;
             }
         }
 

@@ -18,6 +18,7 @@ public class BenchCommandTests
         Assert.Matches("frames per session: min [1-9][0-9]*, median", run.Out);
         Assert.Matches("first frame after PLAY \\(ms\\): min [0-9.]+, median [0-9.]+, p99 [0-9.]+, max [0-9.]+", run.Out);
         Assert.Contains("lost packets per session: min 0, median 0", run.Out, StringComparison.Ordinal);
+        Assert.Matches("window: [1-9][0-9]* frames, [1-9][0-9]* packets in [0-9.]+ s \\([1-9][0-9.]* frames/s per session, [1-9][0-9]* packets/s\\)", run.Out);
     }
 
     [Fact]

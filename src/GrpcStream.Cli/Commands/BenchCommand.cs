@@ -57,6 +57,10 @@ internal static class BenchCommand
                 throw started[0]!;
             }
 
+            var playing = clients.Where((_, i) => started[i] is null).ToArray();
+            var before = playing.Select(c => c.GetStatistics()).ToArray();
+            var (framesBefore, packetsBefore) = (before.Sum(s => s.Frames), before.Sum(s => s.Packets));
+            var window = Stopwatch.StartNew();
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{count - failed} of {count} sessions playing after {clock.Elapsed.TotalSeconds:0.00} s; measuring for {duration.TotalSeconds:0} s"));
             try
             {
@@ -67,8 +71,9 @@ internal static class BenchCommand
                 // Ctrl+C: report what there is.
             }
 
-            var stats = clients.Where((_, i) => started[i] is null).Select(c => c.GetStatistics()).ToArray();
-            await console.Out.WriteAsync(Report(stats, duration));
+            var stats = playing.Select(c => c.GetStatistics()).ToArray();
+            var elapsed = window.Elapsed;
+            await console.Out.WriteAsync(Report(stats, stats.Sum(s => s.Frames) - framesBefore, stats.Sum(s => s.Packets) - packetsBefore, elapsed));
             if (failed > 0)
             {
                 await console.Error.WriteLineAsync($"grpcstream: {failed} sessions failed to start; first: {CommandErrors.Describe(started.First(e => e is not null)!)!.Value.Message}");
@@ -82,7 +87,11 @@ internal static class BenchCommand
         }
     }
 
-    internal static string Report(IReadOnlyList<RtspClientStatistics> stats, TimeSpan duration)
+    /// <param name="stats">Each session's statistics since its PLAY.</param>
+    /// <param name="windowFrames">Frames received in the measuring window, when every session was playing.</param>
+    /// <param name="windowPackets">Packets received in the measuring window.</param>
+    /// <param name="window">The measuring window's length.</param>
+    internal static string Report(IReadOnlyList<RtspClientStatistics> stats, long windowFrames, long windowPackets, TimeSpan window)
     {
         var text = new System.Text.StringBuilder();
         var frames = stats.Select(s => (double)s.Frames).ToArray();
@@ -91,9 +100,10 @@ internal static class BenchCommand
         text.AppendLine(Line("lost packets per session", [.. stats.Select(s => (double)s.LostPackets)], "0"));
         text.AppendLine(Line("lost frames per session", [.. stats.Select(s => (double)s.DroppedFrames)], "0"));
         text.AppendLine(Line("first frame after PLAY (ms)", latency, "0.0"));
-        var packets = stats.Sum(s => s.Packets);
         text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"total: {stats.Sum(s => s.Frames)} frames, {packets} packets ({packets / Math.Max(duration.TotalSeconds, 0.001):0} packets/s), {stats.Sum(s => s.LostPackets)} packets lost, {stats.Sum(s => s.DroppedFrames)} frames lost"));
+            $"total: {stats.Sum(s => s.Frames)} frames, {stats.Sum(s => s.Packets)} packets, {stats.Sum(s => s.LostPackets)} packets lost, {stats.Sum(s => s.DroppedFrames)} frames lost"));
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"window: {windowFrames} frames, {windowPackets} packets in {window.TotalSeconds:0.00} s ({windowFrames / Math.Max(window.TotalSeconds, 0.001) / Math.Max(stats.Count, 1):0.0} frames/s per session, {windowPackets / Math.Max(window.TotalSeconds, 0.001):0} packets/s)"));
         return text.ToString();
     }
 
