@@ -263,6 +263,7 @@ internal sealed class RtspConnection : IAsyncDisposable
     {
         var segments = new List<ArraySegment<byte>>();
         var headers = new byte[PacketizedFrame.HeaderRoom * 64];
+        using var sender = new SocketSender();
         try
         {
             await foreach (var item in _output.Reader.ReadAllAsync(cancellationToken))
@@ -300,7 +301,7 @@ internal sealed class RtspConnection : IAsyncDisposable
                     }
 
                     // One vectored write per frame: the payload goes from the shared frame to the socket uncopied.
-                    await _socket.SendAsync(segments, SocketFlags.None);
+                    await sender.SendAsync(_socket, segments);
                     session.FramesSent++;
                     session.PacketsSent += packets.PacketCount;
                     session.OctetsSent += bytesSent - (packets.PacketCount * RtpHeader.Size);
