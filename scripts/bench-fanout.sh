@@ -49,7 +49,7 @@ nogso_pid=${pids[-1]}
 stream=hd fps=30
 if [ "$source_name" = sample ]; then
   stream=movie.Mjpeg
-  fps=$(dotnet "$cli" describe rtsp://127.0.0.1:18554/$stream | sed -nE 's/^a=framerate:([0-9.]+).*/\1/p' | cut -d. -f1)
+  fps=$(dotnet "$cli" describe rtsp://127.0.0.1:18554/$stream | sed -nE 's/^ *frame rate: ([0-9]+).*/\1/p')
   mkdir -p "$work/gst"
   dotnet "$cli" play rtsp://127.0.0.1:18554/$stream -t tcp -n $((fps * 10)) -o "$work/sample.mjpeg" >/dev/null
   ffmpeg -v error -f mjpeg -i "$work/sample.mjpeg" -c copy "$work/gst/%05d.jpg"

@@ -43,7 +43,9 @@ internal sealed class RtspConnection : IAsyncDisposable
         // A bounded kernel buffer: a reader that falls behind is noticed in our frame queue (and loses whole frames
         // there) instead of hiding megabytes in the socket.
         _socket.SendBufferSize = 256 * 1024;
-        _input = PipeReader.Create(new NetworkStream(socket, ownsSocket: false), new StreamPipeReaderOptions(bufferSize: 16 * 1024));
+        // Every connection's pending read holds a buffer, so its size is memory per session; requests and RTCP
+        // reports are small, and a longer request simply spans several buffers.
+        _input = PipeReader.Create(new NetworkStream(socket, ownsSocket: false), new StreamPipeReaderOptions(bufferSize: 4 * 1024, minimumReadSize: 1024));
         _reader = reader;
         _settings = settings;
         _time = time;
