@@ -25,7 +25,8 @@ work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 
-wait_http() { for _ in $(seq 1 120); do curl -sf "$1" >/dev/null && return 0; sleep 0.5; done; echo "no answer from $1" >&2; exit 1; }
+# shellcheck source=scripts/bench-common.sh
+source scripts/bench-common.sh
 
 mkdir -p "$work/media/hd"
 ffmpeg -v error -f lavfi -i testsrc2=size=640x480:rate=30 -frames:v 300 -pix_fmt yuvj420p -q:v 4 -huffman default "$work/media/hd/%05d.jpg"
@@ -63,7 +64,6 @@ gst_pid=$!
 sleep 2
 
 ticks=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 gen0() { curl -sf "http://127.0.0.1:$1/metrics" | awk '/^dotnet_collection_count_total\{generation="0"\}/ {print $2}'; }
 
@@ -84,18 +84,9 @@ run() { # server transport n
   local out=$work/bench.out window_start window_end
   dotnet "$cli" bench "rtsp://127.0.0.1:$port/$stream" --sessions "$n" --duration "$seconds" -t "$transport" >"$out" 2>&1 &
   local bench=$!
-  local running=1
-  while [ -n "$running" ]; do
-    kill -0 "$bench" 2>/dev/null || running=""
-    if [ -z "$before" ] && grep -q 'measuring for' "$out"; then
-      before=$(cpu "$pid"); window_start=$(date +%s.%N); [ -n "$http" ] && gc_before=$(gen0 "$http")
-    fi
-    if [ -n "$before" ] && [ -z "$after" ] && grep -q '^window:' "$out"; then
-      after=$(cpu "$pid"); window_end=$(date +%s.%N); [ -n "$http" ] && gc_after=$(gen0 "$http")
-    fi
-    [ -n "$running" ] && sleep 0.05
-  done
-  wait "$bench" 2>/dev/null || true
+  window_opened() { before=$(cpu_ticks "$pid"); window_start=$(date +%s.%N); if [ -n "$http" ]; then gc_before=$(gen0 "$http"); fi; }
+  window_closed() { after=$(cpu_ticks "$pid"); window_end=$(date +%s.%N); if [ -n "$http" ]; then gc_after=$(gen0 "$http"); fi; }
+  watch_window "$bench" "$out" 'measuring for' '^window:'
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   peak=$(cat "$work/peak" 2>/dev/null || rss_kib "$pid"); rm -f "$work/peak"
   local total window packets rate lost frames_lost latency per_packet gc="n/a"

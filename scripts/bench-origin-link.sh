@@ -23,10 +23,11 @@ ffmpeg -v error -f lavfi -i testsrc2=size=1920x1080:rate=30 -frames:v 120 -pix_f
 dotnet src/GrpcStream.Origin/bin/Release/net10.0/GrpcStream.Origin.dll --media-root "$work/media" --frame-rate 240 \
   --urls http://127.0.0.1:52051 --http-port 18281 --Logging:LogLevel:Default=Warning >/dev/null &
 origin=$!
-for _ in $(seq 1 120); do curl -sf http://127.0.0.1:18281/healthz >/dev/null && break; sleep 0.5; done
+# shellcheck source=scripts/bench-common.sh
+source scripts/bench-common.sh
+wait_http http://127.0.0.1:18281/healthz
 
 ticks=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$origin/stat"; }
 tool=bench/GrpcStream.Benchmarks/bin/Release/net10.0/GrpcStream.Benchmarks.dll
 
 echo "origin at 240 fps; $seconds s per run; $(nproc) cores; $(uname -r)"
@@ -39,13 +40,9 @@ for stream in vga fullhd; do
     out=$work/link.out before="" after=""
     dotnet "$tool" origin-link http://127.0.0.1:52051 "$stream" "$n" "$seconds" >"$out" 2>&1 &
     bench=$!
-    running=1
-    while [ -n "$running" ]; do
-      kill -0 "$bench" 2>/dev/null || running=""
-      if [ -z "$before" ] && grep -q '^measuring' "$out"; then before=$(cpu); start=$(date +%s.%N); fi
-      if [ -n "$before" ] && [ -z "$after" ] && grep -q '^subscribers' "$out"; then after=$(cpu); end=$(date +%s.%N); fi
-      [ -n "$running" ] && sleep 0.05
-    done
+    window_opened() { before=$(cpu_ticks "$origin"); start=$(date +%s.%N); }
+    window_closed() { after=$(cpu_ticks "$origin"); end=$(date +%s.%N); }
+    watch_window "$bench" "$out" '^measuring' '^subscribers'
     line=$(grep '^subscribers' "$out" || true)
     if [ -z "$line" ] || [ -z "$after" ]; then echo "| $stream | $frame_kb | $n | failed: $(tail -1 "$out") |||||"; continue; fi
     fps=$(sed -E 's/.*: ([0-9.]+) frames\/s.*/\1/' <<<"$line")
