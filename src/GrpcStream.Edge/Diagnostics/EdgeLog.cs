@@ -33,8 +33,8 @@ internal static partial class EdgeLog
     [LoggerMessage(10, LogLevel.Warning, "Stream {Stream}: frame {Sequence} cannot be sent as RTP/JPEG ({Reason}); skipped")]
     public static partial void FrameNotCarriable(ILogger logger, string stream, ulong sequence, string reason);
 
-    [LoggerMessage(11, LogLevel.Warning, "Connection refused from {Client}: {Limit} connections open")]
-    public static partial void ConnectionLimit(ILogger logger, string client, int limit);
+    [LoggerMessage(11, LogLevel.Warning, "Connection refused from {Client}: {Reason}")]
+    public static partial void ConnectionRefused(ILogger logger, string client, string reason);
 
     [LoggerMessage(12, LogLevel.Warning, "Stream {Stream} is gone from the origin; its sessions stop receiving")]
     public static partial void StreamGone(ILogger logger, string stream);
@@ -47,4 +47,10 @@ internal static partial class EdgeLog
 
     [LoggerMessage(15, LogLevel.Information, "This system does not segment UDP; RTP goes out one datagram per call")]
     public static partial void UdpSegmentationOff(ILogger logger);
+
+    [LoggerMessage(16, LogLevel.Warning, "Accepting connections failed ({Reason}); trying again in {DelayMs:F0} ms")]
+    public static partial void AcceptBackoff(ILogger logger, string reason, double delayMs);
+
+    [LoggerMessage(17, LogLevel.Information, "SETUP refused for {Client}: {Reason}")]
+    public static partial void SetupRefused(ILogger logger, string client, string reason);
 }

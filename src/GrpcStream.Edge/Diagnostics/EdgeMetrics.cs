@@ -19,6 +19,10 @@ internal sealed class EdgeMetrics
     private readonly Counter<long> _outages;
     private readonly UpDownCounter<long> _circuitOpen;
     private readonly Counter<long> _badRequests;
+    private readonly Counter<long> _limitHits;
+    private readonly Counter<long> _rtcpIgnored;
+    private long _queuedBytes;
+    private long _queuedPeak;
 
     public EdgeMetrics(IMeterFactory meterFactory)
     {
@@ -35,6 +39,10 @@ internal sealed class EdgeMetrics
         _outages = meter.CreateCounter<long>("origin.outages", description: "Origin streams lost while being watched.");
         _circuitOpen = meter.CreateUpDownCounter<long>("origin.circuit.open", description: "1 while the origin circuit breaker is open.");
         _badRequests = meter.CreateCounter<long>("bad.requests", description: "Malformed requests and misbehaving connections.");
+        _limitHits = meter.CreateCounter<long>("limit.hits", description: "Times a limit was reached, by limit (see EdgeLimits).");
+        _rtcpIgnored = meter.CreateCounter<long>("rtcp.ignored", description: "RTCP packets that were invalid or named none of the session's sources (they keep nothing alive).");
+        meter.CreateObservableGauge("queued.bytes", () => Interlocked.Read(ref _queuedBytes), description: "Bytes waiting in all connections' outgoing queues.");
+        meter.CreateObservableGauge("queued.bytes.peak", () => Interlocked.Read(ref _queuedPeak), description: "The most bytes one connection has had waiting to be sent, since start.");
     }
 
     public void SessionOpened(string transport, string stream) => _sessions.Add(1, Tag("transport", transport), Tag("stream", stream));
@@ -72,5 +80,41 @@ internal sealed class EdgeMetrics
 
     public void BadRequest() => _badRequests.Add(1);
 
+    /// <param name="limit">One of <see cref="EdgeLimits"/>.</param>
+    public void LimitHit(string limit) => _limitHits.Add(1, Tag("limit", limit));
+
+    public void RtcpIgnored() => _rtcpIgnored.Add(1);
+
+    /// <summary>A connection's queue grew or shrank by <paramref name="delta"/> to <paramref name="connectionTotal"/>.</summary>
+    public void QueuedBytesChanged(long delta, long connectionTotal)
+    {
+        Interlocked.Add(ref _queuedBytes, delta);
+        var peak = Interlocked.Read(ref _queuedPeak);
+        while (connectionTotal > peak)
+        {
+            var seen = Interlocked.CompareExchange(ref _queuedPeak, connectionTotal, peak);
+            if (seen == peak)
+            {
+                break;
+            }
+
+            peak = seen;
+        }
+    }
+
     private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
+}
+
+/// <summary>The names of the limits counted in <c>grpcstream_edge_limit_hits{limit=...}</c>.</summary>
+internal static class EdgeLimits
+{
+    public const string MaxConnections = "max_connections";
+    public const string MaxConnectionsPerAddress = "max_connections_per_address";
+    public const string MaxSessions = "max_sessions";
+    public const string MaxSessionsPerConnection = "max_sessions_per_connection";
+    public const string WriteTimeout = "write_timeout";
+    public const string RequestTimeout = "request_timeout";
+    public const string QueuedBytes = "max_queued_bytes";
+    public const string UdpDestination = "udp_destination";
+    public const string FileDescriptors = "file_descriptors";
 }

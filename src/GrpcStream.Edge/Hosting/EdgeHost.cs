@@ -1,5 +1,6 @@
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Rtsp;
+using GrpcStream.Edge.Connections;
+using GrpcStream.Edge.Requests;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Edge.Transports;
@@ -38,9 +39,12 @@ public static class EdgeHost
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionManager>();
         services.AddSingleton<UdpRtpServer>();
-        services.AddSingleton<RtspRequestHandler>();
-        services.AddSingleton<RtspServer>();
-        services.AddHostedService(sp => sp.GetRequiredService<RtspServer>());
+        services.AddSingleton<TransportFactory>();
+        services.AddSingleton<ConnectionMethods>();
+        services.AddSingleton<SessionMethods>();
+        services.AddSingleton<RequestRouter>();
+        services.AddSingleton<RtspListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<RtspListener>());
         services.AddHealthChecks().AddCheck<EdgeHealthCheck>("origin-link");
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
@@ -50,7 +54,7 @@ public static class EdgeHost
     }
 
     /// <summary>The RTSP port the running edge listens on.</summary>
-    public static int RtspPort(this WebApplication app) => app.Services.GetRequiredService<RtspServer>().Port;
+    public static int RtspPort(this WebApplication app) => app.Services.GetRequiredService<RtspListener>().Port;
 
     /// <summary>The UDP port RTP is sent from.</summary>
     public static int RtpPort(this WebApplication app) => app.Services.GetRequiredService<UdpRtpServer>().RtpPort;

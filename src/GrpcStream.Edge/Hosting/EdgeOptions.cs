@@ -23,10 +23,31 @@ public sealed class RtspSettings
     /// <summary>RTSP connections open at once; more are refused.</summary>
     public int MaxConnections { get; set; } = 2000;
 
+    /// <summary>
+    /// RTSP connections open at once from one client address; more are refused. Behind a NAT or a proxy every
+    /// client has the same address: 0 turns the cap off.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = 100;
+
+    /// <summary>Sessions at once on the whole edge; a SETUP beyond it is 503 with Retry-After.</summary>
+    public int MaxSessions { get; set; } = 2000;
+
+    /// <summary>Sessions one connection may hold at once; a SETUP beyond it is 453 Not Enough Bandwidth.</summary>
+    public int MaxSessionsPerConnection { get; set; } = 16;
+
+    /// <summary>How long a send may wait on a client that does not read before the connection is closed.</summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Bytes one connection may have waiting to be sent (responses, RTCP and interleaved frames). Frames and
+    /// RTCP beyond it are dropped; responses wait, which stops the connection reading requests.
+    /// </summary>
+    public int MaxQueuedBytes { get; set; } = 2 * 1024 * 1024;
+
     /// <summary>Session timeout advertised in the Session header; a session with no request or RTCP report for this long is closed.</summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long a request may take to arrive once it has started (slow senders are cut off).</summary>
+    /// <summary>How long any message (request, body or interleaved packet) may take to arrive once it has started.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Silence after which a request without its blank line (the lab client's) is taken as complete.</summary>

@@ -25,6 +25,41 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add("Edge:Rtsp:MaxConnections must be at least 1");
         }
 
+        if (options.Rtsp.MaxConnectionsPerAddress < 0)
+        {
+            failures.Add("Edge:Rtsp:MaxConnectionsPerAddress must be 0 (no cap) or more");
+        }
+
+        if (options.Rtsp.MaxSessions < 1)
+        {
+            failures.Add("Edge:Rtsp:MaxSessions must be at least 1");
+        }
+
+        if (options.Rtsp.MaxSessionsPerConnection < 1)
+        {
+            failures.Add("Edge:Rtsp:MaxSessionsPerConnection must be at least 1");
+        }
+
+        if (options.Rtsp.WriteTimeout < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("Edge:Rtsp:WriteTimeout must be at least 1 second");
+        }
+
+        if (options.Rtsp.RequestTimeout < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("Edge:Rtsp:RequestTimeout must be at least 1 second");
+        }
+
+        if (options.Rtsp.QuietGap <= TimeSpan.Zero || options.Rtsp.QuietGap >= options.Rtsp.RequestTimeout)
+        {
+            failures.Add("Edge:Rtsp:QuietGap must be above zero and below Edge:Rtsp:RequestTimeout");
+        }
+
+        if (options.Rtsp.MaxQueuedBytes < 2 * Connections.OutgoingQueue.ControlReserve)
+        {
+            failures.Add($"Edge:Rtsp:MaxQueuedBytes must be at least {2 * Connections.OutgoingQueue.ControlReserve} (was {options.Rtsp.MaxQueuedBytes})");
+        }
+
         if (options.Rtsp.SessionTimeout < TimeSpan.FromSeconds(5))
         {
             failures.Add("Edge:Rtsp:SessionTimeout must be at least 5 seconds");

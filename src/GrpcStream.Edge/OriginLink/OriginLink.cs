@@ -41,6 +41,7 @@ internal sealed class OriginLink : IDisposable
     private readonly ResiliencePipeline _watchPipeline;
     private readonly OriginSettings _settings;
     private readonly EdgeMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ILogger<OriginLink> _logger;
 
     // Watched streams without frames at the moment (not yet connected, or reconnecting).
@@ -51,6 +52,7 @@ internal sealed class OriginLink : IDisposable
     public OriginLink(IOptions<EdgeOptions> options, TimeProvider time, EdgeMetrics metrics, ILogger<OriginLink> logger)
     {
         _settings = options.Value.Origin;
+        _time = time;
         _metrics = metrics;
         _logger = logger;
         _channel = GrpcChannel.ForAddress(_settings.Address, new GrpcChannelOptions
@@ -118,12 +120,11 @@ internal sealed class OriginLink : IDisposable
     /// <exception cref="OriginUnavailableException">The origin did not answer in time.</exception>
     public async Task<StreamDescription> DescribeAsync(string name, CancellationToken cancellationToken)
     {
+        using var timeout = new CancellationTokenSource(_settings.DescribeTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            return await _client.DescribeStreamAsync(
-                new DescribeStreamRequest { Name = name },
-                deadline: DateTime.UtcNow + _settings.DescribeTimeout,
-                cancellationToken: cancellationToken);
+            return await _client.DescribeStreamAsync(new DescribeStreamRequest { Name = name }, cancellationToken: linked.Token).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
         {

@@ -1,95 +1,117 @@
-using System.Security.Cryptography;
+using GrpcStream.Edge.Rtp;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Edge.Transports;
-using GrpcStream.Rtsp.Rtcp;
+using GrpcStream.Rtsp.Messages;
 
 namespace GrpcStream.Edge.Sessions;
 
-/// <summary>RTSP session states (RFC 2326 appendix A.1, server side).</summary>
-public enum SessionState
+/// <summary>What a session plays: a stream's feed of shared frames (a <see cref="StreamHub"/>).</summary>
+internal interface IStreamFeed
 {
-    Init,
-    Ready,
-    Playing,
+    string Name { get; }
+
+    /// <summary>The latest frame's 90 kHz time and arrival, for RTP-Info and sender reports; null before the first frame.</summary>
+    (uint Pts, long ArrivedAt)? LatestTime { get; }
+
+    /// <summary>Starts sending to <paramref name="session"/>, beginning with the latest frame right away.</summary>
+    void Play(RtspSession session);
+
+    void Pause(RtspSession session);
+
+    /// <summary>One user fewer: the session that had the feed has ended.</summary>
+    void Release();
+}
+
+/// <summary>Who set a session up, and so may use it: one client connection.</summary>
+internal interface ISessionOwner
+{
+    int SessionCount { get; }
+
+    void Add(RtspSession session);
+
+    void Remove(RtspSession session);
 }
 
 /// <summary>
-/// One client's session: its state, its transport, and the RTP numbering that is its own (SSRC, sequence
-/// numbers, timestamp offset). The numbering continues across origin outages, so players simply resume.
+/// One client's session: its state (RFC 2326's machine), the stream it plays, its transport and its RTP sender.
+/// Knows nothing of sockets: a fake feed, transport and clock are enough to drive it.
 /// </summary>
 internal sealed class RtspSession
 {
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
     private long _lastActivity;
-    private ushort _nextSequence;
-    private long _lastReportedLost;
 
-    public RtspSession(string id, StreamHub hub, SessionTransport transport, Rtsp.RtspConnection connection, bool isLab, long now)
+    public RtspSession(string id, IStreamFeed feed, IMediaTransport transport, RtpSender sender, ISessionOwner owner, TimeProvider time)
     {
         Id = id;
-        Hub = hub;
+        Feed = feed;
         Transport = transport;
-        Connection = connection;
-        IsLab = isLab;
-        Ssrc = (uint)RandomNumberGenerator.GetInt32(int.MaxValue) | 1u;
-        _nextSequence = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue);
-        TimestampOffset = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
-        _lastActivity = now;
+        Sender = sender;
+        Owner = owner;
+        _time = time;
+        _lastActivity = time.GetTimestamp();
     }
 
     public string Id { get; }
 
-    public StreamHub Hub { get; }
+    public IStreamFeed Feed { get; }
 
-    public SessionTransport Transport { get; }
+    public IMediaTransport Transport { get; }
 
-    public Rtsp.RtspConnection Connection { get; }
+    public RtpSender Sender { get; }
 
-    /// <summary>The classic lab client: one JPEG per RTP packet, LF-only responses.</summary>
-    public bool IsLab { get; }
+    public ISessionOwner Owner { get; }
 
-    public SessionState State { get; set; } = SessionState.Ready;
+    public SessionState State { get; private set; } = SessionState.Ready;
 
-    public uint Ssrc { get; }
+    /// <summary>Marks the session alive (any request on it, or an RTCP report about it from its client).</summary>
+    public void Touch() => Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
 
-    public uint TimestampOffset { get; }
+    public bool IsExpired(TimeSpan timeout) => _time.GetElapsedTime(Interlocked.Read(ref _lastActivity)) > timeout;
 
-    /// <summary>The sequence number the next packet will carry (for RTP-Info).</summary>
-    public ushort NextSequence => _nextSequence;
-
-    public long FramesSent;
-    public long PacketsSent;
-    public long OctetsSent;
-    public long FramesDropped;
-
-    /// <summary>The last RTCP receiver report from the client, if any.</summary>
-    public ReportBlock? LastReport { get; private set; }
-
-    public long LastSenderReport { get; set; }
-
-    public long LastActivity => Interlocked.Read(ref _lastActivity);
-
-    /// <summary>Marks the session alive (any request on it, or an RTCP report from its client).</summary>
-    public void Touch(long now) => Interlocked.Exchange(ref _lastActivity, now);
-
-    /// <summary>Reserves <paramref name="count"/> sequence numbers and returns the first.</summary>
-    public ushort TakeSequenceNumbers(int count)
+    /// <summary>
+    /// Takes <paramref name="method"/> through the state machine: false, and nothing changes, when it is not
+    /// valid in the current state. Leaving Playing stops the frames at once; entering it waits for
+    /// <see cref="StartSending"/>, so that the answer goes out before the first frame.
+    /// </summary>
+    public bool TryApply(RtspMethod method)
     {
-        var first = _nextSequence;
-        _nextSequence = (ushort)(_nextSequence + count);
-        return first;
+        lock (_gate)
+        {
+            if (!SessionStateMachine.TryNext(State, method, out var next))
+            {
+                return false;
+            }
+
+            var wasPlaying = State == SessionState.Playing;
+            State = next;
+            if (wasPlaying && next != SessionState.Playing)
+            {
+                Feed.Pause(this);
+            }
+
+            return true;
+        }
     }
 
-    public uint RtpTimeOf(uint pts) => pts + TimestampOffset;
-
-    public void Send(SharedFrame frame) => Transport.Send(this, frame);
-
-    /// <summary>Records a receiver report; returns the packets newly reported lost since the last one.</summary>
-    public long OnReceiverReport(ReportBlock block, long now)
+    /// <summary>Starts the frames if the session is playing (after a PLAY's answer is queued).</summary>
+    public void StartSending()
     {
-        Touch(now);
-        LastReport = block;
-        var newlyLost = Math.Max(0, block.CumulativeLost - _lastReportedLost);
-        _lastReportedLost = block.CumulativeLost;
-        return newlyLost;
+        if (State == SessionState.Playing)
+        {
+            Feed.Play(this);
+        }
+    }
+
+    /// <summary>Called by the feed for every frame while playing.</summary>
+    public void Send(SharedFrame frame) => Transport.SendFrame(Sender, frame);
+
+    /// <summary>Sends an RTCP sender report (and a BYE when the session ends).</summary>
+    public void SendReport(bool bye)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        var length = Sender.WriteReport(buffer, Feed.LatestTime, bye);
+        Transport.SendRtcp(buffer[..length]);
     }
 }

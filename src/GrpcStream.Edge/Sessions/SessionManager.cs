@@ -1,114 +1,150 @@
+using System.Net;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Rtp;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Edge.Transports;
-using GrpcStream.Rtsp.Rtcp;
+using GrpcStream.Rtsp.Messages;
 using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Edge.Sessions;
 
 /// <summary>
-/// The life of sessions: creation, RTCP sender reports, expiry, and closing (with a BYE, releasing the hub
-/// subscription and the transport). The one place a session ends, whatever ended it.
+/// The life of sessions: creation within the limits (<see cref="RtspSettings.MaxSessions"/>,
+/// <see cref="RtspSettings.MaxSessionsPerConnection"/>, one session per UDP destination), sender reports, expiry,
+/// and closing (with a BYE, releasing the stream and the transport). The one place a session begins and ends,
+/// whatever ended it.
 /// </summary>
 internal sealed class SessionManager(
     SessionRegistry registry,
-    StreamHubRegistry hubs,
-    UdpRtpServer udp,
     EdgeMetrics metrics,
     IOptions<EdgeOptions> options,
     TimeProvider time,
     ILogger<SessionManager> logger)
 {
-    private const string Cname = "grpcstream-edge";
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
     private readonly RtspSettings _settings = options.Value.Rtsp;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<IPEndPoint, RtspSession> _destinations = [];
 
     public SessionRegistry Registry => registry;
 
-    public RtspSession Create(StreamHub hub, SessionTransport transport, Rtsp.RtspConnection connection, bool isLab)
+    /// <summary>Refuses early, before a stream is looked up or watched, a SETUP that would break a session limit.</summary>
+    /// <exception cref="SetupRefusedException">453 for the connection's limit, 503 for the edge's.</exception>
+    public void EnsureRoom(ISessionOwner owner)
     {
-        var session = new RtspSession(SessionRegistry.NewId(), hub, transport, connection, isLab, time.GetTimestamp());
-        registry.Add(session);
-        connection.Attach(session);
-        if (transport is UdpSessionTransport udpTransport)
+        lock (_gate)
         {
-            udp.Register(udpTransport.RtcpEndPoint, session);
+            CheckLimits(owner);
+        }
+    }
+
+    /// <summary>Makes a session of the leased stream over <paramref name="transport"/>, owned by <paramref name="owner"/>.</summary>
+    /// <exception cref="SetupRefusedException">A limit is reached, or the owner already streams to that destination.</exception>
+    public RtspSession Create(ISessionOwner owner, HubLease lease, IMediaTransport transport)
+    {
+        RtspSession session;
+        RtspSession? replaced = null;
+        lock (_gate)
+        {
+            CheckLimits(owner);
+            if (transport.Destination is { } destination && _destinations.TryGetValue(destination, out var holder))
+            {
+                // Two sessions must never stream to one port: that is how a flood of SETUPs becomes a flood of
+                // packets. The same connection asking twice is refused; a new connection from the same address
+                // (a client restarted with its fixed port, as the lab client is) takes the port over.
+                if (holder.Owner == owner)
+                {
+                    metrics.LimitHit(EdgeLimits.UdpDestination);
+                    throw new SetupRefusedException(RtspStatusCode.UnsupportedTransport, $"a session of this connection already streams to {destination}");
+                }
+
+                replaced = holder;
+                _destinations.Remove(destination);
+            }
+
+            session = new RtspSession(SessionRegistry.NewId(), lease.Take(), transport, new RtpSender(time), owner, time);
+            registry.Add(session);
+            owner.Add(session);
+            if (transport.Destination is { } taken)
+            {
+                _destinations[taken] = session;
+            }
         }
 
-        metrics.SessionOpened(transport.Kind, hub.Name);
-        EdgeLog.SessionCreated(logger, session.Id, hub.Name, transport.Kind, connection.Remote.ToString());
+        transport.Attach(session);
+        metrics.SessionOpened(transport.Kind, session.Feed.Name);
+        EdgeLog.SessionCreated(logger, session.Id, session.Feed.Name, transport.Kind, transport.Destination?.ToString() ?? "its connection");
+        if (replaced is not null)
+        {
+            metrics.LimitHit(EdgeLimits.UdpDestination);
+            Close(replaced, $"replaced by session {session.Id} on the same client ports");
+        }
+
         return session;
     }
 
     public void Close(RtspSession session, string reason)
     {
-        if (!registry.Remove(session))
+        lock (_gate)
         {
-            return;
+            if (!registry.Remove(session))
+            {
+                return;
+            }
+
+            session.Owner.Remove(session);
+            if (session.Transport.Destination is { } destination && _destinations.TryGetValue(destination, out var holder) && holder == session)
+            {
+                _destinations.Remove(destination);
+            }
         }
 
-        session.Hub.Pause(session);
-        SendReport(session, bye: true);
-        if (session.Transport is UdpSessionTransport udpTransport)
-        {
-            udp.Unregister(udpTransport.RtcpEndPoint, session);
-        }
+        session.TryApply(RtspMethod.Teardown);
+        session.SendReport(bye: true);
+        session.Transport.Detach();
+        session.Feed.Release();
+        metrics.SessionClosed(session.Transport.Kind, session.Feed.Name);
+        var sender = session.Sender;
+        EdgeLog.SessionClosed(logger, session.Id, reason, sender.FramesSent, sender.PacketsSent, sender.FramesDropped);
+    }
 
-        session.Transport.Close();
-        session.Connection.Detach(session);
-        hubs.Release(session.Hub);
-        metrics.SessionClosed(session.Transport.Kind, session.Hub.Name);
-        EdgeLog.SessionClosed(logger, session.Id, reason, session.FramesSent, session.PacketsSent, session.FramesDropped);
+    public void CloseAll(string reason)
+    {
+        foreach (var session in registry.All.ToArray())
+        {
+            Close(session, reason);
+        }
     }
 
     /// <summary>Closes expired sessions and sends sender reports that are due; called about once a second.</summary>
     public void Maintain()
     {
-        var now = time.GetTimestamp();
         foreach (var session in registry.All)
         {
-            if (time.GetElapsedTime(session.LastActivity, now) > _settings.SessionTimeout)
+            if (session.IsExpired(_settings.SessionTimeout))
             {
                 Close(session, "timed out");
-                continue;
             }
-
-            if (session.State == SessionState.Playing && time.GetElapsedTime(session.LastSenderReport, now) >= _settings.SenderReportInterval)
+            else if (session.State == SessionState.Playing && session.Sender.SenderReportDue(_settings.SenderReportInterval))
             {
-                SendReport(session, bye: false);
+                session.SendReport(bye: false);
             }
         }
     }
 
-    /// <summary>
-    /// Sends SR + SDES (+ BYE). The SR's RTP time is the latest frame's plus the time since it arrived, so that
-    /// NTP and RTP timestamps describe the same instant.
-    /// </summary>
-    private void SendReport(RtspSession session, bool bye)
+    private void CheckLimits(ISessionOwner owner)
     {
-        if (session.IsLab)
+        if (owner.SessionCount >= _settings.MaxSessionsPerConnection)
         {
-            return;
+            metrics.LimitHit(EdgeLimits.MaxSessionsPerConnection);
+            throw new SetupRefusedException(RtspStatusCode.NotEnoughBandwidth, $"{_settings.MaxSessionsPerConnection} sessions on this connection");
         }
 
-        var now = time.GetTimestamp();
-        session.LastSenderReport = now;
-        uint rtpTime = 0;
-        if (session.Hub.LatestTime is { } latest)
+        if (registry.Count >= _settings.MaxSessions)
         {
-            var elapsed = time.GetElapsedTime(latest.ArrivedAt, now);
-            rtpTime = session.RtpTimeOf(latest.Pts + (uint)(elapsed.TotalSeconds * 90_000));
+            metrics.LimitHit(EdgeLimits.MaxSessions);
+            throw new SetupRefusedException(RtspStatusCode.ServiceUnavailable, $"{_settings.MaxSessions} sessions on this edge", RetryAfter);
         }
-
-        Span<byte> buffer = stackalloc byte[256];
-        var info = new SenderInfo(NtpTimestamp.FromDateTime(time.GetUtcNow()), rtpTime, (uint)session.PacketsSent, (uint)session.OctetsSent);
-        var length = RtcpWriter.SenderReport(buffer, session.Ssrc, info);
-        length += RtcpWriter.SourceDescription(buffer[length..], session.Ssrc, Cname);
-        if (bye)
-        {
-            length += RtcpWriter.Goodbye(buffer[length..], session.Ssrc);
-        }
-
-        session.Transport.SendRtcp(buffer[..length]);
     }
 }

@@ -11,7 +11,9 @@ namespace GrpcStream.Edge.Streams;
 /// packetized once and handed to every playing session, which adds only its own RTP header. The latest frame is
 /// kept, so a new PLAY starts at once instead of at the next tick.
 /// </summary>
-internal sealed class StreamHub : IDisposable
+#pragma warning disable CA1001 // _stop is disposed by the watch loop as it ends (see WatchAsync), never by a caller.
+internal sealed class StreamHub : IStreamFeed
+#pragma warning restore CA1001
 {
     private readonly Lock _gate = new();
 
@@ -22,16 +24,25 @@ internal sealed class StreamHub : IDisposable
     private readonly RtpJpegPacketizer _packetizer;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Action<StreamHub> _release;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RtspSession[] _playing = [];
     private SharedFrame? _latest;
-    private int _labSessions;
-    private Task? _watch;
+    private int _wholeFrameSessions;
+    private bool _stopped;
+    private bool _watchEnded;
 
-    public StreamHub(string name, OriginLink.OriginLink origin, int maxPayloadSize, TimeProvider time, ILogger logger)
+    /// <param name="name">The stream.</param>
+    /// <param name="origin">Where its frames come from.</param>
+    /// <param name="maxPayloadSize">Largest RTP payload.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="release">Called when a user is done with the hub (the registry counts users).</param>
+    public StreamHub(string name, OriginLink.OriginLink origin, int maxPayloadSize, TimeProvider time, ILogger logger, Action<StreamHub> release)
     {
         Name = name;
+        _release = release;
         _origin = origin;
         _packetizer = new RtpJpegPacketizer(maxPayloadSize);
         _time = time;
@@ -46,7 +57,12 @@ internal sealed class StreamHub : IDisposable
     /// <summary>True once the origin said the stream does not exist.</summary>
     public bool Gone { get; private set; }
 
-    public void Start() => _watch = Task.Run(WatchAsync);
+    /// <summary>The watch of the origin stream: ends once the hub is stopped.</summary>
+    public Task Watching { get; private set; } = Task.CompletedTask;
+
+    public void Start() => Watching = Task.Run(WatchAsync);
+
+    public void Release() => _release(this);
 
     /// <summary>Waits (at most <paramref name="timeout"/>) until a frame is held, so that PLAY can start with it.</summary>
     public async Task WaitForFirstFrameAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
@@ -67,13 +83,15 @@ internal sealed class StreamHub : IDisposable
         SharedFrame? latest;
         lock (_gate)
         {
-            if (Array.IndexOf(_playing, session) < 0)
+            if (_stopped || Array.IndexOf(_playing, session) >= 0)
             {
-                _playing = [.. _playing, session];
-                if (session.IsLab)
-                {
-                    _labSessions++;
-                }
+                return;
+            }
+
+            _playing = [.. _playing, session];
+            if (session.Transport.NeedsWholeFrames)
+            {
+                _wholeFrameSessions++;
             }
 
             latest = _latest;
@@ -98,9 +116,9 @@ internal sealed class StreamHub : IDisposable
             if (Array.IndexOf(_playing, session) >= 0)
             {
                 _playing = [.. _playing.Where(s => s != session)];
-                if (session.IsLab)
+                if (session.Transport.NeedsWholeFrames)
                 {
-                    _labSessions--;
+                    _wholeFrameSessions--;
                 }
             }
         }
@@ -135,6 +153,21 @@ internal sealed class StreamHub : IDisposable
         {
             Gone = true;
             EdgeLog.WatchFailed(_logger, Name, ex);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (_stopped)
+                {
+                    _latest?.Release();
+                    _latest = null;
+                    _playing = [];
+                }
+
+                _watchEnded = true;
+                _stop.Dispose();
+            }
         }
     }
 
@@ -172,7 +205,13 @@ internal sealed class StreamHub : IDisposable
         SharedFrame? previous;
         lock (_gate)
         {
-            shared.Set(frame.Pts90Khz, _time.GetTimestamp(), jpeg, keepWholeFrame: _labSessions > 0);
+            if (_stopped)
+            {
+                _pool.Add(shared);
+                return;
+            }
+
+            shared.Set(frame.Pts90Khz, _time.GetTimestamp(), jpeg, keepWholeFrame: _wholeFrameSessions > 0);
             previous = _latest;
             _latest = shared;
             playing = _playing;
@@ -190,24 +229,29 @@ internal sealed class StreamHub : IDisposable
         _firstFrame.TrySetResult();
     }
 
-    public void Dispose()
+    /// <summary>
+    /// Stops watching the origin, without waiting: the watch ends on its own (<see cref="Watching"/>) and lets go
+    /// of the latest frame as it does. Safe under the registry's lock.
+    /// </summary>
+    public void Stop()
     {
-        _stop.Cancel();
-        try
-        {
-            _watch?.Wait(TimeSpan.FromSeconds(2));
-        }
-        catch (AggregateException)
-        {
-            // Already reported by the watch loop.
-        }
-
-        _stop.Dispose();
         lock (_gate)
         {
-            _latest?.Release();
-            _latest = null;
-            _playing = [];
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+            if (_watchEnded)
+            {
+                _latest?.Release();
+                _latest = null;
+                _playing = [];
+                return;
+            }
+
+            _stop.Cancel();
         }
     }
 }

@@ -4,14 +4,18 @@ using Microsoft.Extensions.Options;
 namespace GrpcStream.Edge.Streams;
 
 /// <summary>
-/// The hubs of the streams being watched. A hub starts with its first session and is disposed a while
-/// (<see cref="OriginSettings.Linger"/>) after its last, so a player that reconnects at once finds it warm.
+/// The hubs of the streams being watched, and the one place they are acquired and released. A hub starts with its
+/// first user and is stopped a while (<see cref="OriginSettings.Linger"/>) after its last, so a player that
+/// reconnects at once finds it warm. Nothing here waits on a hub's work while holding the lock: stopping a hub
+/// only cancels its watch.
 /// </summary>
-internal sealed class StreamHubRegistry : IDisposable
+internal sealed class StreamHubRegistry : IAsyncDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, StreamHub> _hubs = new(StringComparer.Ordinal);
+    private readonly Dictionary<StreamHub, int> _users = [];
     private readonly Dictionary<string, ITimer> _lingering = new(StringComparer.Ordinal);
+    private readonly List<Task> _stopping = [];
     private readonly OriginLink.OriginLink _origin;
     private readonly EdgeOptions _options;
     private readonly TimeProvider _time;
@@ -45,8 +49,8 @@ internal sealed class StreamHubRegistry : IDisposable
         }
     }
 
-    /// <summary>The hub of <paramref name="name"/>, started if needed, with one more user.</summary>
-    public StreamHub Acquire(string name)
+    /// <summary>A use of the hub of <paramref name="name"/>, started if needed; dispose the lease unless it is taken.</summary>
+    public HubLease Acquire(string name)
     {
         lock (_gate)
         {
@@ -57,23 +61,39 @@ internal sealed class StreamHubRegistry : IDisposable
 
             if (!_hubs.TryGetValue(name, out var hub) || hub.Gone)
             {
-                hub?.Dispose();
-                hub = new StreamHub(name, _origin, _options.Rtsp.MaxPayloadSize, _time, _logger);
+                if (hub is not null)
+                {
+                    Forget(hub);
+                }
+
+                hub = new StreamHub(name, _origin, _options.Rtsp.MaxPayloadSize, _time, _logger, Release);
                 _hubs[name] = hub;
+                _users[hub] = 0;
                 hub.Start();
             }
 
-            hub.Users++;
-            return hub;
+            _users[hub]++;
+            return new HubLease(hub);
         }
     }
 
-    public void Release(StreamHub hub)
+    private void Release(StreamHub hub)
     {
         lock (_gate)
         {
-            if (--hub.Users > 0 || !_hubs.TryGetValue(hub.Name, out var current) || current != hub)
+            if (!_users.TryGetValue(hub, out var users))
             {
+                return; // already stopped (replaced, or the edge is stopping)
+            }
+
+            _users[hub] = --users;
+            if (users > 0 || !_hubs.TryGetValue(hub.Name, out var current) || current != hub)
+            {
+                if (users == 0)
+                {
+                    Forget(hub); // a hub already replaced by a newer one for its name
+                }
+
                 return;
             }
 
@@ -85,7 +105,7 @@ internal sealed class StreamHubRegistry : IDisposable
     {
         lock (_gate)
         {
-            if (hub.Users > 0 || !_hubs.TryGetValue(hub.Name, out var current) || current != hub)
+            if (!_users.TryGetValue(hub, out var users) || users > 0 || !_hubs.TryGetValue(hub.Name, out var current) || current != hub)
             {
                 return;
             }
@@ -95,29 +115,47 @@ internal sealed class StreamHubRegistry : IDisposable
             {
                 timer.Dispose();
             }
-        }
 
-        hub.Dispose();
+            Forget(hub);
+        }
     }
 
-    public void Dispose()
+    /// <summary>Stops a hub that is no longer in the table (under the lock; does not wait).</summary>
+    private void Forget(StreamHub hub)
     {
-        StreamHub[] hubs;
+        if (_users.TryGetValue(hub, out var users) && users > 0)
+        {
+            return; // sessions still hold it: their releases stop it
+        }
+
+        _users.Remove(hub);
+        hub.Stop();
+        _stopping.RemoveAll(task => task.IsCompleted);
+        _stopping.Add(hub.Watching);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Task[] watches;
         lock (_gate)
         {
-            hubs = [.. _hubs.Values];
-            _hubs.Clear();
             foreach (var timer in _lingering.Values)
             {
                 timer.Dispose();
             }
 
             _lingering.Clear();
+            foreach (var hub in _hubs.Values)
+            {
+                _users[hub] = 0;
+                Forget(hub);
+            }
+
+            _hubs.Clear();
+            watches = [.. _stopping];
         }
 
-        foreach (var hub in hubs)
-        {
-            hub.Dispose();
-        }
+        // Outside the lock: the watches end once cancelled.
+        await Task.WhenAll(watches).WaitAsync(TimeSpan.FromSeconds(2), _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

@@ -1,47 +1,125 @@
+using GrpcStream.Edge.Connections;
 using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Rtp;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Streams;
+using GrpcStream.Rtsp.Headers;
+using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Rtsp.Messages;
+using GrpcStream.Rtsp.Rtp;
 
 namespace GrpcStream.Edge.Transports;
 
 /// <summary>
-/// RTP and RTCP interleaved on the session's RTSP connection (RFC 2326 10.12). Frames wait in a bounded queue of
-/// the connection's writer; when a reader falls that far behind, whole frames are dropped for it alone, so a
-/// player never gets half a frame and never slows anyone else down.
+/// RTP and RTCP interleaved on the session's RTSP connection (RFC 2326 10.12). A frame waits in the connection's
+/// outgoing queue as a reference to the shared frame; its headers are written by the connection's writer when
+/// its turn comes, so sequence numbers have no gaps for frames dropped in the queue. A reader that falls
+/// <see cref="Hosting.RtspSettings.TcpQueueFrames"/> frames behind, or whose queue is full, loses whole frames
+/// alone: a player never gets half a frame and never slows anyone else down.
 /// </summary>
-internal sealed class InterleavedTransport(Rtsp.RtspConnection connection, EdgeMetrics metrics, byte rtpChannel, byte rtcpChannel, int maxQueuedFrames) : SessionTransport
+internal sealed class InterleavedTransport : IMediaTransport, IInterleavedFrameWriter
 {
+    private const int HeaderSize = InterleavedFrame.HeaderSize + RtpHeader.Size;
+    private readonly RtspConnection _connection;
+    private readonly InterleavedChannels _channels;
+    private readonly EdgeMetrics _metrics;
+    private readonly int _maxQueuedFrames;
+    private RtpSender? _sender;
     private int _queued;
 
-    public override string Kind => "tcp";
-
-    public byte RtpChannel { get; } = rtpChannel;
-
-    public byte RtcpChannel { get; } = rtcpChannel;
-
-    public override void Send(RtspSession session, SharedFrame frame)
+    public InterleavedTransport(RtspConnection connection, InterleavedChannels channels, EdgeMetrics metrics, byte rtpChannel, int maxQueuedFrames)
     {
-        if (Interlocked.Increment(ref _queued) > maxQueuedFrames)
+        _connection = connection;
+        _channels = channels;
+        _metrics = metrics;
+        RtpChannel = rtpChannel;
+        _maxQueuedFrames = maxQueuedFrames;
+    }
+
+    public string Kind => "tcp";
+
+    public System.Net.IPEndPoint? Destination => null;
+
+    public bool NeedsWholeFrames => false;
+
+    public byte RtpChannel { get; }
+
+    public byte RtcpChannel => (byte)(RtpChannel + 1);
+
+    public string Describe(uint ssrc) => new TransportSpec
+    {
+        LowerTransport = LowerTransport.Tcp,
+        Interleaved = new NumberRange(RtpChannel, RtcpChannel),
+        Ssrc = ssrc,
+    }.ToString();
+
+    public void Attach(RtspSession session)
+    {
+        _sender = session.Sender;
+        _channels.Attach(RtpChannel, session);
+    }
+
+    public void Detach() => _channels.Release(RtpChannel);
+
+    public void SendFrame(RtpSender sender, SharedFrame frame)
+    {
+        var packets = frame.Packets;
+        var bytes = packets.PayloadBytes + (packets.PacketCount * HeaderSize);
+        if (Interlocked.Increment(ref _queued) > _maxQueuedFrames)
         {
-            Interlocked.Decrement(ref _queued);
-            Interlocked.Increment(ref session.FramesDropped);
-            metrics.FrameDropped(Kind);
+            Drop(sender);
             return;
         }
 
         frame.AddReference();
-        if (!connection.QueueFrame(session, this, frame))
+        if (!_connection.TryQueueFrame(this, frame, bytes))
         {
-            Dequeued(frame);
+            frame.Release();
+            Drop(sender);
         }
     }
 
-    /// <summary>Called by the connection's writer when it is done with a queued frame.</summary>
-    public void Dequeued(SharedFrame frame)
+    public void SendRtcp(ReadOnlySpan<byte> compound) => _connection.TrySendInterleaved(RtcpChannel, compound);
+
+    void IInterleavedFrameWriter.Gather(SharedFrame frame, List<ArraySegment<byte>> segments, ref byte[] scratch)
+    {
+        var sender = _sender!;
+        var packets = frame.Packets;
+        if (scratch.Length < packets.PacketCount * HeaderSize)
+        {
+            scratch = new byte[packets.PacketCount * HeaderSize * 2];
+        }
+
+        var (first, timestamp) = sender.Stamp(frame.Pts, packets.PacketCount);
+        for (var i = 0; i < packets.PacketCount; i++)
+        {
+            var payload = packets.GetPayload(i);
+            var header = scratch.AsSpan(i * HeaderSize, HeaderSize);
+            RtspWriter.WriteInterleavedHeader(header, RtpChannel, RtpHeader.Size + payload.Length);
+            new RtpHeader(packets.IsLast(i), RtpJpegHeader.PayloadType, (ushort)(first + i), timestamp, sender.Ssrc).Write(header[InterleavedFrame.HeaderSize..]);
+            segments.Add(new ArraySegment<byte>(scratch, i * HeaderSize, HeaderSize));
+            System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var data);
+            segments.Add(data);
+        }
+    }
+
+    void IInterleavedFrameWriter.Done(SharedFrame frame, bool sent)
     {
         Interlocked.Decrement(ref _queued);
+        if (sent)
+        {
+            var packets = frame.Packets;
+            _sender!.Sent(packets.PacketCount, packets.PayloadBytes);
+            _metrics.FrameSent(Kind, packets.PacketCount, packets.PayloadBytes + ((long)packets.PacketCount * RtpHeader.Size));
+        }
+
         frame.Release();
     }
 
-    public override void SendRtcp(ReadOnlySpan<byte> compound) => connection.QueueInterleaved(RtcpChannel, compound);
+    private void Drop(RtpSender sender)
+    {
+        Interlocked.Decrement(ref _queued);
+        sender.Dropped();
+        _metrics.FrameDropped(Kind);
+    }
 }

@@ -6,7 +6,6 @@ using GrpcStream.Edge.Hosting;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Transports.Native;
 using GrpcStream.Rtsp.Jpeg;
-using GrpcStream.Rtsp.Rtcp;
 using GrpcStream.Rtsp.Rtp;
 using Microsoft.Extensions.Options;
 
@@ -17,11 +16,10 @@ namespace GrpcStream.Edge.Transports;
 /// MediaMTX does: no per-session ports to run out of or to leak. Receiver reports arriving on the RTCP socket
 /// are matched to sessions by the client's address and port.
 /// </summary>
-internal sealed class UdpRtpServer : IDisposable
+internal sealed class UdpRtpServer : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<IPEndPoint, RtspSession> _byRtcpSource = new();
     private readonly EdgeMetrics _metrics;
-    private readonly TimeProvider _time;
     private readonly ILogger<UdpRtpServer> _logger;
     private readonly CancellationTokenSource _stop = new();
     private volatile bool _segmentation;
@@ -30,10 +28,9 @@ internal sealed class UdpRtpServer : IDisposable
     private Task? _receive;
     private int _disposed;
 
-    public UdpRtpServer(IOptions<EdgeOptions> options, EdgeMetrics metrics, TimeProvider time, ILogger<UdpRtpServer> logger)
+    public UdpRtpServer(IOptions<EdgeOptions> options, EdgeMetrics metrics, ILogger<UdpRtpServer> logger)
     {
         _metrics = metrics;
-        _time = time;
         _logger = logger;
         RequestedPort = options.Value.Rtsp.RtpPort;
         _segmentation = options.Value.Rtsp.UdpSegmentation && UdpSegmentation.IsAvailable;
@@ -71,10 +68,22 @@ internal sealed class UdpRtpServer : IDisposable
 
     /// <summary>
     /// Sends every packet of <paramref name="frame"/>, each with its <see cref="RtpHeader.Size"/>-byte header
-    /// already written in its header room: in runs of equal-sized datagrams per system call where the system
-    /// segments UDP, one by one otherwise.
+    /// already written in its header room, one datagram per system call.
     /// </summary>
-    public void SendRtp(PacketizedFrame frame, SocketAddress destination)
+    public void SendEachPacket(PacketizedFrame frame, SocketAddress destination)
+    {
+        for (var i = 0; i < frame.PacketCount; i++)
+        {
+            Send(_rtp, frame.Buffer[frame.GetPacketRange(i, RtpHeader.Size)], destination);
+        }
+    }
+
+    /// <summary>
+    /// Sends every packet of <paramref name="frame"/>, each with its <see cref="RtpHeader.Size"/>-byte header
+    /// already written in its header room, in runs of equal-sized datagrams per system call; what cannot be
+    /// segmented (a short frame, a route that refuses, a system without it) goes one datagram per call.
+    /// </summary>
+    public void SendSegmented(PacketizedFrame frame, SocketAddress destination)
     {
         var count = frame.PacketCount;
         var next = 0;
@@ -179,62 +188,26 @@ internal sealed class UdpRtpServer : IDisposable
             var source = (IPEndPoint)template.Create(from);
             if (_byRtcpSource.TryGetValue(source, out var session))
             {
-                RtcpReports.Apply(buffer.AsSpan(0, length), session, _metrics, _time.GetTimestamp());
+                RtcpReports.Apply(buffer.AsSpan(0, length), session, _metrics);
             }
         }
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
 
-        _stop.Cancel();
+        await _stop.CancelAsync().ConfigureAwait(false);
         _rtp?.Dispose();
         _rtcp?.Dispose();
-        try
+        if (_receive is { } receive)
         {
-            _receive?.Wait(TimeSpan.FromSeconds(1));
-        }
-        catch (AggregateException)
-        {
-            // Stopping.
+            await receive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         _stop.Dispose();
-    }
-}
-
-/// <summary>Reads the receiver reports of an RTCP compound packet from a client into its session.</summary>
-internal static class RtcpReports
-{
-    public static void Apply(ReadOnlySpan<byte> compound, RtspSession session, EdgeMetrics metrics, long now)
-    {
-        if (!RtcpReader.Validate(compound))
-        {
-            return;
-        }
-
-        var reader = new RtcpReader(compound);
-        while (reader.TryRead(out var packet))
-        {
-            if (packet.Type is not (RtcpPacketType.ReceiverReport or RtcpPacketType.SenderReport))
-            {
-                session.Touch(now);
-                continue;
-            }
-
-            for (var i = 0; i < packet.Count; i++)
-            {
-                if (packet.TryGetReportBlock(i, out var block) && block.Ssrc == session.Ssrc)
-                {
-                    metrics.ReceiverReport(session.OnReceiverReport(block, now));
-                }
-            }
-
-            session.Touch(now);
-        }
     }
 }

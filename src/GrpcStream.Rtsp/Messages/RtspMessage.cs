@@ -26,7 +26,7 @@ public sealed class RtspMessage
     /// <summary>The method token as sent (useful when <see cref="Method"/> is <see cref="RtspMethod.Unknown"/>).</summary>
     public ReadOnlySpan<byte> MethodToken => Slice(_methodToken);
 
-    /// <summary>The request URI as sent: an absolute rtsp:// URL, "*", or (from the lab client) a bare name.</summary>
+    /// <summary>The request URI as sent: an absolute rtsp:// URL, "*", or whatever else a client sent (a bare name, say).</summary>
     public ReadOnlySpan<byte> UriBytes => Slice(_uri);
 
     public string Uri => _uriString ??= Encoding.UTF8.GetString(UriBytes);
@@ -47,8 +47,8 @@ public sealed class RtspMessage
 
     public int HeaderCount { get; private set; }
 
-    /// <summary>True when the message had no blank line after its headers and was taken as complete after a quiet gap (the lab client's dialect).</summary>
-    public bool CompletedByQuietGap { get; internal set; }
+    /// <summary>True when the message had no blank line after its headers and the end of the input was taken as their end (see <see cref="RtspMessageReader.TryRead"/>).</summary>
+    public bool HeadersEndedByEndOfInput { get; internal set; }
 
     public ReadOnlySpan<byte> GetHeaderName(int index) => Slice(HeaderAt(index).Name);
 
@@ -100,7 +100,7 @@ public sealed class RtspMessage
         MinorVersion = 0;
         Method = RtspMethod.Unknown;
         IsRequest = false;
-        CompletedByQuietGap = false;
+        HeadersEndedByEndOfInput = false;
         _uriString = null;
         _methodToken = _uri = _reason = default;
     }

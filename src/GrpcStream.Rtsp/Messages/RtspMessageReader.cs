@@ -48,8 +48,8 @@ public sealed class RtspMessageReader(RtspLimits? limits = null)
     /// <param name="frame">Set when the result is <see cref="RtspReadResult.InterleavedFrame"/>.</param>
     /// <param name="consumed">Where the next read starts.</param>
     /// <param name="endOfInputEndsHeaders">
-    /// Take the end of <paramref name="buffer"/> as the end of the headers: for clients (the classic lab client)
-    /// that never send the blank line, once the connection has been quiet for a while.
+    /// Take the end of <paramref name="buffer"/> as the end of the headers, for a caller that knows by other means
+    /// (silence on the connection, say) that a message without its blank line is whole.
     /// </param>
     /// <exception cref="RtspProtocolException">The input is not RTSP or breaks a limit.</exception>
     public RtspReadResult TryRead(in ReadOnlySequence<byte> buffer, RtspMessage message, out InterleavedFrame frame, out SequencePosition consumed, bool endOfInputEndsHeaders = false)
@@ -95,7 +95,7 @@ public sealed class RtspMessageReader(RtspLimits? limits = null)
         {
             if (reader.End && endOfInputEndsHeaders)
             {
-                message.CompletedByQuietGap = true;
+                message.HeadersEndedByEndOfInput = true;
                 break;
             }
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
 
-namespace GrpcStream.Edge.Rtsp;
+namespace GrpcStream.Edge.Connections;
 
 /// <summary>
 /// A connection's reusable gathered send: one <see cref="SocketAsyncEventArgs"/> awaited as a

@@ -1,0 +1,341 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Streams;
+using GrpcStream.Rtsp.Messages;
+
+namespace GrpcStream.Edge.Connections;
+
+/// <summary>What a connection hands its messages to, and asks about framing: the RTSP side of one client.</summary>
+internal interface IRtspConnectionHandler
+{
+    /// <summary>
+    /// Whether the unfinished bytes may be taken as a whole message once the client has been quiet for
+    /// <see cref="RtspSettings.QuietGap"/> (a dialect without blank lines).
+    /// </summary>
+    bool MayEndAtQuietGap(in ReadOnlySequence<byte> pending);
+
+    /// <summary>Whether the connection must stay open while idle (it has sessions).</summary>
+    bool KeepsConnectionOpen { get; }
+
+    ValueTask OnMessageAsync(RtspMessage message);
+
+    void OnInterleaved(in InterleavedFrame frame);
+
+    /// <summary>The answer to a message that broke the protocol or a limit, sent before the connection closes.</summary>
+    byte[] ErrorResponse(int statusCode);
+}
+
+/// <summary>
+/// One client's TCP connection, bytes only: a read loop that frames messages and interleaved packets with
+/// <see cref="RtspMessageReader"/> and hands them to its <see cref="IRtspConnectionHandler"/>, and a writer that
+/// drains ONE bounded <see cref="OutgoingQueue"/> (responses, RTCP, interleaved frames, in order). Guards the
+/// server against the client: every partial message (request, body, interleaved frame) must be whole within
+/// <see cref="RtspSettings.RequestTimeout"/>, a send that the client does not take within
+/// <see cref="RtspSettings.WriteTimeout"/> ends the connection, and an idle connection without sessions is
+/// closed after the session timeout.
+/// </summary>
+internal sealed class RtspConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly PipeReader _input;
+    private readonly OutgoingQueue _output;
+    private readonly RtspMessageReader _reader;
+    private readonly RtspSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly EdgeMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _closed = new();
+    private long _sendStarted;
+    private int _aborted;
+
+    public RtspConnection(Socket socket, RtspMessageReader reader, RtspSettings settings, TimeProvider time, EdgeMetrics metrics, ILogger logger)
+    {
+        _socket = socket;
+        _socket.NoDelay = true;
+
+        // A bounded kernel buffer: a reader that falls behind is noticed in our queue (and loses whole frames
+        // there, or is cut off by the write timeout) instead of hiding megabytes in the socket.
+        _socket.SendBufferSize = 256 * 1024;
+        // Every connection's pending read holds a buffer, so its size is memory per session; requests and RTCP
+        // reports are small, and a longer request simply spans several buffers.
+        _input = PipeReader.Create(new NetworkStream(socket, ownsSocket: false), new StreamPipeReaderOptions(bufferSize: 4 * 1024, minimumReadSize: 1024));
+        _output = new OutgoingQueue(settings.MaxQueuedBytes, metrics);
+        _reader = reader;
+        _settings = settings;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        Remote = (IPEndPoint)socket.RemoteEndPoint!;
+        Local = (IPEndPoint)socket.LocalEndPoint!;
+    }
+
+    public IPEndPoint Remote { get; }
+
+    public IPEndPoint Local { get; }
+
+    /// <summary>Cancelled when the connection is closing.</summary>
+    public CancellationToken Closed => _closed.Token;
+
+    /// <summary>Bytes waiting in the outgoing queue.</summary>
+    public long QueuedBytes => _output.Bytes;
+
+    /// <summary>Queues a response; waits while the queue is full (the client is not reading).</summary>
+    public ValueTask SendAsync(byte[] response) => _output.EnqueueAsync(response, _closed.Token);
+
+    /// <summary>Queues an interleaved packet (RTCP); false, and nothing queued, when the queue is full.</summary>
+    public bool TrySendInterleaved(byte channel, ReadOnlySpan<byte> payload)
+    {
+        var bytes = new byte[InterleavedFrame.HeaderSize + payload.Length];
+        RtspWriter.WriteInterleavedHeader(bytes, channel, payload.Length);
+        payload.CopyTo(bytes.AsSpan(InterleavedFrame.HeaderSize));
+        if (_output.TryEnqueue(bytes))
+        {
+            return true;
+        }
+
+        _metrics.LimitHit(EdgeLimits.QueuedBytes);
+        return false;
+    }
+
+    /// <summary>Queues a frame for <paramref name="writer"/>; false when it does not fit (the caller drops it).</summary>
+    public bool TryQueueFrame(IInterleavedFrameWriter writer, SharedFrame frame, int bytes) => _output.TryEnqueueFrame(writer, frame, bytes);
+
+    /// <summary>Reads and handles messages until the client goes away or breaks the rules.</summary>
+    public async Task RunAsync(IRtspConnectionHandler handler, CancellationToken stopping)
+    {
+        using var link = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closed.Token);
+
+        // The writer ends when its queue is completed (below), not when the server starts stopping: what is
+        // queued by then, the BYEs of a shutdown among it, still goes out.
+        var writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        try
+        {
+            await ReadLoopAsync(handler, link.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client went away, was cut off, or the server is stopping.
+        }
+        finally
+        {
+            // Let queued responses (an error status, say) go out before closing; a client that does not read
+            // gets no longer than a second.
+            _output.Complete();
+            await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None)).ConfigureAwait(false);
+            await _closed.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends the connection if a send has waited on the client for longer than the write timeout.</summary>
+    public void CheckWriteTimeout(long now)
+    {
+        var started = Volatile.Read(ref _sendStarted);
+        if (started != 0 && _time.GetElapsedTime(started, now) >= _settings.WriteTimeout)
+        {
+            _metrics.LimitHit(EdgeLimits.WriteTimeout);
+            EdgeLog.BadClient(_logger, Remote.ToString(), $"did not read what was sent to it for {_settings.WriteTimeout.TotalSeconds:0.#} s");
+            Abort();
+        }
+    }
+
+    /// <summary>Closes the socket at once: pending reads and sends end with an error.</summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed meanwhile: closed already.
+        }
+
+        _socket.Dispose();
+    }
+
+    private async Task ReadLoopAsync(IRtspConnectionHandler handler, CancellationToken cancellationToken)
+    {
+        var message = new RtspMessage();
+        long? partialSince = null;
+        var idleSince = _time.GetTimestamp();
+        var lastData = idleSince;
+        long pendingLength = 0;
+        using var wake = _time.CreateTimer(_ => _input.CancelPendingRead(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        while (true)
+        {
+            var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var now = _time.GetTimestamp();
+            if (buffer.Length != pendingLength)
+            {
+                lastData = now;
+            }
+
+            var endOfInputEndsHeaders = false;
+            if (result.IsCanceled && partialSince is { } since)
+            {
+                // Every partial message has the same time limit, whatever it is: request line, headers, body or
+                // an interleaved packet; and a dialect's quiet gap never extends it.
+                if (_time.GetElapsedTime(since, now) >= _settings.RequestTimeout)
+                {
+                    _metrics.LimitHit(EdgeLimits.RequestTimeout);
+                    Fail(handler, RtspStatusCode.RequestTimeout, "a message took too long to arrive");
+                    return;
+                }
+
+                endOfInputEndsHeaders = _time.GetElapsedTime(lastData, now) >= _settings.QuietGap && handler.MayEndAtQuietGap(buffer);
+            }
+            else if (result.IsCanceled && buffer.IsEmpty && !handler.KeepsConnectionOpen && _time.GetElapsedTime(idleSince, now) >= _settings.SessionTimeout)
+            {
+                return; // idle, with nothing to keep it open for
+            }
+
+            try
+            {
+                while (true)
+                {
+                    var read = _reader.TryRead(buffer, message, out var frame, out var consumed, endOfInputEndsHeaders);
+                    buffer = buffer.Slice(consumed);
+                    if (read == RtspReadResult.NeedMoreData)
+                    {
+                        break;
+                    }
+
+                    partialSince = null;
+                    endOfInputEndsHeaders = false;
+                    idleSince = _time.GetTimestamp();
+                    if (read == RtspReadResult.Message)
+                    {
+                        await handler.OnMessageAsync(message).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        handler.OnInterleaved(frame);
+                    }
+                }
+            }
+            catch (RtspProtocolException ex)
+            {
+                _metrics.BadRequest();
+                Fail(handler, ex.StatusCode, ex.Message);
+                return;
+            }
+
+            _input.AdvanceTo(buffer.Start, buffer.End);
+            pendingLength = buffer.Length;
+            if (result.IsCompleted)
+            {
+                return;
+            }
+
+            if (buffer.IsEmpty)
+            {
+                wake.Change(_settings.SessionTimeout, Timeout.InfiniteTimeSpan);
+                continue;
+            }
+
+            partialSince ??= _time.GetTimestamp();
+            var left = _settings.RequestTimeout - _time.GetElapsedTime(partialSince.Value);
+            var next = handler.MayEndAtQuietGap(buffer) && _settings.QuietGap < left ? _settings.QuietGap : left;
+            wake.Change(next < TimeSpan.Zero ? TimeSpan.Zero : next, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Fail(IRtspConnectionHandler handler, int statusCode, string reason)
+    {
+        EdgeLog.BadClient(_logger, Remote.ToString(), reason);
+        _output.TryEnqueue(handler.ErrorResponse(statusCode));
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var segments = new List<ArraySegment<byte>>();
+        var scratch = new byte[1024];
+        using var sender = new SocketSender();
+        var reader = _output.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var item))
+                {
+                    var sent = false;
+                    try
+                    {
+                        Volatile.Write(ref _sendStarted, _time.GetTimestamp());
+                        if (item.Bytes is { } bytes)
+                        {
+                            await _socket.SendAsync(bytes, SocketFlags.None, _closed.Token).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            // One gathered write per frame: the payload goes from the shared frame to the socket uncopied.
+                            segments.Clear();
+                            item.Writer!.Gather(item.Frame!, segments, ref scratch);
+                            await sender.SendAsync(_socket, segments).ConfigureAwait(false);
+                        }
+
+                        sent = true;
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _sendStarted, 0);
+                        item.Writer?.Done(item.Frame!, sent);
+                        _output.Release(item);
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client went away or was cut off: the read loop notices too.
+        }
+        finally
+        {
+            // Release whatever is still queued.
+            while (reader.TryRead(out var left))
+            {
+                left.Writer?.Done(left.Frame!, sent: false);
+                _output.Release(left);
+            }
+
+            await _closed.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Interlocked.Exchange(ref _aborted, 1);
+        _output.Complete();
+        await _closed.CancelAsync().ConfigureAwait(false);
+        await _input.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+
+        _socket.Dispose();
+
+        // Items queued after the writer stopped (a BYE racing the close) are released here.
+        while (_output.Reader.TryRead(out var left))
+        {
+            left.Writer?.Done(left.Frame!, sent: false);
+            _output.Release(left);
+        }
+
+        _closed.Dispose();
+    }
+}

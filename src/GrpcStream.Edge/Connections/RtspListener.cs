@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Requests;
+using GrpcStream.Edge.Sessions;
+using GrpcStream.Edge.Transports;
+using GrpcStream.Rtsp.Messages;
+using Microsoft.Extensions.Options;
+
+namespace GrpcStream.Edge.Connections;
+
+/// <summary>
+/// Accepts RTSP connections within <see cref="RtspSettings.MaxConnections"/> and
+/// <see cref="RtspSettings.MaxConnectionsPerAddress"/>, runs each, and once a second expires sessions, sends
+/// sender reports that are due and cuts off connections whose client stopped reading. On shutdown every session
+/// gets an RTCP BYE and every connection is closed.
+/// </summary>
+internal sealed class RtspListener(
+    RequestRouter router,
+    SessionManager sessions,
+    UdpRtpServer udp,
+    OriginLink.OriginLink origin,
+    EdgeMetrics metrics,
+    IOptions<EdgeOptions> options,
+    TimeProvider time,
+    ILogger<RtspListener> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
+    private readonly RtspSettings _settings = options.Value.Rtsp;
+    private readonly RtspMessageReader _reader = new(RtspLimits.Default);
+    private readonly ConcurrentDictionary<RtspConnection, Task> _connections = new();
+    private readonly ConnectionsPerAddress _perAddress = new(options.Value.Rtsp.MaxConnectionsPerAddress);
+    private Socket? _listener;
+
+    /// <summary>The RTSP port actually bound (useful when 0 was asked for).</summary>
+    public int Port { get; private set; }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        udp.Start();
+        _listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _listener.Bind(new IPEndPoint(IPAddress.IPv6Any, _settings.Port));
+        _listener.Listen(1024);
+        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        EdgeLog.Listening(logger, Port, udp.RtpPort, udp.RtcpPort, origin.Address);
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var maintenance = MaintainAsync(stoppingToken);
+        var backoff = TimeSpan.Zero;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener!.AcceptAsync(stoppingToken).ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                break; // stopping: the listener is closed
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+            {
+                // Out of file descriptors (EMFILE/ENFILE) or memory: accepting again at once would spin. The
+                // pending connection stays in the backlog until descriptors are free again.
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxAcceptBackoff.Ticks));
+                metrics.LimitHit(EdgeLimits.FileDescriptors);
+                EdgeLog.AcceptBackoff(logger, ex.Message, backoff.TotalMilliseconds);
+                await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+            catch (SocketException)
+            {
+                continue; // the client gave up before we accepted
+            }
+
+            Admit(socket, stoppingToken);
+        }
+
+        await maintenance.ConfigureAwait(false);
+    }
+
+    private void Admit(Socket socket, CancellationToken stoppingToken)
+    {
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+        string? refusal = null;
+        if (_connections.Count >= _settings.MaxConnections)
+        {
+            metrics.LimitHit(EdgeLimits.MaxConnections);
+            refusal = $"{_settings.MaxConnections} connections open";
+        }
+        else if (!_perAddress.TryAdd(address))
+        {
+            metrics.LimitHit(EdgeLimits.MaxConnectionsPerAddress);
+            refusal = $"{_settings.MaxConnectionsPerAddress} connections open from its address";
+        }
+
+        if (refusal is not null)
+        {
+            EdgeLog.ConnectionRefused(logger, remote.ToString(), refusal);
+            socket.Close(0); // a reset: the client learns at once, and no state is left behind
+            return;
+        }
+
+        // A peer that vanished without a FIN (a pulled cable, a NAT that forgot us) is found by keepalive
+        // probes instead of holding a connection and its sessions until they time out.
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 30);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 10);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
+
+        var connection = new RtspConnection(socket, _reader, _settings, time, metrics, logger);
+        _connections[connection] = Task.Run(() => RunConnectionAsync(connection, address, stoppingToken), CancellationToken.None);
+    }
+
+    private async Task RunConnectionAsync(RtspConnection connection, IPAddress address, CancellationToken stoppingToken)
+    {
+        metrics.ConnectionOpened();
+        var client = router.Open(connection);
+        try
+        {
+            await connection.RunAsync(client, stoppingToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // One client's unexpected failure must not take the server down; it is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            EdgeLog.ConnectionFailed(logger, connection.Remote.ToString(), ex);
+        }
+        finally
+        {
+            client.CloseSessions(stoppingToken.IsCancellationRequested ? "shutdown" : "connection closed");
+            _connections.TryRemove(connection, out _);
+            _perAddress.Remove(address);
+            await connection.DisposeAsync().ConfigureAwait(false);
+            metrics.ConnectionClosed();
+        }
+    }
+
+    private async Task MaintainAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                sessions.Maintain();
+                var now = time.GetTimestamp();
+                foreach (var connection in _connections.Keys)
+                {
+                    connection.CheckWriteTimeout(now);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _listener?.Dispose();
+
+        // BYE to every session while its connection is still open, then let the connections finish.
+        sessions.CloseAll("shutdown");
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_connections.Values).WaitAsync(TimeSpan.FromSeconds(2), time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            // The host's own shutdown timeout bounds what is left.
+        }
+    }
+
+    /// <summary>Open connections per client address, within a cap (0: no cap).</summary>
+    private sealed class ConnectionsPerAddress(int limit)
+    {
+        private readonly Dictionary<IPAddress, int> _counts = [];
+
+        public bool TryAdd(IPAddress address)
+        {
+            lock (_counts)
+            {
+                _counts.TryGetValue(address, out var count);
+                if (limit > 0 && count >= limit)
+                {
+                    return false;
+                }
+
+                _counts[address] = count + 1;
+                return true;
+            }
+        }
+
+        public void Remove(IPAddress address)
+        {
+            lock (_counts)
+            {
+                if (_counts.TryGetValue(address, out var count))
+                {
+                    if (count <= 1)
+                    {
+                        _counts.Remove(address);
+                    }
+                    else
+                    {
+                        _counts[address] = count - 1;
+                    }
+                }
+            }
+        }
+    }
+}

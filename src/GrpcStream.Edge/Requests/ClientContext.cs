@@ -1,0 +1,130 @@
+using System.Buffers;
+using GrpcStream.Edge.Connections;
+using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Dialects;
+using GrpcStream.Edge.Sessions;
+using GrpcStream.Edge.Transports;
+using GrpcStream.Rtsp.Headers;
+using GrpcStream.Rtsp.Messages;
+
+namespace GrpcStream.Edge.Requests;
+
+/// <summary>
+/// The RTSP side of one connection: its dialect (fixed by its first request), the sessions it set up, and its
+/// interleaved channels. The connection gives it messages; it gives them to the router.
+/// </summary>
+internal sealed class ClientContext(RtspConnection connection, RequestRouter router, SessionManager sessions, EdgeMetrics metrics) : IRtspConnectionHandler, ISessionOwner
+{
+    private readonly List<RtspSession> _sessions = [];
+    private RtspDialect? _dialect;
+
+    public RtspConnection Connection { get; } = connection;
+
+    /// <summary>How the client speaks; until its first request, the standard dialect.</summary>
+    public RtspDialect Dialect => _dialect ?? RtspDialect.Standard;
+
+    public InterleavedChannels Channels { get; } = new();
+
+    public int SessionCount
+    {
+        get
+        {
+            lock (_sessions)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    public bool KeepsConnectionOpen => SessionCount > 0;
+
+    // Before the first request, a request line that names a bare stream may be the lab client's.
+    public bool MayEndAtQuietGap(in ReadOnlySequence<byte> pending) => (_dialect ?? RtspDialect.Lab).MayEndAtQuietGap(pending);
+
+    public ValueTask OnMessageAsync(RtspMessage message)
+    {
+        if (!message.IsRequest)
+        {
+            return ValueTask.CompletedTask; // a response from the client (to nothing we asked): ignored
+        }
+
+        _dialect ??= RtspDialect.Of(message);
+        return router.HandleAsync(this, message);
+    }
+
+    public void OnInterleaved(in InterleavedFrame frame)
+    {
+        // Clients send RTCP receiver reports on the odd channel of their session's pair; anything else is ignored.
+        if (Channels.RtcpOwner(frame.Channel) is not { } session)
+        {
+            return;
+        }
+
+        if (frame.Payload.IsSingleSegment)
+        {
+            RtcpReports.Apply(frame.Payload.FirstSpan, session, metrics);
+            return;
+        }
+
+        // A report split across read buffers: small, and bounded by the 16-bit length.
+        var rented = ArrayPool<byte>.Shared.Rent((int)frame.Payload.Length);
+        frame.Payload.CopyTo(rented);
+        RtcpReports.Apply(rented.AsSpan(0, (int)frame.Payload.Length), session, metrics);
+        ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    public byte[] ErrorResponse(int statusCode) => Dialect.Write(new RtspResponse(-1) { Status = statusCode }, 0);
+
+    /// <summary>A session of this connection: another client's session id is as unknown as a made-up one.</summary>
+    public bool TryGetSession(string? header, out RtspSession session)
+    {
+        session = null!;
+        if (header is null)
+        {
+            return false;
+        }
+
+        SessionHeader parsed;
+        try
+        {
+            parsed = SessionHeader.Parse(header);
+        }
+        catch (RtspHeaderException)
+        {
+            return false;
+        }
+
+        return sessions.Registry.TryGet(parsed.Id, out session) && session.Owner == this;
+    }
+
+    public void Add(RtspSession session)
+    {
+        lock (_sessions)
+        {
+            _sessions.Add(session);
+        }
+    }
+
+    public void Remove(RtspSession session)
+    {
+        lock (_sessions)
+        {
+            _sessions.Remove(session);
+        }
+    }
+
+    /// <summary>Ends every session of the connection (it is closing).</summary>
+    public void CloseSessions(string reason)
+    {
+        RtspSession[] open;
+        lock (_sessions)
+        {
+            open = [.. _sessions];
+        }
+
+        foreach (var session in open)
+        {
+            sessions.Close(session, reason);
+        }
+    }
+}

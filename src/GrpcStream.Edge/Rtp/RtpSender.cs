@@ -1,0 +1,113 @@
+using System.Security.Cryptography;
+using GrpcStream.Rtsp.Rtcp;
+
+namespace GrpcStream.Edge.Rtp;
+
+/// <summary>
+/// One session's RTP sending state, the same for every transport: its SSRC, sequence numbers, timestamp base,
+/// counters, and the RTCP sender reports built from them. Numbering continues across origin outages, so players
+/// simply resume. Counters are updated atomically: transports count from the fan-out thread and from a TCP
+/// connection's writer, reports read them from the maintenance timer.
+/// </summary>
+internal sealed class RtpSender
+{
+    private const string Cname = "grpcstream-edge";
+    private readonly TimeProvider _time;
+    private int _nextSequence;
+    private long _framesSent;
+    private long _packetsSent;
+    private long _octetsSent;
+    private long _framesDropped;
+    private long _lastReportedLost;
+    private long _lastSenderReport;
+
+    public RtpSender(TimeProvider time)
+        : this(time, (uint)RandomNumberGenerator.GetInt32(int.MaxValue) | 1u, (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue), (uint)RandomNumberGenerator.GetInt32(int.MaxValue))
+    {
+    }
+
+    /// <summary>A sender with chosen numbering (tests).</summary>
+    public RtpSender(TimeProvider time, uint ssrc, ushort firstSequence, uint timestampOffset)
+    {
+        _time = time;
+        Ssrc = ssrc;
+        _nextSequence = firstSequence;
+        TimestampOffset = timestampOffset;
+        _lastSenderReport = time.GetTimestamp();
+    }
+
+    public uint Ssrc { get; }
+
+    public uint TimestampOffset { get; }
+
+    /// <summary>The sequence number the next packet will carry (for RTP-Info).</summary>
+    public ushort NextSequence => (ushort)Volatile.Read(ref _nextSequence);
+
+    public long FramesSent => Interlocked.Read(ref _framesSent);
+
+    public long PacketsSent => Interlocked.Read(ref _packetsSent);
+
+    /// <summary>Payload octets sent (RTP headers not counted, as RFC 3550 6.4.1 asks).</summary>
+    public long OctetsSent => Interlocked.Read(ref _octetsSent);
+
+    public long FramesDropped => Interlocked.Read(ref _framesDropped);
+
+    /// <summary>The last RTCP report block the client sent about this sender, if any.</summary>
+    public ReportBlock? LastReport { get; private set; }
+
+    /// <summary>Reserves <paramref name="packets"/> sequence numbers for one frame; returns the first and the frame's RTP time.</summary>
+    public (ushort FirstSequence, uint Timestamp) Stamp(uint pts, int packets)
+    {
+        var next = Interlocked.Add(ref _nextSequence, packets);
+        return ((ushort)(next - packets), RtpTimeOf(pts));
+    }
+
+    public uint RtpTimeOf(uint pts) => pts + TimestampOffset;
+
+    /// <summary>Counts a frame sent: <paramref name="payloadOctets"/> without RTP headers.</summary>
+    public void Sent(int packets, long payloadOctets)
+    {
+        Interlocked.Increment(ref _framesSent);
+        Interlocked.Add(ref _packetsSent, packets);
+        Interlocked.Add(ref _octetsSent, payloadOctets);
+    }
+
+    public void Dropped() => Interlocked.Increment(ref _framesDropped);
+
+    public bool SenderReportDue(TimeSpan interval) => _time.GetElapsedTime(Interlocked.Read(ref _lastSenderReport)) >= interval;
+
+    /// <summary>
+    /// Writes SR + SDES (+ BYE) into <paramref name="buffer"/> and returns the length. The SR's RTP time is the
+    /// latest frame's plus the time since it arrived, so that its NTP and RTP timestamps describe the same instant.
+    /// </summary>
+    public int WriteReport(Span<byte> buffer, (uint Pts, long ArrivedAt)? latest, bool bye)
+    {
+        var now = _time.GetTimestamp();
+        Interlocked.Exchange(ref _lastSenderReport, now);
+        uint rtpTime = 0;
+        if (latest is { } frame)
+        {
+            var elapsed = _time.GetElapsedTime(frame.ArrivedAt, now);
+            rtpTime = RtpTimeOf(frame.Pts + (uint)(elapsed.TotalSeconds * 90_000));
+        }
+
+        var info = new SenderInfo(NtpTimestamp.FromDateTime(_time.GetUtcNow()), rtpTime, (uint)PacketsSent, (uint)OctetsSent);
+        var length = RtcpWriter.SenderReport(buffer, Ssrc, info);
+        length += RtcpWriter.SourceDescription(buffer[length..], Ssrc, Cname);
+        if (bye)
+        {
+            length += RtcpWriter.Goodbye(buffer[length..], Ssrc);
+        }
+
+        return length;
+    }
+
+    /// <summary>Records a report block about this sender; returns the packets newly reported lost since the last one.</summary>
+    public long OnReceiverReport(ReportBlock block)
+    {
+        LastReport = block;
+        var newlyLost = Math.Max(0, block.CumulativeLost - Interlocked.Read(ref _lastReportedLost));
+        Interlocked.Exchange(ref _lastReportedLost, block.CumulativeLost);
+        return newlyLost;
+    }
+}

@@ -1,0 +1,40 @@
+using System.Net;
+using GrpcStream.Edge.Rtp;
+using GrpcStream.Edge.Sessions;
+using GrpcStream.Edge.Streams;
+
+namespace GrpcStream.Edge.Transports;
+
+/// <summary>
+/// How one session's RTP and RTCP reach its client: a strategy chosen once, at SETUP. Callers ask it, never test
+/// what it is.
+/// </summary>
+internal interface IMediaTransport
+{
+    /// <summary>"udp", "tcp" or "lab", as in metrics and logs.</summary>
+    string Kind { get; }
+
+    /// <summary>
+    /// The client address and port RTP goes to, for transports that send to one: only one session at a time may
+    /// hold it. Null for transports inside the connection.
+    /// </summary>
+    IPEndPoint? Destination { get; }
+
+    /// <summary>Whether frames must also be kept whole (the lab dialect's one-JPEG-per-packet payload).</summary>
+    bool NeedsWholeFrames { get; }
+
+    /// <summary>The Transport header of the SETUP answer.</summary>
+    string Describe(uint ssrc);
+
+    /// <summary>Starts taking the client's RTCP for <paramref name="session"/>.</summary>
+    void Attach(RtspSession session);
+
+    /// <summary>Stops taking RTCP and frees what the transport holds; called once when the session ends.</summary>
+    void Detach();
+
+    /// <summary>Sends a frame with the sender's numbering; never blocks on a slow client (it drops instead).</summary>
+    void SendFrame(RtpSender sender, SharedFrame frame);
+
+    /// <summary>Sends an RTCP compound packet (sender report, BYE); best effort.</summary>
+    void SendRtcp(ReadOnlySpan<byte> compound);
+}
