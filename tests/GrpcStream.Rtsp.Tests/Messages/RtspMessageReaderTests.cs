@@ -102,7 +102,7 @@ public class RtspMessageReaderTests
         Assert.Equal(RtspReadResult.NeedMoreData, _reader.TryRead(bytes, message, out _, out _));
         Assert.Equal(RtspReadResult.Message, _reader.TryRead(bytes, message, out _, out var consumed, endOfInputEndsHeaders: true));
         Assert.Equal(bytes.End, consumed);
-        Assert.True(message.CompletedByQuietGap);
+        Assert.True(message.HeadersEndedByEndOfInput);
         Assert.Equal("movie.Mjpeg", message.Uri);
         Assert.Equal("RTP/UDP; client_port= 25000", message.GetHeader("Transport"));
     }
