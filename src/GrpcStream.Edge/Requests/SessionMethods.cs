@@ -15,8 +15,7 @@ internal sealed class SessionMethods(
     StreamHubRegistry hubs,
     SessionManager sessions,
     TransportFactory transports,
-    IOptions<EdgeOptions> options,
-    TimeProvider time)
+    IOptions<EdgeOptions> options)
 {
     private readonly TimeSpan _firstFrameTimeout = options.Value.Origin.DescribeTimeout;
 
@@ -50,7 +49,7 @@ internal sealed class SessionMethods(
             using var lease = hubs.Acquire(name);
 
             // Waiting for the first frame lets PLAY start at once, with an exact RTP-Info.
-            await lease.Hub.WaitForFirstFrameAsync(_firstFrameTimeout, time, client.Connection.Closed).ConfigureAwait(false);
+            await lease.Feed.WaitForFirstFrameAsync(_firstFrameTimeout, client.Connection.Closed).ConfigureAwait(false);
             session = sessions.Create(client, lease, transport);
         }
         catch

@@ -13,6 +13,9 @@ internal interface IStreamFeed
     /// <summary>The latest frame's 90 kHz time and arrival, for RTP-Info and sender reports; null before the first frame.</summary>
     (uint Pts, long ArrivedAt)? LatestTime { get; }
 
+    /// <summary>Waits (at most <paramref name="timeout"/>) until a frame is held, so that PLAY can start with it.</summary>
+    Task WaitForFirstFrameAsync(TimeSpan timeout, CancellationToken cancellationToken);
+
     /// <summary>Starts sending to <paramref name="session"/>, beginning with the latest frame right away.</summary>
     void Play(RtspSession session);
 

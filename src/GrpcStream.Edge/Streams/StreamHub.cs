@@ -65,11 +65,11 @@ internal sealed class StreamHub : IStreamFeed
     public void Release() => _release(this);
 
     /// <summary>Waits (at most <paramref name="timeout"/>) until a frame is held, so that PLAY can start with it.</summary>
-    public async Task WaitForFirstFrameAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    public async Task WaitForFirstFrameAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
-            await _firstFrame.Task.WaitAsync(timeout, time, cancellationToken);
+            await _firstFrame.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -140,7 +140,7 @@ internal sealed class StreamHub : IStreamFeed
     {
         try
         {
-            await _origin.WatchAsync(Name, OnFrame, _stop.Token);
+            await _origin.WatchAsync(Name, OnFrame, _stop.Token).ConfigureAwait(false);
         }
         catch (OriginLink.StreamNotFoundException)
         {

@@ -1,0 +1,116 @@
+extern alias origin;
+using System.Net;
+using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Rtp;
+using GrpcStream.Edge.Sessions;
+using GrpcStream.Edge.Streams;
+using GrpcStream.Edge.Transports;
+using Microsoft.Extensions.DependencyInjection;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GrpcStream.Edge.Tests.Fakes;
+
+/// <summary>A transport that records what the session sent through it.</summary>
+internal sealed class FakeTransport(IPEndPoint? destination = null) : IMediaTransport
+{
+    public string Kind => "fake";
+
+    public IPEndPoint? Destination { get; } = destination;
+
+    public bool NeedsWholeFrames => false;
+
+    public List<(ushort FirstSequence, uint Timestamp, int Packets)> Frames { get; } = [];
+
+    public List<byte[]> Rtcp { get; } = [];
+
+    public RtspSession? Attached { get; private set; }
+
+    public bool Detached { get; private set; }
+
+    public string Describe(uint ssrc) => $"fake;ssrc={ssrc:X8}";
+
+    public void Attach(RtspSession session) => Attached = session;
+
+    public void Detach() => Detached = true;
+
+    public void SendFrame(RtpSender sender, SharedFrame frame)
+    {
+        var (first, timestamp) = sender.Stamp(frame.Pts, frame.Packets.PacketCount);
+        Frames.Add((first, timestamp, frame.Packets.PacketCount));
+        sender.Sent(frame.Packets.PacketCount, frame.Packets.PayloadBytes);
+    }
+
+    public void SendRtcp(ReadOnlySpan<byte> compound) => Rtcp.Add(compound.ToArray());
+}
+
+/// <summary>A stream feed that records who plays it.</summary>
+internal sealed class FakeFeed(string name = "movie.Mjpeg") : IStreamFeed
+{
+    public string Name { get; } = name;
+
+    public (uint Pts, long ArrivedAt)? LatestTime { get; set; }
+
+    public List<RtspSession> Playing { get; } = [];
+
+    public int Plays { get; private set; }
+
+    public int Releases { get; private set; }
+
+    public Task WaitForFirstFrameAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Play(RtspSession session)
+    {
+        Plays++;
+        if (!Playing.Contains(session))
+        {
+            Playing.Add(session);
+        }
+    }
+
+    public void Pause(RtspSession session) => Playing.Remove(session);
+
+    public void Release() => Releases++;
+
+    public HubLease Lease() => new(this);
+}
+
+/// <summary>A session owner standing in for a client connection.</summary>
+internal sealed class FakeOwner : ISessionOwner
+{
+    public List<RtspSession> Sessions { get; } = [];
+
+    public int SessionCount => Sessions.Count;
+
+    public void Add(RtspSession session) => Sessions.Add(session);
+
+    public void Remove(RtspSession session) => Sessions.Remove(session);
+}
+
+/// <summary>The edge's services that sessions need, on a fake clock, without sockets.</summary>
+internal static class EdgeParts
+{
+    public static EdgeMetrics Metrics() =>
+        new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+
+    public static SessionManager SessionManager(FakeTimeProvider time, Action<RtspSettings>? configure = null)
+    {
+        var options = new EdgeOptions();
+        configure?.Invoke(options.Rtsp);
+        return new SessionManager(new SessionRegistry(), Metrics(), Options.Create(options), time, NullLogger<SessionManager>.Instance);
+    }
+
+    /// <summary>A packetized frame of the built-in test pattern, at <paramref name="pts"/>.</summary>
+    public static SharedFrame Frame(uint pts)
+    {
+        var jpeg = origin::GrpcStream.Origin.Sample.TestPatternStream.EncodeFrame(0, 1);
+        Assert.True(GrpcStream.Rtsp.Jpeg.JpegParser.TryParse(jpeg, out var info));
+        var frame = SharedFrame.Rent([]);
+        new GrpcStream.Rtsp.Jpeg.RtpJpegPacketizer(1400).Packetize(jpeg, info, frame.Packets);
+        frame.Set(pts, 0, jpeg, keepWholeFrame: false);
+        return frame;
+    }
+}

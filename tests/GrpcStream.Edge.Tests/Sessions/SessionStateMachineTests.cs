@@ -1,0 +1,45 @@
+using GrpcStream.Edge.Sessions;
+using GrpcStream.Rtsp.Messages;
+
+namespace GrpcStream.Edge.Tests.Sessions;
+
+/// <summary>RFC 2326 appendix A.1, server side, row by row.</summary>
+public class SessionStateMachineTests
+{
+    [Theory]
+    [InlineData(SessionState.Init, RtspMethod.Setup, SessionState.Ready)]
+    [InlineData(SessionState.Init, RtspMethod.Teardown, SessionState.Init)]
+    [InlineData(SessionState.Ready, RtspMethod.Play, SessionState.Playing)]
+    [InlineData(SessionState.Ready, RtspMethod.Setup, SessionState.Ready)]
+    [InlineData(SessionState.Ready, RtspMethod.Teardown, SessionState.Init)]
+    [InlineData(SessionState.Playing, RtspMethod.Play, SessionState.Playing)]
+    [InlineData(SessionState.Playing, RtspMethod.Pause, SessionState.Ready)]
+    [InlineData(SessionState.Playing, RtspMethod.Teardown, SessionState.Init)]
+    [InlineData(SessionState.Playing, RtspMethod.Setup, SessionState.Playing)]
+    [InlineData(SessionState.Playing, RtspMethod.GetParameter, SessionState.Playing)]
+    [InlineData(SessionState.Ready, RtspMethod.SetParameter, SessionState.Ready)]
+    [InlineData(SessionState.Ready, RtspMethod.Options, SessionState.Ready)]
+    public void A_valid_method_leads_to_the_tables_state(SessionState from, RtspMethod method, SessionState expected)
+    {
+        Assert.True(SessionStateMachine.TryNext(from, method, out var next));
+        Assert.Equal(expected, next);
+    }
+
+    [Theory]
+    [InlineData(SessionState.Init, RtspMethod.Play)]
+    [InlineData(SessionState.Init, RtspMethod.Pause)]
+    [InlineData(SessionState.Ready, RtspMethod.Pause)]
+    [InlineData(SessionState.Ready, RtspMethod.Record)]
+    [InlineData(SessionState.Playing, RtspMethod.Record)]
+    [InlineData(SessionState.Playing, RtspMethod.Announce)]
+    public void Any_other_method_is_not_valid_in_that_state(SessionState from, RtspMethod method) =>
+        Assert.False(SessionStateMachine.TryNext(from, method, out _));
+
+    [Fact]
+    public void Allow_lists_exactly_the_valid_methods_in_the_order_of_public()
+    {
+        Assert.Equal("OPTIONS, DESCRIBE, SETUP, TEARDOWN, GET_PARAMETER, SET_PARAMETER", SessionStateMachine.Allowed(SessionState.Init));
+        Assert.Equal("OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER, SET_PARAMETER", SessionStateMachine.Allowed(SessionState.Ready));
+        Assert.Equal("OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER", SessionStateMachine.Allowed(SessionState.Playing));
+    }
+}
