@@ -5,18 +5,25 @@ using GrpcStream.Rtsp.Messages;
 using GrpcStream.Rtsp.Rtcp;
 using GrpcStream.Rtsp.Rtp;
 using GrpcStream.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using System.Net;
+using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Sessions;
 
 namespace GrpcStream.Edge.Tests.Sessions;
 
 /// <summary>Session keepalive, timeout, RTCP, slow readers and origin outages, with the edge on a fake clock where time matters.</summary>
 public class SessionLifeTests
 {
+    // On a fake clock, a jump of a minute must not look like a send or a request that took that long.
+    private static readonly string[] FakeClockSettings = ["Rtsp:WriteTimeout=1.00:00:00", "Rtsp:RequestTimeout=1.00:00:00"];
+
     [Fact]
     public async Task Sender_reports_flow_receiver_reports_count_and_a_silent_session_expires_with_a_bye()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await EdgeTestHost.StartAsync(true, time, []);
+        await using var host = await EdgeTestHost.StartAsync(true, time, [], FakeClockSettings);
         await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
         var (session, ssrc) = await PlayTcpAsync(host, client);
 
@@ -27,7 +34,7 @@ public class SessionLifeTests
         Assert.True(sr.Info.PacketCount > 0);
         Assert.InRange((sr.Info.Ntp.ToDateTime() - time.GetUtcNow()).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(1));
 
-        // A receiver report from the client is read and counted.
+        // A receiver report from the client is read and counted (before the next request on the same connection).
         var rr = new byte[64];
         var length = RtcpWriter.ReceiverReport(rr, 0x1234, [new ReportBlock(ssrc, 8, 3, 1000, 40, 0, 0)]);
         var framed = new byte[4 + length];
@@ -38,19 +45,15 @@ public class SessionLifeTests
         // Requests keep the session alive past its 60 s timeout...
         time.Advance(TimeSpan.FromSeconds(40));
         Assert.Equal(200, (await client.RequestAsync("GET_PARAMETER", host.Url(), ("Session", session))).StatusCode);
-
         time.Advance(TimeSpan.FromSeconds(40));
-        await Task.Delay(300, TestContext.Current.CancellationToken);
         Assert.Equal(200, (await client.RequestAsync("GET_PARAMETER", host.Url(), ("Session", session))).StatusCode);
-        using var http = new HttpClient();
-        var metrics = await http.GetStringAsync(new Uri(host.HttpAddress + "/metrics"), TestContext.Current.CancellationToken);
-        Assert.Matches("grpcstream_edge_rtcp_receiver_reports [1-9]", metrics);
-        Assert.Matches("grpcstream_edge_rtcp_lost_packets [3-9]", metrics);
+        Assert.Equal(1, host.Metrics.ReceiverReports);
 
         // ...and silence ends it: a BYE, then its id is unknown.
         client.Interleaved.Clear();
         time.Advance(TimeSpan.FromSeconds(61));
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        var registry = host.Edge.Services.GetRequiredService<SessionRegistry>();
+        await Eventually.HoldsAsync(() => registry.Count == 0, "the silent session expires");
         try
         {
             Assert.Equal(454, (await client.RequestAsync("PLAY", host.Url(), ("Session", session))).StatusCode);
@@ -61,6 +64,33 @@ public class SessionLifeTests
         }
 
         Assert.Contains(client.Interleaved, f => f.Channel == 1 && HasPacket(f.Payload, RtcpPacketType.Goodbye));
+    }
+
+    [Fact]
+    public async Task Only_a_receiver_report_about_its_own_ssrc_keeps_a_udp_session_alive()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await EdgeTestHost.StartAsync(true, time, [], FakeClockSettings);
+        var registry = host.Edge.Services.GetRequiredService<SessionRegistry>();
+        await using var reporter = await UdpPlayer.StartAsync(host);
+        await using var intruder = await UdpPlayer.StartAsync(host);
+
+        // Both are silent on RTSP. One reports on its own stream; the other names a stream that is not its own,
+        // from the right address and port.
+        time.Advance(TimeSpan.FromSeconds(40));
+        await reporter.SendReceiverReportAsync(host, reporter.Ssrc);
+        await intruder.SendReceiverReportAsync(host, intruder.Ssrc ^ 0xFFFF);
+        await Eventually.HoldsAsync(() => host.Metrics.ReceiverReports >= 1 && host.Metrics.RtcpIgnored >= 1, "both reports read");
+
+        // At 65 s the intruder's session has expired; the reporter's, touched at 40 s, has not.
+        time.Advance(TimeSpan.FromSeconds(25));
+        await Eventually.HoldsAsync(() => !registry.TryGet(intruder.Session, out _), "the session with a foreign report expires");
+        await intruder.ReceiveRtcpUntilAsync(RtcpPacketType.Goodbye);
+
+        // A later maintenance pass sends the reporter a sender report, not a BYE: it is alive.
+        time.Advance(TimeSpan.FromSeconds(5));
+        await reporter.ReceiveRtcpUntilAsync(RtcpPacketType.SenderReport, after: time.GetUtcNow() - TimeSpan.FromSeconds(1));
+        Assert.True(registry.TryGet(reporter.Session, out _));
     }
 
     [Fact]
@@ -126,9 +156,7 @@ public class SessionLifeTests
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
 
-        using var http = new HttpClient();
-        var metrics = await http.GetStringAsync(new Uri(host.HttpAddress + "/metrics"), TestContext.Current.CancellationToken);
-        Assert.Matches("""grpcstream_edge_frames_dropped\{transport="tcp"\} [1-9]""", metrics);
+        Assert.True(host.Metrics.FramesDropped("tcp") >= 1);
         Assert.True(depacketizer.FramesCompleted > 10, $"the healthy reader got only {depacketizer.FramesCompleted} frames");
         Assert.Equal(0, depacketizer.FramesDropped);
     }
@@ -225,5 +253,68 @@ public class SessionLifeTests
         }
 
         return false;
+    }
+
+    /// <summary>A UDP session set up and playing from 127.0.0.1, whose RTCP port the test reads and sends from.</summary>
+    private sealed class UdpPlayer : IAsyncDisposable
+    {
+        private readonly RtspTestClient _rtsp;
+        private readonly Socket _rtp;
+        private readonly Socket _rtcp;
+
+        private UdpPlayer(RtspTestClient rtsp, Socket rtp, Socket rtcp, string session, uint ssrc)
+        {
+            (_rtsp, _rtp, _rtcp, Session, Ssrc) = (rtsp, rtp, rtcp, session, ssrc);
+        }
+
+        public string Session { get; }
+
+        public uint Ssrc { get; }
+
+        public static async Task<UdpPlayer> StartAsync(EdgeTestHost host)
+        {
+            var rtsp = await RtspTestClient.ConnectAsync(host.RtspPort);
+            var (rtp, rtcp) = UdpPortPair.Bind(IPAddress.Loopback, 0);
+            var port = ((IPEndPoint)rtp.LocalEndPoint!).Port;
+            var setup = await rtsp.RequestAsync("SETUP", host.Url() + "/track1", ("Transport", $"RTP/AVP;unicast;client_port={port}-{port + 1}"));
+            var session = SessionHeader.Parse(setup.GetHeader("Session")!).Id;
+            var ssrc = Assert.Single(TransportHeader.Parse(setup.GetHeader("Transport")!)).Ssrc!.Value;
+            Assert.Equal(200, (await rtsp.RequestAsync("PLAY", host.Url(), ("Session", session))).StatusCode);
+            return new UdpPlayer(rtsp, rtp, rtcp, session, ssrc);
+        }
+
+        public async Task SendReceiverReportAsync(EdgeTestHost host, uint about)
+        {
+            var report = new byte[64];
+            var length = RtcpWriter.ReceiverReport(report, 0x4242, [new ReportBlock(about, 0, 0, 100, 0, 0, 0)]);
+            await _rtcp.SendToAsync(report.AsMemory(0, length), SocketFlags.None, new IPEndPoint(IPAddress.Loopback, host.Edge.RtpPort() + 1), TestContext.Current.CancellationToken);
+        }
+
+        /// <summary>Reads RTCP until a packet of <paramref name="type"/> (a sender report stamped after <paramref name="after"/>).</summary>
+        public async Task ReceiveRtcpUntilAsync(RtcpPacketType type, DateTimeOffset? after = null)
+        {
+            var buffer = new byte[2048];
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            while (true)
+            {
+                var length = await _rtcp.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                var reader = new RtcpReader(buffer.AsSpan(0, length));
+                while (reader.TryRead(out var packet))
+                {
+                    if (packet.Type == type && (after is null || (packet.TryGetSenderInfo(out var info) && info.Ntp.ToDateTime() > after)))
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _rtsp.DisposeAsync();
+            _rtp.Dispose();
+            _rtcp.Dispose();
+        }
     }
 }

@@ -26,12 +26,23 @@ public sealed class RtspTestClient : IAsyncDisposable
 
     public List<(byte Channel, byte[] Payload)> Interleaved { get; } = [];
 
-    public static async Task<RtspTestClient> ConnectAsync(int port, string host = "127.0.0.1")
+    /// <param name="port">The server's port on <paramref name="host"/>.</param>
+    /// <param name="host">The server.</param>
+    /// <param name="from">A local address to connect from (an attacker at 127.0.0.2, say); any when null.</param>
+    public static async Task<RtspTestClient> ConnectAsync(int port, string host = "127.0.0.1", string? from = null)
     {
-        var tcp = new TcpClient();
+        var tcp = new TcpClient(AddressFamily.InterNetwork);
+        if (from is not null)
+        {
+            tcp.Client.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(from), 0));
+        }
+
         await tcp.ConnectAsync(host, port, TestContext.Current.CancellationToken);
         return new RtspTestClient(tcp);
     }
+
+    /// <summary>The underlying socket, for tests that need to shape it (a small receive buffer, say).</summary>
+    public Socket Socket => _tcp.Client;
 
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 

@@ -25,6 +25,9 @@ public sealed class EdgeTestHost : IAsyncDisposable
 
     public string OriginAddress { get; }
 
+    /// <summary>This edge's own measurements (its /metrics page adds up every edge in the test process).</summary>
+    public EdgeMetricsProbe Metrics { get; private set; } = null!;
+
     /// <summary>What the edge logged.</summary>
     public CapturedLog Log { get; private set; } = null!;
 
@@ -33,6 +36,20 @@ public sealed class EdgeTestHost : IAsyncDisposable
     public string HttpAddress => Edge.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
 
     public string Url(string stream = "movie.Mjpeg") => $"rtsp://127.0.0.1:{RtspPort}/{stream}";
+
+    /// <summary>The origin's /metrics, read over cleartext HTTP/2 on its gRPC port.</summary>
+    public async Task<string> OriginMetricsAsync()
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(OriginAddress + "/metrics"))
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        return await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+    }
+
 
     /// <param name="withOrigin">False starts the edge pointed at a port where nothing listens.</param>
     /// <param name="edgeSettings">Extra edge settings, "Key=Value".</param>
@@ -56,7 +73,7 @@ public sealed class EdgeTestHost : IAsyncDisposable
         List<string> args =
         [
             "--rtsp-port", "0", "--rtp-port", "0", "--http-port", "0", "--origin", originAddress,
-            "--Logging:LogLevel:Default=Warning", "--Edge:Origin:DescribeTimeout=00:00:01",
+            "--Logging:LogLevel:Default=Warning", "--Edge:Origin:DescribeTimeout=00:00:05",
         ];
         args.AddRange(edgeSettings.Select(s => "--Edge:" + s));
         var log = new CapturedLog();
@@ -68,8 +85,9 @@ public sealed class EdgeTestHost : IAsyncDisposable
                 builder.Services.AddSingleton(time);
             }
         });
+        var metrics = new EdgeMetricsProbe(edge.Services);
         await edge.StartAsync(TestContext.Current.CancellationToken);
-        return new EdgeTestHost(origin, edge, originAddress) { _originSettings = originSettings, Log = log };
+        return new EdgeTestHost(origin, edge, originAddress) { _originSettings = originSettings, Log = log, Metrics = metrics };
     }
 
     private string[] _originSettings = [];
@@ -101,6 +119,7 @@ public sealed class EdgeTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Metrics.Dispose();
         await Edge.StopAsync(CancellationToken.None);
         await Edge.DisposeAsync();
         if (Origin is not null)
@@ -108,5 +127,16 @@ public sealed class EdgeTestHost : IAsyncDisposable
             await Origin.StopAsync(CancellationToken.None);
             await Origin.DisposeAsync();
         }
+    }
+}
+
+/// <summary>The honest player's checks that need the edge.</summary>
+public static class HonestPlayerChecks
+{
+    /// <summary>Nothing lost at the player, and no frame skipped for any TCP reader at the edge.</summary>
+    public static void AssertLostNothing(this HonestPlayer player, EdgeTestHost host, int framesPerSecond = 25)
+    {
+        player.AssertLostNothing(framesPerSecond);
+        Assert.Equal(0, host.Metrics.FramesDropped("tcp"));
     }
 }

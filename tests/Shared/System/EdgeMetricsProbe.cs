@@ -1,0 +1,67 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+
+namespace GrpcStream.Testing;
+
+/// <summary>
+/// One in-process edge's own measurements, from its meter factory. The /metrics page of an in-process edge is
+/// no use for exact counts: prometheus-net listens process-wide, so it adds up every edge the test run hosts.
+/// </summary>
+public sealed class EdgeMetricsProbe : IDisposable
+{
+    private const string Meter = "GrpcStream.Edge";
+    private readonly MetricCollector<long> _limitHits;
+    private readonly MetricCollector<long> _framesDropped;
+    private readonly MetricCollector<long> _sessions;
+    private readonly MetricCollector<long> _receiverReports;
+    private readonly MetricCollector<long> _rtcpIgnored;
+    private readonly MetricCollector<long> _queuedPeak;
+
+    public EdgeMetricsProbe(IServiceProvider edgeServices)
+    {
+        var factory = edgeServices.GetRequiredService<IMeterFactory>();
+        _limitHits = new(factory, Meter, "limit.hits");
+        _framesDropped = new(factory, Meter, "frames.dropped");
+        _sessions = new(factory, Meter, "sessions");
+        _receiverReports = new(factory, Meter, "rtcp.receiver.reports");
+        _rtcpIgnored = new(factory, Meter, "rtcp.ignored");
+        _queuedPeak = new(factory, Meter, "queued.bytes.peak");
+    }
+
+    /// <summary>How often the limit named <paramref name="limit"/> (write_timeout, ...) was hit.</summary>
+    public long LimitHits(string limit) => Sum(_limitHits, "limit", limit);
+
+    public long FramesDropped(string transport) => Sum(_framesDropped, "transport", transport);
+
+    public long Sessions(string transport) => Sum(_sessions, "transport", transport);
+
+    public long ReceiverReports => Sum(_receiverReports, null, null);
+
+    public long RtcpIgnored => Sum(_rtcpIgnored, null, null);
+
+    /// <summary>The most bytes one connection has had queued (the gauge exported as queued_bytes_peak).</summary>
+    public long QueuedBytesPeak
+    {
+        get
+        {
+            _queuedPeak.RecordObservableInstruments();
+            return _queuedPeak.LastMeasurement?.Value ?? 0;
+        }
+    }
+
+    private static long Sum(MetricCollector<long> collector, string? tag, string? value) =>
+        collector.GetMeasurementSnapshot()
+            .Where(m => tag is null || (m.Tags.TryGetValue(tag, out var v) && Equals(v, value)))
+            .Sum(m => m.Value);
+
+    public void Dispose()
+    {
+        _limitHits.Dispose();
+        _framesDropped.Dispose();
+        _sessions.Dispose();
+        _receiverReports.Dispose();
+        _rtcpIgnored.Dispose();
+        _queuedPeak.Dispose();
+    }
+}
