@@ -150,6 +150,7 @@ internal sealed class RtspConnection : IAsyncDisposable
             return;
         }
 
+        _output.Complete();
         try
         {
             _closed.Cancel();
@@ -264,7 +265,9 @@ internal sealed class RtspConnection : IAsyncDisposable
         var reader = _output.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
+            // No token: a cancellable wait allocates a new waiter each time, and this one runs once per frame. The
+            // queue is completed when the connection closes or is aborted, which ends the wait.
+            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var item))
                 {
