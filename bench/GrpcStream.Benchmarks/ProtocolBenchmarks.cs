@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using GrpcStream.Edge.Transports.Native;
+using GrpcStream.Edge.Native;
 using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Rtsp.Messages;

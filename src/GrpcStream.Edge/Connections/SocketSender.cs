@@ -1,13 +1,15 @@
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
+using GrpcStream.Edge.Native;
 
 namespace GrpcStream.Edge.Connections;
 
 /// <summary>
-/// A connection's reusable gathered send: one <see cref="SocketAsyncEventArgs"/> awaited as a
-/// <see cref="ValueTask{TResult}"/>. <see cref="Socket.SendAsync(IList{ArraySegment{byte}}, SocketFlags)"/> returns a
-/// new <see cref="Task{TResult}"/> per call, which for every TCP reader at 30 frames per second is garbage the
-/// collector must chase; this keeps the steady state allocation-free. One send at a time.
+/// A connection's reusable gathered send. What the kernel takes at once goes through <see cref="GatheredSend"/>,
+/// which allocates nothing; the rest (a reader whose socket buffer is full) through one reused
+/// <see cref="SocketAsyncEventArgs"/> awaited as a <see cref="ValueTask{TResult}"/>, which waits for room.
+/// <see cref="Socket.SendAsync(IList{ArraySegment{byte}}, SocketFlags)"/> would return a new
+/// <see cref="Task{TResult}"/> per call and pin through a new array. One send at a time.
 /// </summary>
 internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
 {
@@ -18,8 +20,21 @@ internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
     {
     }
 
-    public ValueTask<int> SendAsync(Socket socket, IList<ArraySegment<byte>> buffers)
+    /// <summary>Sends every byte of <paramref name="buffers"/>; the list is changed on the way (clear it before reuse).</summary>
+    public ValueTask<int> SendAsync(Socket socket, List<ArraySegment<byte>> buffers)
     {
+        int sent;
+        var total = 0;
+        while ((sent = GatheredSend.TrySend(socket, buffers)) > 0)
+        {
+            total += sent;
+            GatheredSend.Advance(buffers, sent);
+            if (buffers.Count == 0)
+            {
+                return new ValueTask<int>(total);
+            }
+        }
+
         _source.Reset();
         BufferList = buffers; // copied into the event args' own list, which is reused
         if (socket.SendAsync(this))

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
 using GrpcStream.Edge.Sessions;
-using GrpcStream.Edge.Transports.Native;
+using GrpcStream.Edge.Native;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Rtsp.Rtp;
 using Microsoft.Extensions.Options;

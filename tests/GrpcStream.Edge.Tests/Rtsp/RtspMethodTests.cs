@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using GrpcStream.Edge.Hosting;
 using GrpcStream.Edge.Transports;
-using GrpcStream.Edge.Transports.Native;
+using GrpcStream.Edge.Native;
 using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Rtsp.Rtp;

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using GrpcStream.Edge.Transports.Native;
+using GrpcStream.Edge.Native;
 
-namespace GrpcStream.Edge.Tests.Transports;
+namespace GrpcStream.Edge.Tests.Native;
 
 public sealed class UdpSegmentationTests
 {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace GrpcStream.Edge.Transports.Native;
+namespace GrpcStream.Edge.Native;
 
 /// <summary>What became of a segmented send.</summary>
 internal enum SegmentedSendResult
@@ -41,12 +41,10 @@ internal static unsafe partial class UdpSegmentation
     private const int ControlSpace = 24; // CMSG_SPACE(sizeof(ushort)) on 64-bit Linux
     private const int ControlLength = 18; // CMSG_LEN(sizeof(ushort))
 
-    private const int EAgain = 11;
     private const int ENoBufs = 105;
     private const int EConnRefused = 111;
     private const int EHostUnreach = 113;
     private const int ENetUnreach = 101;
-    private const int EInterrupted = 4;
     private const int ENoProtoOpt = 92;
     private const int EOpNotSupp = 95;
 
@@ -69,7 +67,7 @@ internal static unsafe partial class UdpSegmentation
             throw new ArgumentOutOfRangeException(nameof(ranges), ranges.Length, "One segmented send carries 1 to 64 datagrams.");
         }
 
-        var iov = stackalloc IoVec[ranges.Length];
+        var iov = stackalloc Libc.IoVec[ranges.Length];
         var control = stackalloc byte[ControlSpace];
         new Span<byte>(control, ControlSpace).Clear();
         var header = (ControlHeader*)control;
@@ -85,10 +83,10 @@ internal static unsafe partial class UdpSegmentation
             for (var i = 0; i < ranges.Length; i++)
             {
                 var (offset, length) = ranges[i].GetOffsetAndLength(buffer.Length);
-                iov[i] = new IoVec { Base = data + offset, Length = (nuint)length };
+                iov[i] = new Libc.IoVec { Base = data + offset, Length = (nuint)length };
             }
 
-            var message = new MessageHeader
+            var message = new Libc.MessageHeader
             {
                 Name = address,
                 NameLength = (uint)destination.Size,
@@ -98,71 +96,29 @@ internal static unsafe partial class UdpSegmentation
                 ControlLength = ControlSpace,
             };
 
-            var handle = socket.SafeHandle;
-            var added = false;
+            nint sent;
+            int error;
             try
             {
-                // The socket may be disposed on another thread at shutdown; holding a reference keeps the
-                // descriptor from being reused under us.
-                handle.DangerousAddRef(ref added);
-                nint sent;
-                try
-                {
-                    do
-                    {
-                        sent = SendMessage((int)handle.DangerousGetHandle(), &message, 0);
-                    }
-                    while (sent < 0 && Marshal.GetLastPInvokeError() == EInterrupted);
-                }
-                catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-                {
-                    return SegmentedSendResult.Unsupported; // a C library without sendmsg under that name
-                }
-
-                if (sent >= 0)
-                {
-                    return SegmentedSendResult.Sent;
-                }
-
-                return Marshal.GetLastPInvokeError() switch
-                {
-                    EAgain or ENoBufs or EConnRefused or EHostUnreach or ENetUnreach => SegmentedSendResult.Dropped,
-                    ENoProtoOpt or EOpNotSupp => SegmentedSendResult.Unsupported,
-                    _ => SegmentedSendResult.Unsuitable, // EIO (no checksum offload), EINVAL, EMSGSIZE (route MTU)
-                };
+                sent = Libc.SendMessage(socket, &message, 0, out error);
             }
-            finally
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
             {
-                if (added)
-                {
-                    handle.DangerousRelease();
-                }
+                return SegmentedSendResult.Unsupported; // a C library without sendmsg under that name
             }
+
+            if (sent >= 0)
+            {
+                return SegmentedSendResult.Sent;
+            }
+
+            return error switch
+            {
+                Libc.EAgain or ENoBufs or EConnRefused or EHostUnreach or ENetUnreach => SegmentedSendResult.Dropped,
+                ENoProtoOpt or EOpNotSupp => SegmentedSendResult.Unsupported,
+                _ => SegmentedSendResult.Unsuitable, // EIO (no checksum offload), EINVAL, EMSGSIZE (route MTU)
+            };
         }
-    }
-
-    [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
-    private static partial nint SendMessage(int socket, MessageHeader* message, int flags);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public byte* Base;
-        public nuint Length;
-    }
-
-    // struct msghdr of glibc on LP64 (musl's int-plus-padding iov length and control length read the same on
-    // little-endian processors).
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MessageHeader
-    {
-        public byte* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public byte* Control;
-        public nuint ControlLength;
-        public int Flags;
     }
 
     [StructLayout(LayoutKind.Sequential)]
