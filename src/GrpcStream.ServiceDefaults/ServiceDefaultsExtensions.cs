@@ -55,6 +55,7 @@ public static class ServiceDefaultsExtensions
         // Time is a dependency: tests replace it with a fake clock.
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
+        builder.Services.AddHostedService<MetricsListenerStart>();
         return builder;
     }
 
@@ -65,10 +66,6 @@ public static class ServiceDefaultsExtensions
 
         app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         app.MapMetrics(MetricsPath);
-
-        // prometheus-net starts listening to System.Diagnostics.Metrics instruments on its first collection
-        // (prometheus-net issue 487); collect once at start so that nothing counted before the first scrape is lost.
-        app.Lifetime.ApplicationStarted.Register(() => Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult());
         return app;
     }
 
