@@ -30,15 +30,29 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static string DllOf(string service) =>
         typeof(ServiceProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == service + "Dll").Value!;
 
-    public static ServiceProcess Start(string service, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
+    /// <param name="service">"Origin" or "Edge".</param>
+    /// <param name="arguments">Its command line.</param>
+    /// <param name="environment">Extra environment variables.</param>
+    /// <param name="launcher">A command that runs dotnet with the service (prlimit with its options, say), replacing itself.</param>
+    public static ServiceProcess Start(string service, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, string[]? launcher = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(launcher is { Length: > 0 } ? launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (launcher is { Length: > 0 })
+        {
+            foreach (var argument in launcher.Skip(1))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.ArgumentList.Add("dotnet");
+        }
+
         start.ArgumentList.Add(DllOf(service));
         foreach (var argument in arguments)
         {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Native;
 using GrpcStream.Edge.Requests;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Transports;
@@ -12,8 +13,8 @@ using Microsoft.Extensions.Options;
 namespace GrpcStream.Edge.Connections;
 
 /// <summary>
-/// Accepts RTSP connections within <see cref="RtspSettings.MaxConnections"/> and
-/// <see cref="RtspSettings.MaxConnectionsPerAddress"/>, runs each, and once a second expires sessions, sends
+/// Accepts RTSP connections within <see cref="RtspSettings.MaxConnections"/> (lowered to what the open-file limit
+/// allows) and <see cref="RtspSettings.MaxConnectionsPerAddress"/>, runs each, and once a second expires sessions, sends
 /// sender reports that are due and cuts off connections whose client stopped reading. On shutdown every session
 /// gets an RTCP BYE and every connection is closed.
 /// </summary>
@@ -33,6 +34,7 @@ internal sealed class RtspListener(
     private readonly ConcurrentDictionary<RtspConnection, Task> _connections = new();
     private readonly ConnectionsPerAddress _perAddress = new(options.Value.Rtsp.MaxConnectionsPerAddress);
     private Socket? _listener;
+    private int _maxConnections;
 
     /// <summary>The RTSP port actually bound (useful when 0 was asked for).</summary>
     public int Port { get; private set; }
@@ -45,6 +47,13 @@ internal sealed class RtspListener(
         _listener.Bind(new IPEndPoint(IPAddress.IPv6Any, _settings.Port));
         _listener.Listen(1024);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        _maxConnections = _settings.MaxConnections;
+        if (FileDescriptors.ConnectionHeadroom() is { } headroom && headroom < _maxConnections)
+        {
+            _maxConnections = headroom;
+            EdgeLog.ConnectionsCappedByFileLimit(logger, _settings.MaxConnections, headroom, FileDescriptors.Reserve);
+        }
+
         EdgeLog.Listening(logger, Port, udp.RtpPort, udp.RtcpPort, origin.Address);
         return base.StartAsync(cancellationToken);
     }
@@ -91,10 +100,10 @@ internal sealed class RtspListener(
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
         var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
         string? refusal = null;
-        if (_connections.Count >= _settings.MaxConnections)
+        if (_connections.Count >= _maxConnections)
         {
             metrics.LimitHit(EdgeLimits.MaxConnections);
-            refusal = $"{_settings.MaxConnections} connections open";
+            refusal = $"{_maxConnections} connections open";
         }
         else if (!_perAddress.TryAdd(address))
         {

@@ -51,6 +51,9 @@ internal static partial class EdgeLog
     [LoggerMessage(16, LogLevel.Warning, "Accepting connections failed ({Reason}); trying again in {DelayMs:F0} ms")]
     public static partial void AcceptBackoff(ILogger logger, string reason, double delayMs);
 
+    [LoggerMessage(18, LogLevel.Warning, "Edge:Rtsp:MaxConnections is {Configured}, but the open-file limit leaves room for {Allowed} connections (keeping {Reserve} descriptors free): at most {Allowed} are accepted; raise the limit (ulimit -n) to allow more")]
+    public static partial void ConnectionsCappedByFileLimit(ILogger logger, int configured, int allowed, int reserve);
+
     [LoggerMessage(17, LogLevel.Information, "SETUP refused for {Client}: {Reason}")]
     public static partial void SetupRefused(ILogger logger, string client, string reason);
 }
