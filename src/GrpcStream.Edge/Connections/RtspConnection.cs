@@ -240,6 +240,7 @@ internal sealed class RtspConnection : IAsyncDisposable
 
             if (buffer.IsEmpty)
             {
+                partialSince = null; // nothing started (blank lines between messages are consumed)
                 wake.Change(_settings.SessionTimeout, Timeout.InfiniteTimeSpan);
                 continue;
             }
