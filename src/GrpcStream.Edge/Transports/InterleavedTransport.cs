@@ -101,18 +101,16 @@ internal sealed class InterleavedTransport : IMediaTransport, IInterleavedFrameW
             System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var data);
             segments.Add(data);
         }
+
+        // Counted as the frame is handed to the socket, so that a client holding the bytes finds them counted
+        // (in a sender report, say); a send that then fails ends the connection, and its counts with it.
+        sender.Sent(packets.PacketCount, packets.PayloadBytes);
+        _metrics.FrameSent(Kind, packets.PacketCount, packets.PayloadBytes + ((long)packets.PacketCount * RtpHeader.Size));
     }
 
     void IInterleavedFrameWriter.Done(SharedFrame frame, bool sent)
     {
         Interlocked.Decrement(ref _queued);
-        if (sent)
-        {
-            var packets = frame.Packets;
-            _sender!.Sent(packets.PacketCount, packets.PayloadBytes);
-            _metrics.FrameSent(Kind, packets.PacketCount, packets.PayloadBytes + ((long)packets.PacketCount * RtpHeader.Size));
-        }
-
         frame.Release();
     }
 

@@ -26,8 +26,9 @@ public class SessionLifeTests
         await using var host = await EdgeTestHost.StartAsync(true, time, [], FakeClockSettings);
         await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
         var (session, ssrc) = await PlayTcpAsync(host, client);
+        await CollectFramesAsync(client, host, session, 1);
 
-        // A sender report is due every 5 s.
+        // A sender report is due every 5 s; it counts the frame already received.
         time.Advance(TimeSpan.FromSeconds(6));
         var sr = await WaitForRtcpAsync(client, host, session, RtcpPacketType.SenderReport);
         Assert.Equal(ssrc, sr.Ssrc);
