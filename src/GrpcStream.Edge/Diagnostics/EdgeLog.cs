@@ -12,14 +12,14 @@ internal static partial class EdgeLog
     [LoggerMessage(3, LogLevel.Warning, "Origin stream {Stream} lost: {Reason}; sessions stay up while reconnecting")]
     public static partial void OriginLost(ILogger logger, string stream, string reason);
 
-    [LoggerMessage(4, LogLevel.Warning, "Origin connect attempt {Attempt} failed ({Reason}); next in {DelayMs:F0} ms")]
-    public static partial void OriginRetry(ILogger logger, int attempt, double delayMs, string reason);
+    [LoggerMessage(4, LogLevel.Warning, "Origin stream {Stream}: attempt {Attempt} failed ({Reason}); next in {DelayMs:F0} ms")]
+    public static partial void OriginRetry(ILogger logger, string stream, int attempt, double delayMs, string reason);
 
-    [LoggerMessage(5, LogLevel.Warning, "Origin circuit open for {Seconds} s after repeated failures")]
-    public static partial void CircuitOpened(ILogger logger, double seconds);
+    [LoggerMessage(5, LogLevel.Warning, "Origin stream {Stream}: circuit open for {Seconds} s after repeated failures")]
+    public static partial void CircuitOpened(ILogger logger, string stream, double seconds);
 
-    [LoggerMessage(6, LogLevel.Information, "Origin circuit closed")]
-    public static partial void CircuitClosed(ILogger logger);
+    [LoggerMessage(6, LogLevel.Information, "Origin stream {Stream}: circuit closed")]
+    public static partial void CircuitClosed(ILogger logger, string stream);
 
     [LoggerMessage(7, LogLevel.Information, "Session {Session} {Stream} set up over {Transport} for {Client}")]
     public static partial void SessionCreated(ILogger logger, string session, string stream, string transport, string client);
@@ -35,9 +35,6 @@ internal static partial class EdgeLog
 
     [LoggerMessage(11, LogLevel.Warning, "Connection refused from {Client}: {Reason}")]
     public static partial void ConnectionRefused(ILogger logger, string client, string reason);
-
-    [LoggerMessage(12, LogLevel.Warning, "Stream {Stream} is gone from the origin; its sessions stop receiving")]
-    public static partial void StreamGone(ILogger logger, string stream);
 
     [LoggerMessage(13, LogLevel.Error, "Unexpected error on connection {Client}")]
     public static partial void ConnectionFailed(ILogger logger, string client, Exception exception);

@@ -12,14 +12,20 @@ internal sealed class EdgeHealthCheck(OriginLink.OriginLink origin, SessionRegis
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var problems = origin.Problems;
         var data = new Dictionary<string, object>
         {
             ["origin"] = origin.Address,
             ["originLink"] = origin.State.ToString(),
             ["sessions"] = sessions.Count,
         };
+        if (problems.Count > 0)
+        {
+            data["streamsNotReceiving"] = problems; // stream -> why
+        }
+
         return Task.FromResult(origin.State == OriginLinkState.Reconnecting
-            ? HealthCheckResult.Degraded("origin unreachable; reconnecting, sessions kept", data: data)
+            ? HealthCheckResult.Degraded($"{problems.Count} stream(s) not receiving from the origin ({string.Join("; ", problems.Select(p => $"{p.Key}: {p.Value}"))}); retrying, sessions kept", data: data)
             : HealthCheckResult.Healthy($"origin link {origin.State.ToString().ToLowerInvariant()}", data));
     }
 }

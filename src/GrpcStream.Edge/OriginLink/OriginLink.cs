@@ -38,14 +38,13 @@ internal sealed class OriginLink : IDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly MediaOrigin.MediaOriginClient _client;
-    private readonly ResiliencePipeline _watchPipeline;
     private readonly OriginSettings _settings;
     private readonly EdgeMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<OriginLink> _logger;
 
-    // Watched streams without frames at the moment (not yet connected, or reconnecting).
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _disconnected = new(StringComparer.Ordinal);
+    // Watched streams without frames at the moment (not yet connected, or reconnecting), with the last reason.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _disconnected = new(StringComparer.Ordinal);
     private int _watching;
     private int _reconnecting;
 
@@ -68,44 +67,6 @@ internal sealed class OriginLink : IDisposable
             },
         });
         _client = new MediaOrigin.MediaOriginClient(_channel);
-        _watchPipeline = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                // An open circuit fails fast; the retry waits it out like any other outage.
-                ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransient).Handle<OriginUnavailableException>().Handle<BrokenCircuitException>(),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = _settings.RetryBaseDelay,
-                MaxDelay = _settings.RetryMaxDelay,
-                MaxRetryAttempts = int.MaxValue,
-                OnRetry = args =>
-                {
-                    _metrics.OriginReconnect();
-                    EdgeLog.OriginRetry(_logger, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message ?? "stream ended");
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransient).Handle<OriginUnavailableException>(),
-                FailureRatio = 1.0,
-                MinimumThroughput = 5,
-                SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = _settings.BreakDuration,
-                OnOpened = args =>
-                {
-                    _metrics.CircuitChanged(open: true);
-                    EdgeLog.CircuitOpened(_logger, args.BreakDuration.TotalSeconds);
-                    return ValueTask.CompletedTask;
-                },
-                OnClosed = _ =>
-                {
-                    _metrics.CircuitChanged(open: false);
-                    EdgeLog.CircuitClosed(_logger);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
     }
 
     public string Address => _settings.Address;
@@ -138,17 +99,14 @@ internal sealed class OriginLink : IDisposable
 
     /// <summary>
     /// Delivers the stream's frames to <paramref name="onFrame"/> until cancelled, reconnecting as long as it
-    /// takes. Ends only on cancellation or when the origin says the stream does not exist.
+    /// takes, whatever went wrong: it ends only on cancellation.
     /// </summary>
-    /// <exception cref="StreamNotFoundException">The origin no longer has the stream.</exception>
     public async Task WatchAsync(string name, Action<Frame> onFrame, CancellationToken cancellationToken)
     {
         ulong? lastSequence = null;
+        var pipeline = WatchPipeline(name);
         Interlocked.Increment(ref _watching);
-        if (_disconnected.TryAdd(name, true))
-        {
-            Interlocked.Increment(ref _reconnecting);
-        }
+        NotReceiving(name, "connecting");
 
         try
         {
@@ -156,7 +114,7 @@ internal sealed class OriginLink : IDisposable
             {
                 // One pipeline execution per connection: a stream that delivered frames and then broke starts the
                 // backoff afresh instead of continuing the previous outage's.
-                var delivered = await _watchPipeline.ExecuteAsync(
+                var delivered = await pipeline.ExecuteAsync(
                     async token =>
                     {
                         var gotFrames = false;
@@ -187,9 +145,9 @@ internal sealed class OriginLink : IDisposable
                         {
                             throw new StreamNotFoundException(name);
                         }
-                        catch (Exception ex) when (gotFrames && !token.IsCancellationRequested && ex is RpcException or OriginUnavailableException or IOException)
+                        catch (Exception ex) when (gotFrames && !token.IsCancellationRequested && ex is not OperationCanceledException)
                         {
-                            Disconnected(name, ex.Message);
+                            Disconnected(name, Describe(ex));
                             return true;
                         }
                     },
@@ -228,16 +186,95 @@ internal sealed class OriginLink : IDisposable
         EdgeLog.OriginConnected(_logger, name, resumedAfter?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
     }
 
-    private void Disconnected(string name, string reason)
+    private void NotReceiving(string name, string reason)
     {
-        if (_disconnected.TryAdd(name, true))
+        if (_disconnected.TryAdd(name, reason))
         {
             Interlocked.Increment(ref _reconnecting);
         }
+        else
+        {
+            _disconnected[name] = reason;
+        }
+    }
 
+    private void Disconnected(string name, string reason)
+    {
+        NotReceiving(name, reason);
         _metrics.OriginOutage();
         EdgeLog.OriginLost(_logger, name, reason);
     }
+
+    /// <summary>
+    /// One stream's resilience: its own circuit breaker (one bad stream does not hold back the others) inside a
+    /// retry that never gives up while the stream is watched. Whatever fails is retried: outages with exponential
+    /// backoff and jitter; answers that will not change soon (no such stream, refused, not a gRPC origin at that
+    /// address) at the longest delay, so a misconfiguration is not hammered but is recovered from once fixed.
+    /// </summary>
+    private ResiliencePipeline WatchPipeline(string name) => new ResiliencePipelineBuilder { TimeProvider = _time }
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && !args.Context.CancellationToken.IsCancellationRequested && ex is not OperationCanceledException),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = _settings.RetryBaseDelay,
+            MaxDelay = _settings.RetryMaxDelay,
+            MaxRetryAttempts = int.MaxValue,
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(IsOutage(args.Outcome.Exception) ? null : _settings.RetryMaxDelay),
+            OnRetry = args =>
+            {
+                var reason = Describe(args.Outcome.Exception);
+                _metrics.OriginReconnect();
+                NotReceiving(name, reason);
+                EdgeLog.OriginRetry(_logger, name, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, reason);
+                return ValueTask.CompletedTask;
+            },
+        })
+        .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            ShouldHandle = args => ValueTask.FromResult(IsOutage(args.Outcome.Exception) && args.Outcome.Exception is not BrokenCircuitException),
+            FailureRatio = 1.0,
+            MinimumThroughput = 5,
+            SamplingDuration = TimeSpan.FromSeconds(30),
+            BreakDuration = _settings.BreakDuration,
+            OnOpened = args =>
+            {
+                _metrics.CircuitChanged(open: true);
+                EdgeLog.CircuitOpened(_logger, name, args.BreakDuration.TotalSeconds);
+                return ValueTask.CompletedTask;
+            },
+            OnClosed = _ =>
+            {
+                _metrics.CircuitChanged(open: false);
+                EdgeLog.CircuitClosed(_logger, name);
+                return ValueTask.CompletedTask;
+            },
+        })
+        .Build();
+
+    /// <summary>An outage, which backoff rides out, as opposed to an answer that will not change soon.</summary>
+    private static bool IsOutage(Exception? exception) => exception switch
+    {
+        RpcException ex => IsTransient(ex),
+        OriginUnavailableException or BrokenCircuitException or IOException or HttpRequestException => true,
+        _ => false,
+    };
+
+    private static string Describe(Exception? exception) => exception switch
+    {
+        null => "the stream ended",
+        StreamNotFoundException ex => ex.Message,
+        RpcException { StatusCode: StatusCode.Unimplemented } ex => $"the origin's address does not answer as a media origin ({ex.Status.StatusCode}: {ex.Status.Detail})",
+        RpcException ex => $"{ex.Status.StatusCode}: {ex.Status.Detail}",
+        BrokenCircuitException => "circuit open after repeated failures",
+        _ => exception.Message,
+    };
+
+    /// <summary>The watched streams that are not receiving frames, and why.</summary>
+    public IReadOnlyDictionary<string, string> Problems => _disconnected.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
+    /// <summary>Whether a watched stream is receiving frames now.</summary>
+    public bool IsReceiving(string name) => !_disconnected.ContainsKey(name);
 
     private static bool IsTransient(RpcException ex) =>
         ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Aborted

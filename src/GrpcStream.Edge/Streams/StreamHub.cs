@@ -54,7 +54,7 @@ internal sealed class StreamHub : IStreamFeed
     /// <summary>Sessions set up on this hub (maintained by the registry).</summary>
     public int Users { get; set; }
 
-    /// <summary>True once the origin said the stream does not exist.</summary>
+    /// <summary>True once watching failed for good (the link retries every failure, so this is a bug's mark).</summary>
     public bool Gone { get; private set; }
 
     /// <summary>The watch of the origin stream: ends once the hub is stopped.</summary>
@@ -142,12 +142,7 @@ internal sealed class StreamHub : IStreamFeed
         {
             await _origin.WatchAsync(Name, OnFrame, _stop.Token).ConfigureAwait(false);
         }
-        catch (OriginLink.StreamNotFoundException)
-        {
-            Gone = true;
-            EdgeLog.StreamGone(_logger, Name);
-        }
-#pragma warning disable CA1031 // The watch loop must not die silently: the hub is marked gone and the next SETUP starts a new one.
+#pragma warning disable CA1031 // The link retries every failure; should it still fail, the hub is marked gone and the next SETUP starts a new one.
         catch (Exception ex) when (!_stop.IsCancellationRequested)
 #pragma warning restore CA1031
         {

@@ -45,7 +45,7 @@ internal sealed class StreamHubRegistry : IAsyncDisposable
     {
         lock (_gate)
         {
-            return _hubs.TryGetValue(name, out var hub) && !hub.Gone && hub.LatestTime is not null;
+            return _hubs.TryGetValue(name, out var hub) && !hub.Gone && _origin.IsReceiving(name) && hub.LatestTime is not null;
         }
     }
 
