@@ -37,7 +37,7 @@ internal sealed class EdgeMetrics
         _reports = meter.CreateCounter<long>("rtcp.receiver.reports", description: "RTCP receiver reports received.");
         _reconnects = meter.CreateCounter<long>("origin.reconnects", description: "Attempts to reconnect to the origin.");
         _outages = meter.CreateCounter<long>("origin.outages", description: "Origin streams lost while being watched.");
-        _circuitOpen = meter.CreateUpDownCounter<long>("origin.circuit.open", description: "1 while the origin circuit breaker is open.");
+        _circuitOpen = meter.CreateUpDownCounter<long>("origin.circuit.open", description: "Streams whose origin circuit breaker is open.");
         _badRequests = meter.CreateCounter<long>("bad.requests", description: "Malformed requests and misbehaving connections.");
         _limitHits = meter.CreateCounter<long>("limit.hits", description: "Times a limit was reached, by limit (see EdgeLimits).");
         _rtcpIgnored = meter.CreateCounter<long>("rtcp.ignored", description: "RTCP packets that were invalid or named none of the session's sources (they keep nothing alive).");
