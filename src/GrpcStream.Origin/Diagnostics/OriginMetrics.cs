@@ -12,6 +12,7 @@ internal sealed class OriginMetrics
     private readonly Counter<long> _offered;
     private readonly Counter<long> _dropped;
     private readonly UpDownCounter<long> _subscribers;
+    private readonly Counter<long> _refused;
 
     public OriginMetrics(IMeterFactory meterFactory)
     {
@@ -20,6 +21,7 @@ internal sealed class OriginMetrics
         _offered = meter.CreateCounter<long>("frames.offered", description: "Frames queued to subscribers (published frames times subscribers).");
         _dropped = meter.CreateCounter<long>("frames.dropped", description: "Frames dropped for a subscriber that read too slowly.");
         _subscribers = meter.CreateUpDownCounter<long>("subscribers", description: "WatchFrames calls in progress.");
+        _refused = meter.CreateCounter<long>("subscribers.refused", description: "WatchFrames calls refused at Origin:MaxSubscribers or Origin:MaxSubscribersPerStream.");
     }
 
     public void FramePublished(string stream, int subscribers)
@@ -32,6 +34,8 @@ internal sealed class OriginMetrics
     public void FrameDropped(string stream) => _dropped.Add(1, new KeyValuePair<string, object?>("stream", stream));
 
     public void SubscriberAdded(string stream) => _subscribers.Add(1, new KeyValuePair<string, object?>("stream", stream));
+
+    public void SubscriberRefused(string stream) => _refused.Add(1, new KeyValuePair<string, object?>("stream", stream));
 
     public void SubscriberRemoved(string stream) => _subscribers.Add(-1, new KeyValuePair<string, object?>("stream", stream));
 }

@@ -28,7 +28,17 @@ internal sealed class MediaOriginService(StreamCatalogue catalogue, LiveChannelH
         ulong? resumeAfter = request.HasResumeAfterSequence ? request.ResumeAfterSequence : null;
         OriginLog.WatchStarted(logger, context.Peer, stream.Name, resumeAfter?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
 
-        var subscriber = hub.Subscribe(stream, resumeAfter);
+        Subscriber subscriber;
+        try
+        {
+            subscriber = hub.Subscribe(stream, resumeAfter);
+        }
+        catch (SubscriberLimitException ex)
+        {
+            // "Not now": the edge backs off and tries again.
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message));
+        }
+
         long sent = 0;
         try
         {

@@ -25,6 +25,12 @@ public sealed class OriginOptions
     /// </summary>
     public int SubscriberBufferFrames { get; set; } = 8;
 
+    /// <summary>WatchFrames calls at once on the whole origin; more are refused with RESOURCE_EXHAUSTED.</summary>
+    public int MaxSubscribers { get; set; } = 1000;
+
+    /// <summary>WatchFrames calls at once on one stream (an edge needs one per stream); more are refused with RESOURCE_EXHAUSTED.</summary>
+    public int MaxSubscribersPerStream { get; set; } = 100;
+
     /// <summary>How often the media root is scanned for added, changed and removed files.</summary>
     public TimeSpan RescanInterval { get; set; } = TimeSpan.FromSeconds(2);
 

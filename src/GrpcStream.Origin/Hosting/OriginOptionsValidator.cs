@@ -25,6 +25,11 @@ internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>
             }
         }
 
+        if (options.MaxSubscribers < 1 || options.MaxSubscribersPerStream < 1)
+        {
+            failures.Add($"Origin:MaxSubscribers and Origin:MaxSubscribersPerStream must be at least 1 (were {options.MaxSubscribers} and {options.MaxSubscribersPerStream})");
+        }
+
         if (options.SubscriberBufferFrames is < 1 or > 1024)
         {
             failures.Add($"Origin:SubscriberBufferFrames must be between 1 and 1024 (was {options.SubscriberBufferFrames})");

@@ -11,6 +11,9 @@ internal sealed class StreamRemovedException(string stream) : Exception($"Stream
     public string Stream { get; } = stream;
 }
 
+/// <summary>A subscriber cap is reached: the watcher should try again later (or another origin).</summary>
+internal sealed class SubscriberLimitException(string message) : Exception(message);
+
 /// <summary>The origin is shutting down: watchers should reconnect (to this origin when it is back, or another).</summary>
 internal sealed class OriginStoppingException() : Exception("The origin is shutting down.");
 
@@ -23,6 +26,10 @@ internal sealed class LiveChannelHub : IDisposable
     private readonly TimeProvider _time;
     private readonly OriginMetrics _metrics;
     private readonly int _bufferFrames;
+    private readonly int _maxSubscribers;
+    private readonly int _maxPerStream;
+    private readonly Dictionary<string, int> _subscribers = new(StringComparer.Ordinal);
+    private int _total;
 
     public LiveChannelHub(StreamCatalogue catalogue, TimeProvider time, OriginMetrics metrics, IOptions<OriginOptions> options)
     {
@@ -30,6 +37,8 @@ internal sealed class LiveChannelHub : IDisposable
         _time = time;
         _metrics = metrics;
         _bufferFrames = options.Value.SubscriberBufferFrames;
+        _maxSubscribers = options.Value.MaxSubscribers;
+        _maxPerStream = options.Value.MaxSubscribersPerStream;
         _catalogue.StreamChanged += OnStreamChanged;
     }
 
@@ -37,11 +46,23 @@ internal sealed class LiveChannelHub : IDisposable
     /// Subscribes to <paramref name="stream"/>'s live frames. The current frame is queued at once (or, with
     /// <paramref name="resumeAfter"/>, the first frame after that sequence number).
     /// </summary>
+    /// <exception cref="SubscriberLimitException">The origin's or the stream's subscriber cap is reached.</exception>
     public Subscriber Subscribe(MediaStream stream, ulong? resumeAfter)
     {
         var subscriber = new Subscriber(stream.Name, _bufferFrames, resumeAfter, () => _metrics.FrameDropped(stream.Name));
         lock (_gate)
         {
+            _subscribers.TryGetValue(stream.Name, out var onStream);
+            if (_total >= _maxSubscribers || onStream >= _maxPerStream)
+            {
+                _metrics.SubscriberRefused(stream.Name);
+                throw new SubscriberLimitException(_total >= _maxSubscribers
+                    ? $"The origin has {_maxSubscribers} subscribers, its limit (Origin:MaxSubscribers); try again later."
+                    : $"Stream '{stream.Name}' has {_maxPerStream} subscribers, its limit (Origin:MaxSubscribersPerStream); try again later.");
+            }
+
+            _subscribers[stream.Name] = onStream + 1;
+            _total++;
             if (!_channels.TryGetValue(stream.Name, out var channel))
             {
                 // The catalogue may have loaded a newer version since the caller looked the stream up.
@@ -61,6 +82,19 @@ internal sealed class LiveChannelHub : IDisposable
     {
         lock (_gate)
         {
+            _total--;
+            if (_subscribers.TryGetValue(subscriber.Stream, out var onStream))
+            {
+                if (onStream <= 1)
+                {
+                    _subscribers.Remove(subscriber.Stream);
+                }
+                else
+                {
+                    _subscribers[subscriber.Stream] = onStream - 1;
+                }
+            }
+
             if (_channels.TryGetValue(subscriber.Stream, out var channel) && channel.Remove(subscriber))
             {
                 _channels.Remove(subscriber.Stream);

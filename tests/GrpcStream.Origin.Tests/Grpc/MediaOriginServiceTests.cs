@@ -182,4 +182,40 @@ public class MediaOriginServiceTests
         Assert.Equal(SourceFormat.LengthPrefixed, movie.SourceFormat);
         Assert.Equal(7u, movie.FrameCount);
     }
+
+    [Theory]
+    [InlineData("Origin:MaxSubscribersPerStream=1", "Origin:MaxSubscribers=10", "Origin:MaxSubscribersPerStream")]
+    [InlineData("Origin:MaxSubscribersPerStream=10", "Origin:MaxSubscribers=1", "Origin:MaxSubscribers")]
+    public async Task Subscribers_past_a_cap_are_told_to_come_back_later_and_the_others_play_on(string perStream, string total, string named)
+    {
+        await using var origin = await OriginTestHost.StartAsync(null, null, perStream, total, "Origin:Sample:FrameCount=5");
+        using var first = origin.Client.WatchFrames(new WatchFramesRequest { Name = "movie.Mjpeg" });
+        await LiveClockTests.NextAsync(first.ResponseStream);
+
+        // A second watcher: over the cap.
+        using (var second = origin.Client.WatchFrames(new WatchFramesRequest { Name = "movie.Mjpeg" }))
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => second.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+            Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+            Assert.Contains($"({named})", refused.Status.Detail, StringComparison.Ordinal);
+        }
+
+        // The first plays on; once it leaves, its place is free again.
+        await LiveClockTests.NextAsync(first.ResponseStream);
+        first.Dispose();
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                using var again = origin.Client.WatchFrames(new WatchFramesRequest { Name = "movie.Mjpeg" });
+                try
+                {
+                    return await again.ResponseStream.MoveNext(TestContext.Current.CancellationToken);
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+                {
+                    return false;
+                }
+            },
+            "a new watcher once the first has left");
+    }
 }
