@@ -28,7 +28,8 @@ public static class EdgeHost
 
         // HTTP/1.1 for /healthz and /metrics; RTSP has its own listener.
         var httpPort = builder.Configuration.GetValue("Edge:Http:Port", new HttpSettings().Port);
-        builder.WebHost.UseUrls($"http://0.0.0.0:{httpPort}");
+        var httpAddress = builder.Configuration.GetValue("Edge:Http:Address", new HttpSettings().Address);
+        builder.WebHost.UseUrls($"http://{httpAddress}:{httpPort}");
 
         var services = builder.Services;
         services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();

@@ -73,6 +73,9 @@ public sealed class HttpSettings
 {
     /// <summary>HTTP port for /healthz and /metrics.</summary>
     public int Port { get; set; } = 8080;
+
+    /// <summary>The address the HTTP port listens on (every address by default; 127.0.0.1 keeps /metrics local).</summary>
+    public string Address { get; set; } = "0.0.0.0";
 }
 
 public sealed class OriginSettings

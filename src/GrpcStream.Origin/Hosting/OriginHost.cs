@@ -74,12 +74,24 @@ public static class OriginHost
         var urls = configuration["urls"] is { Length: > 0 } configured ? configured : DefaultUrl;
         if (httpPort > 0)
         {
-            urls += $";http://0.0.0.0:{httpPort}";
+            // /metrics tells what is watched: it is exposed no wider than gRPC unless asked.
+            var address = configuration["Origin:Http:Address"] is { Length: > 0 } asked ? asked : HostOf(urls);
+            urls += $";http://{address}:{httpPort}";
         }
 
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint =>
             endpoint.Protocols = httpPort > 0 && endpoint.IPEndPoint?.Port == httpPort ? HttpProtocols.Http1 : HttpProtocols.Http2));
+    }
+
+    /// <summary>The host of the first URL of <paramref name="urls"/> (Kestrel's "+" and "*" are every address).</summary>
+    private static string HostOf(string urls)
+    {
+        var first = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+        var start = first.IndexOf("://", StringComparison.Ordinal) + 3;
+        var end = first.LastIndexOf(':');
+        var host = end > start ? first[start..end] : first[start..].TrimEnd('/');
+        return host is "+" or "*" or "" ? "0.0.0.0" : host;
     }
 
     private static void ReportListening(WebApplication app)

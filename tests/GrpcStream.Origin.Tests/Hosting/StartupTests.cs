@@ -3,6 +3,7 @@ using Grpc.Health.V1;
 using GrpcStream.Origin.Hosting;
 using GrpcStream.Protos.Origin.V1;
 using GrpcStream.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrpcStream.Origin.Tests.Hosting;
 
@@ -56,5 +57,22 @@ public class StartupTests
         // Other tests in this process may be watching too: at least this one subscriber, at least one frame.
         Assert.Matches("""grpcstream_origin_frames_published\{stream="movie.Mjpeg"\} [1-9]""", metrics);
         Assert.Matches("""grpcstream_origin_subscribers\{stream="movie.Mjpeg"\} [1-9]""", metrics);
+    }
+
+    [Theory]
+    [InlineData(null, "127.0.0.1")]
+    [InlineData("0.0.0.0", "0.0.0.0")]
+    public async Task The_http_port_listens_where_grpc_does_unless_told_otherwise(string? httpAddress, string expected)
+    {
+        var httpPort = GrpcStream.Testing.FreePorts.Tcp();
+        string[] args = ["--urls", "http://127.0.0.1:0", "--http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--Logging:LogLevel:Default=Warning"];
+        await using var app = OriginHost.Build(httpAddress is null ? args : [.. args, $"--Origin:Http:Address={httpAddress}"]);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+
+        Assert.Contains($"http://{expected}:{httpPort}", addresses);
+        await app.StopAsync(TestContext.Current.CancellationToken);
     }
 }

@@ -1,0 +1,21 @@
+using GrpcStream.Testing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GrpcStream.Edge.Tests.Hosting;
+
+public class EdgeHostTests
+{
+    [Theory]
+    [InlineData(null, "http://0.0.0.0:")]
+    [InlineData("127.0.0.1", "http://127.0.0.1:")]
+    public async Task The_http_port_listens_on_every_address_unless_told_otherwise(string? address, string expected)
+    {
+        await using var host = await EdgeTestHost.StartAsync(false, address is null ? [] : [$"Http:Address={address}"]);
+
+        var addresses = host.Edge.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+
+        Assert.StartsWith(expected, Assert.Single(addresses), StringComparison.Ordinal);
+    }
+}
