@@ -15,15 +15,22 @@ internal sealed class ScriptedRtspServer : IDisposable
     private const string Sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=scripted\r\nt=0 0\r\na=control:*\r\nm=video 0 RTP/AVP 26\r\na=control:track1\r\n";
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Dictionary<RtspMethod, int> _statuses;
+    private readonly string[] _challenges;
 
-    public ScriptedRtspServer(Dictionary<RtspMethod, int> statuses)
+    /// <param name="statuses">The status each method gets (200 when not named).</param>
+    /// <param name="challenges">WWW-Authenticate headers of a 401 for every request without Authorization (none: no 401).</param>
+    public ScriptedRtspServer(Dictionary<RtspMethod, int> statuses, params string[] challenges)
     {
         _statuses = statuses;
+        _challenges = challenges;
         _listener.Start();
         _ = Task.Run(ServeAsync);
     }
 
     public string Url => $"rtsp://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/scripted";
+
+    /// <summary>The Authorization headers the client sent.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Authorizations { get; } = new();
 
     private async Task ServeAsync()
     {
@@ -47,7 +54,23 @@ internal sealed class ScriptedRtspServer : IDisposable
             {
                 sequence = sequence.Slice(consumed);
                 var status = _statuses.GetValueOrDefault(message.Method, 200);
+                if (message.GetHeader("Authorization") is { } authorization)
+                {
+                    Authorizations.Enqueue(authorization);
+                }
+                else if (_challenges.Length > 0)
+                {
+                    status = RtspStatusCode.Unauthorized;
+                }
+
                 var response = new StringBuilder($"RTSP/1.0 {status} {RtspStatusCode.ReasonPhrase(status)}\r\nCSeq: {message.CSeq}\r\n");
+                if (status == RtspStatusCode.Unauthorized)
+                {
+                    foreach (var challenge in _challenges)
+                    {
+                        response.Append($"WWW-Authenticate: {challenge}\r\n");
+                    }
+                }
                 if (status == 200 && message.Method == RtspMethod.Setup)
                 {
                     response.Append("Session: 12345678;timeout=60\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n");

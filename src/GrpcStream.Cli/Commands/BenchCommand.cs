@@ -28,7 +28,7 @@ internal static class BenchCommand
             result.GetValue(url)!,
             result.GetValue(sessions),
             TimeSpan.FromSeconds(result.GetValue(duration)),
-            CommonOptions.ClientOptions(result.GetValue(transport)!, result.GetValue(timeout)) with { DeliverFrames = false },
+            CommonOptions.ClientOptions(console, result.GetValue(transport)!, result.GetValue(timeout)) with { DeliverFrames = false },
             cancellationToken)));
         return command;
     }

@@ -20,10 +20,12 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "udp",
     }.AcceptOnlyFromAmong("udp", "tcp");
 
-    public static RtspClientOptions ClientOptions(string transport, double timeoutSeconds) => new()
+    /// <summary>The client's options; its warnings go to standard error, one line each.</summary>
+    public static RtspClientOptions ClientOptions(CliConsole console, string transport, double timeoutSeconds) => new()
     {
         Transport = transport == "tcp" ? RtspTransport.Tcp : RtspTransport.Udp,
         RequestTimeout = TimeSpan.FromSeconds(timeoutSeconds),
         ConnectTimeout = TimeSpan.FromSeconds(timeoutSeconds),
+        Warning = message => console.Error.WriteLine($"grpcstream: warning: {message}"),
     };
 }

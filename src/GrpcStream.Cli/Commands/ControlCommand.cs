@@ -20,7 +20,7 @@ internal static class ControlCommand
         var timeout = CommonOptions.Timeout();
         var command = new Command("control", "Control a session interactively: type setup, play, pause, teardown, options, describe, stats, quit.") { url, transport, timeout };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, () =>
-            RunAsync(console, result.GetValue(url)!, CommonOptions.ClientOptions(result.GetValue(transport)!, result.GetValue(timeout)), cancellationToken)));
+            RunAsync(console, result.GetValue(url)!, CommonOptions.ClientOptions(console, result.GetValue(transport)!, result.GetValue(timeout)), cancellationToken)));
         return command;
     }
 

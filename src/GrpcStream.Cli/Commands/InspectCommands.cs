@@ -15,7 +15,7 @@ internal static class InspectCommands
         var command = new Command("options", "Ask the server which methods it supports.") { url, timeout };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
         {
-            await using var client = new RtspClient(result.GetValue(url)!, CommonOptions.ClientOptions("tcp", result.GetValue(timeout)));
+            await using var client = new RtspClient(result.GetValue(url)!, CommonOptions.ClientOptions(console, "tcp", result.GetValue(timeout)));
             var response = await client.OptionsAsync(cancellationToken);
             await console.Out.WriteLineAsync($"{client.Url}: {response}");
             foreach (var (name, value) in response.Headers.Where(h => h.Name is not "CSeq"))
@@ -36,7 +36,7 @@ internal static class InspectCommands
         var command = new Command("describe", "Show the server's description of the stream (SDP), parsed.") { url, timeout, raw };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
         {
-            await using var client = new RtspClient(result.GetValue(url)!, CommonOptions.ClientOptions("tcp", result.GetValue(timeout)));
+            await using var client = new RtspClient(result.GetValue(url)!, CommonOptions.ClientOptions(console, "tcp", result.GetValue(timeout)));
             var description = await client.DescribeAsync(cancellationToken);
             await console.Out.WriteAsync(result.GetValue(raw) ? description.ToString() : Readable(client.Url, description));
             return ExitCodes.Success;

@@ -26,7 +26,7 @@ internal static class PlayCommand
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, () => RunAsync(
             console,
             result.GetValue(url)!,
-            CommonOptions.ClientOptions(result.GetValue(transport)!, result.GetValue(timeout)),
+            CommonOptions.ClientOptions(console, result.GetValue(transport)!, result.GetValue(timeout)),
             result.GetValue(frames),
             result.GetValue(duration),
             result.GetValue(output),

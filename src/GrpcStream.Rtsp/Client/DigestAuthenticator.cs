@@ -20,24 +20,49 @@ internal sealed class DigestAuthenticator(string? userName, string? password)
 
     public bool CanAnswer => userName is not null;
 
-    /// <summary>Takes a WWW-Authenticate header; false when there is nothing new to try (so a wrong password fails once, not forever).</summary>
-    public bool Challenge(string? header)
+    /// <summary>The scheme answered with: "Digest", "Basic", or null before a challenge was taken.</summary>
+    public string? Scheme => _scheme;
+
+    /// <summary>
+    /// Takes the WWW-Authenticate headers of a 401; false when there is nothing new to try (so a wrong password
+    /// fails once, not forever). Of several challenges Digest is taken: a server, or someone in the middle, that
+    /// also offers Basic must not get the password in clear when Digest would do.
+    /// </summary>
+    public bool Challenge(IReadOnlyList<string> headers)
     {
-        if (header is null || ++_challenges > 2)
+        if (headers.Count == 0 || ++_challenges > 2)
         {
             return false;
         }
 
-        var space = header.IndexOf(' ', StringComparison.Ordinal);
-        var scheme = space < 0 ? header : header[..space];
-        var parameters = Parameters(space < 0 ? string.Empty : header[(space + 1)..]);
-        if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+        foreach (var header in headers)
+        {
+            if (TryDigest(header))
+            {
+                return true;
+            }
+        }
+
+        if (headers.Any(h => SchemeOf(h).Equals("Basic", StringComparison.OrdinalIgnoreCase)))
         {
             _scheme = "Basic";
             return true;
         }
 
-        if (!scheme.Equals("Digest", StringComparison.OrdinalIgnoreCase) || !parameters.TryGetValue("nonce", out var nonce))
+        return false;
+    }
+
+    private static string SchemeOf(string header)
+    {
+        var space = header.IndexOf(' ', StringComparison.Ordinal);
+        return space < 0 ? header : header[..space];
+    }
+
+    private bool TryDigest(string header)
+    {
+        var space = header.IndexOf(' ', StringComparison.Ordinal);
+        var parameters = Parameters(space < 0 ? string.Empty : header[(space + 1)..]);
+        if (!SchemeOf(header).Equals("Digest", StringComparison.OrdinalIgnoreCase) || !parameters.TryGetValue("nonce", out var nonce))
         {
             return false;
         }

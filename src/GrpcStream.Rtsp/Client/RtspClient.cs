@@ -35,6 +35,7 @@ public sealed class RtspClient : IAsyncDisposable
     private readonly Lock _statsGate = new();
     private readonly CancellationTokenSource _closed = new();
     private readonly DigestAuthenticator _authenticator;
+    private bool _warnedBasic;
 
     private TcpClient? _tcp;
     private Stream? _stream;
@@ -216,8 +217,14 @@ public sealed class RtspClient : IAsyncDisposable
     {
         await ConnectAsync(cancellationToken);
         var response = await ExchangeAsync(method, uri, headers, cancellationToken);
-        if (response.StatusCode == RtspStatusCode.Unauthorized && _authenticator.CanAnswer && _authenticator.Challenge(response.GetHeader("WWW-Authenticate")))
+        if (response.StatusCode == RtspStatusCode.Unauthorized && _authenticator.CanAnswer && _authenticator.Challenge(response.GetHeaders("WWW-Authenticate")))
         {
+            if (_authenticator.Scheme == "Basic" && !_warnedBasic)
+            {
+                _warnedBasic = true;
+                _options.Warning?.Invoke("the server accepts only Basic authentication: the password crosses the network readable by anyone on the way");
+            }
+
             response = await ExchangeAsync(method, uri, headers, cancellationToken);
         }
 

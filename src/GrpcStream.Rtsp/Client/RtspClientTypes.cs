@@ -43,6 +43,9 @@ public sealed record RtspClientOptions
     public bool DeliverFrames { get; init; } = true;
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Told about risks the caller should know of (a password sent in clear, say).</summary>
+    public Action<string>? Warning { get; init; }
 }
 
 /// <summary>A server's answer: its status, headers and body (the message is a copy, safe to keep).</summary>

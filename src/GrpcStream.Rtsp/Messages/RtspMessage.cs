@@ -78,6 +78,21 @@ public sealed class RtspMessage
         return TryGetHeader(ascii[..written], out var value) ? Encoding.UTF8.GetString(value) : null;
     }
 
+    /// <summary>Every header named <paramref name="name"/> (case-insensitive), in order.</summary>
+    public List<string> GetHeaders(string name)
+    {
+        var values = new List<string>();
+        for (var i = 0; i < HeaderCount; i++)
+        {
+            if (Ascii.EqualsIgnoreCase(Slice(_headers[i].Name), name))
+            {
+                values.Add(Encoding.UTF8.GetString(Slice(_headers[i].Value)));
+            }
+        }
+
+        return values;
+    }
+
     /// <summary>A copy that stays valid after this instance is reused.</summary>
     public RtspMessage Clone()
     {
