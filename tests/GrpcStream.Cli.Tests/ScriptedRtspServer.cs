@@ -29,6 +29,12 @@ internal sealed class ScriptedRtspServer : IDisposable
 
     public string Url => $"rtsp://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/scripted";
 
+    /// <summary>The reason phrase of statuses other than 200 (the standard one when null).</summary>
+    public string? ReasonPhrase { get; init; }
+
+    /// <summary>The SDP DESCRIBE answers with.</summary>
+    public string Description { get; init; } = Sdp;
+
     /// <summary>The Authorization headers the client sent.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Authorizations { get; } = new();
 
@@ -63,7 +69,8 @@ internal sealed class ScriptedRtspServer : IDisposable
                     status = RtspStatusCode.Unauthorized;
                 }
 
-                var response = new StringBuilder($"RTSP/1.0 {status} {RtspStatusCode.ReasonPhrase(status)}\r\nCSeq: {message.CSeq}\r\n");
+                var reason = status != 200 && ReasonPhrase is { } custom ? custom : RtspStatusCode.ReasonPhrase(status);
+                var response = new StringBuilder($"RTSP/1.0 {status} {reason}\r\nCSeq: {message.CSeq}\r\n");
                 if (status == RtspStatusCode.Unauthorized)
                 {
                     foreach (var challenge in _challenges)
@@ -78,14 +85,14 @@ internal sealed class ScriptedRtspServer : IDisposable
 
                 if (status == 200 && message.Method == RtspMethod.Describe)
                 {
-                    response.Append($"Content-Type: application/sdp\r\nContent-Length: {Sdp.Length}\r\n\r\n{Sdp}");
+                    response.Append($"Content-Type: application/sdp\r\nContent-Length: {Description.Length}\r\n\r\n{Description}");
                 }
                 else
                 {
                     response.Append("\r\n");
                 }
 
-                await stream.WriteAsync(Encoding.ASCII.GetBytes(response.ToString()));
+                await stream.WriteAsync(Encoding.Latin1.GetBytes(response.ToString()));
             }
 
             pending = sequence.ToArray();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using GrpcStream.Rtsp.Client;
+using GrpcStream.Cli.Output;
 
 namespace GrpcStream.Cli.Commands;
 
@@ -76,7 +77,7 @@ internal static class BenchCommand
             await console.Out.WriteAsync(Report(stats, stats.Sum(s => s.Frames) - framesBefore, stats.Sum(s => s.Packets) - packetsBefore, elapsed));
             if (failed > 0)
             {
-                await console.Error.WriteLineAsync($"grpcstream: {failed} sessions failed to start; first: {CommandErrors.Describe(started.First(e => e is not null)!)!.Value.Message}");
+                await console.Error.WriteLineAsync($"grpcstream: {failed} sessions failed to start; first: {Printable.Line(CommandErrors.Describe(started.First(e => e is not null)!)!.Value.Message)}");
             }
 
             return failed > 0 ? ExitCodes.Failure : ExitCodes.Success;

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using GrpcStream.Rtsp.Client;
+using GrpcStream.Cli.Output;
 
 namespace GrpcStream.Cli.Commands;
 
@@ -14,7 +15,7 @@ internal static class CommandErrors
         }
         catch (Exception ex) when (Describe(ex) is { } failure)
         {
-            await console.Error.WriteLineAsync($"grpcstream: {failure.Message}");
+            await console.Error.WriteLineAsync($"grpcstream: {Printable.Line(failure.Message)}");
             return failure.ExitCode;
         }
     }

@@ -27,7 +27,7 @@ internal static class ControlCommand
     private static async Task<int> RunAsync(CliConsole console, string url, RtspClientOptions options, CancellationToken cancellationToken)
     {
         await using var client = new RtspClient(url, options);
-        client.Traffic += text => console.Out.Write(Indent(text));
+        client.Traffic += text => console.Out.Write(Printable.Lines(Indent(text)));
         var counting = Task.Run(async () =>
         {
             await foreach (var frame in client.ReadFramesAsync(cancellationToken))
@@ -82,7 +82,7 @@ internal static class ControlCommand
                         await client.OptionsAsync(cancellationToken);
                         break;
                     case "describe":
-                        await console.Out.WriteAsync(InspectCommands.Readable(client.Url, await client.DescribeAsync(cancellationToken)));
+                        await console.Out.WriteAsync(Printable.Lines(InspectCommands.Readable(client.Url, await client.DescribeAsync(cancellationToken))));
                         break;
                     case "stats":
                         await console.Out.WriteLineAsync(StatisticsText.Summary(client.GetStatistics(), DateTime.UtcNow - started));
@@ -100,7 +100,7 @@ internal static class ControlCommand
             catch (Exception ex) when (CommandErrors.Describe(ex) is { } failure && failure.ExitCode is ExitCodes.RtspError or ExitCodes.Timeout or ExitCodes.Failure)
             {
                 // A refused request is reported and the session goes on; a lost connection ends it.
-                await console.Error.WriteLineAsync($"grpcstream: {failure.Message}");
+                await console.Error.WriteLineAsync($"grpcstream: {Printable.Line(failure.Message)}");
             }
         }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using GrpcStream.Rtsp.Client;
 using GrpcStream.Rtsp.Sdp;
+using GrpcStream.Cli.Output;
 
 namespace GrpcStream.Cli.Commands;
 
@@ -17,10 +18,10 @@ internal static class InspectCommands
         {
             await using var client = new RtspClient(result.GetValue(url)!, CommonOptions.ClientOptions(console, "tcp", result.GetValue(timeout)));
             var response = await client.OptionsAsync(cancellationToken);
-            await console.Out.WriteLineAsync($"{client.Url}: {response}");
+            await console.Out.WriteLineAsync($"{client.Url}: {Printable.Line(response.ToString())}");
             foreach (var (name, value) in response.Headers.Where(h => h.Name is not "CSeq"))
             {
-                await console.Out.WriteLineAsync($"  {name}: {value}");
+                await console.Out.WriteLineAsync($"  {name}: {Printable.Line(value)}");
             }
 
             return ExitCodes.Success;
@@ -38,7 +39,7 @@ internal static class InspectCommands
         {
             await using var client = new RtspClient(result.GetValue(url)!, CommonOptions.ClientOptions(console, "tcp", result.GetValue(timeout)));
             var description = await client.DescribeAsync(cancellationToken);
-            await console.Out.WriteAsync(result.GetValue(raw) ? description.ToString() : Readable(client.Url, description));
+            await console.Out.WriteAsync(Printable.Lines(result.GetValue(raw) ? description.ToString() : Readable(client.Url, description)));
             return ExitCodes.Success;
         }));
         return command;
