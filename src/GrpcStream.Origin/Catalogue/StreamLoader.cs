@@ -93,6 +93,15 @@ internal sealed class StreamLoader(OriginOptions options, ILogger logger)
         var firstProblem = split.FirstProblem;
         foreach (var (index, frame) in split.Frames.Index())
         {
+            // Checked before anything is decoded: the header's size is all a bomb needs to state.
+            var pixels = (long)frame.Info.Width * frame.Info.Height;
+            if (pixels > options.MaxFramePixels)
+            {
+                skipped++;
+                firstProblem ??= $"frame {index}: {frame.Info.Width}x{frame.Info.Height} is over the Origin:MaxFramePixels limit of {options.MaxFramePixels} pixels";
+                continue;
+            }
+
             try
             {
                 served.Add(_converter.Convert(frame));
@@ -101,6 +110,12 @@ internal sealed class StreamLoader(OriginOptions options, ILogger logger)
             {
                 skipped++;
                 firstProblem ??= $"frame {index}: {ex.Message}";
+            }
+            catch (OutOfMemoryException)
+            {
+                // Within the pixel limit, but more than this machine has: this stream's problem, not the host's.
+                skipped++;
+                firstProblem ??= $"frame {index}: out of memory converting a {frame.Info.Width}x{frame.Info.Height} frame";
             }
         }
 

@@ -37,6 +37,12 @@ public sealed class OriginOptions
     /// <summary>Files larger than this are not loaded (frames are held in memory).</summary>
     public long MaxFileBytes { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// Frames with more pixels than this (8K, 7680x4320, by default) are skipped before anything is decoded: a
+    /// JPEG of a few hundred bytes can declare 65500x65500 pixels, and converting it would need gigabytes.
+    /// </summary>
+    public long MaxFramePixels { get; set; } = 7680L * 4320;
+
     /// <summary>JPEG quality (1-100) used when a frame must be decoded and encoded again to become carriable.</summary>
     public int ConversionQuality { get; set; } = 90;
 

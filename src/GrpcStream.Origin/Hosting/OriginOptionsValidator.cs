@@ -30,6 +30,11 @@ internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>
             failures.Add($"Origin:MaxSubscribers and Origin:MaxSubscribersPerStream must be at least 1 (were {options.MaxSubscribers} and {options.MaxSubscribersPerStream})");
         }
 
+        if (options.MaxFramePixels < 64 * 64)
+        {
+            failures.Add($"Origin:MaxFramePixels must be at least {64 * 64} (was {options.MaxFramePixels})");
+        }
+
         if (options.SubscriberBufferFrames is < 1 or > 1024)
         {
             failures.Add($"Origin:SubscriberBufferFrames must be between 1 and 1024 (was {options.SubscriberBufferFrames})");

@@ -218,4 +218,29 @@ public class MediaOriginServiceTests
             },
             "a new watcher once the first has left");
     }
+
+    [Fact]
+    public async Task A_jpeg_declaring_a_huge_picture_is_skipped_before_decoding_and_the_others_are_served()
+    {
+        using var media = new TempMediaRoot();
+        // 64x48 at 4:4:4 (so it would have to be decoded and encoded again), its header rewritten to 16384x16384:
+        // a few hundred bytes asking for about 800 MB of pixels.
+        var bomb = await TestJpegs.CjpegAsync(TestJpegs.Ppm(64, 48), "-sample", "1x1");
+        var sof = bomb.AsSpan().IndexOf([(byte)0xFF, (byte)0xC0]);
+        Assert.True(sof > 0);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(bomb.AsSpan(sof + 5), 16384);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(bomb.AsSpan(sof + 7), 16384);
+        media.Write("bomb.mjpeg", bomb);
+        media.Write("good.mjpeg", await TestJpegs.FfmpegFramesAsync(2));
+        var before = GC.GetTotalAllocatedBytes();
+        await using var origin = await OriginTestHost.StartAsync(media.Path, null, "Origin:Sample:Enabled=false");
+
+        var list = await origin.Client.ListStreamsAsync(new ListStreamsRequest());
+
+        Assert.Equal(["good.mjpeg"], list.Streams.Select(s => s.Name));
+        Assert.Contains(origin.Log.Lines, l => l.Contains("bomb.mjpeg is not a stream", StringComparison.Ordinal) && l.Contains("16384x16384 is over the Origin:MaxFramePixels limit", StringComparison.Ordinal));
+        Assert.True(GC.GetTotalAllocatedBytes() - before < 400_000_000, "the bomb's pixels were allocated");
+        using var call = origin.Client.WatchFrames(new WatchFramesRequest { Name = "good.mjpeg" });
+        await LiveClockTests.NextAsync(call.ResponseStream);
+    }
 }
