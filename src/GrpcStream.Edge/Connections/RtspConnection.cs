@@ -80,9 +80,6 @@ internal sealed class RtspConnection : IAsyncDisposable
     /// <summary>Cancelled when the connection is closing.</summary>
     public CancellationToken Closed => _closed.Token;
 
-    /// <summary>Bytes waiting in the outgoing queue.</summary>
-    public long QueuedBytes => _output.Bytes;
-
     /// <summary>Queues a response; waits while the queue is full (the client is not reading).</summary>
     public ValueTask SendAsync(byte[] response) => _output.EnqueueAsync(response, _closed.Token);
 

@@ -51,9 +51,6 @@ internal sealed class StreamHub : IStreamFeed
 
     public string Name { get; }
 
-    /// <summary>Sessions set up on this hub (maintained by the registry).</summary>
-    public int Users { get; set; }
-
     /// <summary>True once watching failed for good (the link retries every failure, so this is a bug's mark).</summary>
     public bool Gone { get; private set; }
 
