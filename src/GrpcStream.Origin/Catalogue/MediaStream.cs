@@ -12,15 +12,16 @@ namespace GrpcStream.Origin.Catalogue;
 /// </summary>
 internal sealed class MediaStream
 {
-    public MediaStream(string name, SourceFormat format, double frameRate, IReadOnlyList<ServedFrame> frames, int skippedFrames, SourceFingerprint fingerprint, JpegImageInfo sourceInfo)
+    public MediaStream(string name, SourceFormat format, double frameRate, IReadOnlyList<ServedFrame> frames, FrameSplit split, SourceFingerprint fingerprint)
     {
         ArgumentOutOfRangeException.ThrowIfZero(frames.Count);
         Name = name;
         Format = format;
         FrameRate = frameRate;
-        SkippedFrames = skippedFrames;
+        SkippedFrames = split.Skipped;
+        SkippedByReason = [.. split.SkippedByReason];
         Fingerprint = fingerprint;
-        SourceInfo = sourceInfo;
+        SourceInfo = split.Frames[0].Info;
         ServedInfo = frames[0].Info;
         Frames = new ByteString[frames.Count];
         foreach (var (i, frame) in frames.Index())
@@ -51,6 +52,9 @@ internal sealed class MediaStream
     public ByteString[] Frames { get; }
 
     public int SkippedFrames { get; }
+
+    /// <summary>Skipped frames by reason, for the metrics.</summary>
+    public IReadOnlyList<(FrameSkipReason Reason, int Count)> SkippedByReason { get; }
 
     public SourceFingerprint Fingerprint { get; }
 

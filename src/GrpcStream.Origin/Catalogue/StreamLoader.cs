@@ -1,6 +1,7 @@
 using GrpcStream.Origin.Conversion;
 using GrpcStream.Origin.Formats;
 using GrpcStream.Origin.Hosting;
+using GrpcStream.Origin.Native;
 
 namespace GrpcStream.Origin.Catalogue;
 
@@ -9,18 +10,14 @@ internal sealed class StreamLoader(OriginOptions options, ILogger logger)
 {
     private readonly FrameConverter _converter = new(options.ConversionQuality);
 
-    /// <summary>The fingerprint of a file or image directory, or null when it is neither.</summary>
-    public static SourceFingerprint? Fingerprint(string path)
+    /// <summary>The fingerprint of a file or image directory (of <paramref name="kind"/>), read without opening anything.</summary>
+    /// <exception cref="IOException">The entry changed or vanished while being looked at.</exception>
+    public static SourceFingerprint Fingerprint(string path, FileKind kind)
     {
-        if (File.Exists(path))
+        if (kind == FileKind.Regular)
         {
             var file = new FileInfo(path);
             return new SourceFingerprint(file.Length, file.LastWriteTimeUtc, 1);
-        }
-
-        if (!Directory.Exists(path))
-        {
-            return null;
         }
 
         long length = 0;
@@ -29,57 +26,65 @@ internal sealed class StreamLoader(OriginOptions options, ILogger logger)
         foreach (var image in images)
         {
             var info = new FileInfo(image);
-            length += info.Length;
-            latest = info.LastWriteTimeUtc > latest ? info.LastWriteTimeUtc : latest;
+            if (info.Exists)
+            {
+                length += info.Length;
+                latest = info.LastWriteTimeUtc > latest ? info.LastWriteTimeUtc : latest;
+            }
         }
 
         return new SourceFingerprint(length, latest, images.Length);
     }
 
-    /// <summary>Loads the entry, or returns null with the reason it is not a stream.</summary>
-    public MediaStream? Load(string name, string path, SourceFingerprint fingerprint, out string? whyNot)
+    /// <summary>Loads the entry (a regular file or a directory of images), or returns null with the reason it is not a stream.</summary>
+    public MediaStream? Load(string name, string path, FileKind kind, MediaRoot root, SourceFingerprint fingerprint, out string? whyNot)
     {
         FrameSplit split;
         SourceFormat format;
-        if (Directory.Exists(path))
+        try
         {
-            var images = JpegDirectoryReader.ListImages(path);
-            if (images.Length == 0)
+            if (kind == FileKind.Directory)
             {
-                whyNot = "the directory has no .jpg or .jpeg files";
-                return null;
-            }
+                if (fingerprint.FileCount == 0)
+                {
+                    whyNot = "the directory has no .jpg or .jpeg files";
+                    return null;
+                }
 
-            format = SourceFormat.JpegDirectory;
-            split = JpegDirectoryReader.Read(images, options.MaxFileBytes);
+                if (fingerprint.Length > options.MaxStreamBytes)
+                {
+                    whyNot = $"its images add up to {fingerprint.Length} bytes, over the Origin:MaxStreamBytes limit of {options.MaxStreamBytes}";
+                    return null;
+                }
+
+                format = SourceFormat.JpegDirectory;
+                split = JpegDirectoryReader.Read(JpegDirectoryReader.ListImages(path), root, options.MaxFileBytes, options.MaxStreamBytes, options.MaxFrameBytes);
+            }
+            else
+            {
+                var bytes = MediaRoot.ReadFile(path, Math.Min(options.MaxFileBytes, options.MaxStreamBytes), "Origin:MaxFileBytes");
+                if (FormatDetector.Detect(bytes) is not { } detected)
+                {
+                    whyNot = "not a supported format (neither 5-digit length-prefixed JPEG frames nor concatenated JPEG images)";
+                    return null;
+                }
+
+                format = detected;
+                split = format == SourceFormat.LengthPrefixed
+                    ? LengthPrefixedReader.Split(bytes, options.MaxFrameBytes)
+                    : ConcatenatedJpegReader.Split(bytes, options.MaxFrameBytes);
+            }
         }
-        else
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            if (fingerprint.Length > options.MaxFileBytes)
-            {
-                whyNot = $"{fingerprint.Length} bytes is over the Origin:MaxFileBytes limit of {options.MaxFileBytes}";
-                return null;
-            }
-
-            byte[] bytes;
-            try
-            {
-                bytes = File.ReadAllBytes(path);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                whyNot = "cannot be read: " + ex.Message;
-                return null;
-            }
-
-            if (FormatDetector.Detect(bytes) is not { } detected)
-            {
-                whyNot = "not a supported format (neither 5-digit length-prefixed JPEG frames nor concatenated JPEG images)";
-                return null;
-            }
-
-            format = detected;
-            split = format == SourceFormat.LengthPrefixed ? LengthPrefixedReader.Split(bytes) : ConcatenatedJpegReader.Split(bytes);
+            // Includes a file or directory removed or replaced between the listing and the read.
+            whyNot = "cannot be read: " + ex.Message;
+            return null;
+        }
+        catch (OutOfMemoryException)
+        {
+            whyNot = $"out of memory reading {fingerprint.Length} bytes";
+            return null;
         }
 
         return Build(name, format, split, fingerprint, out whyNot);
@@ -89,49 +94,51 @@ internal sealed class StreamLoader(OriginOptions options, ILogger logger)
     public MediaStream? Build(string name, SourceFormat format, FrameSplit split, SourceFingerprint fingerprint, out string? whyNot)
     {
         var served = new List<ServedFrame>(split.Frames.Count);
-        var skipped = split.Skipped;
-        var firstProblem = split.FirstProblem;
         foreach (var (index, frame) in split.Frames.Index())
         {
             // Checked before anything is decoded: the header's size is all a bomb needs to state.
             var pixels = (long)frame.Info.Width * frame.Info.Height;
             if (pixels > options.MaxFramePixels)
             {
-                skipped++;
-                firstProblem ??= $"frame {index}: {frame.Info.Width}x{frame.Info.Height} is over the Origin:MaxFramePixels limit of {options.MaxFramePixels} pixels";
+                split.Skip(FrameSkipReason.TooManyPixels, $"frame {index}: {frame.Info.Width}x{frame.Info.Height} is over the Origin:MaxFramePixels limit of {options.MaxFramePixels} pixels");
                 continue;
             }
 
             try
             {
-                served.Add(_converter.Convert(frame));
+                var converted = _converter.Convert(frame);
+                if (converted.Jpeg.Length > options.MaxFrameBytes)
+                {
+                    split.Skip(FrameSkipReason.TooLarge, $"frame {index}: {converted.Jpeg.Length} bytes once converted, over the Origin:MaxFrameBytes limit of {options.MaxFrameBytes}");
+                    continue;
+                }
+
+                served.Add(converted);
             }
             catch (JpegConversionException ex)
             {
-                skipped++;
-                firstProblem ??= $"frame {index}: {ex.Message}";
+                split.Skip(FrameSkipReason.NotConvertible, $"frame {index}: {ex.Message}");
             }
             catch (OutOfMemoryException)
             {
                 // Within the pixel limit, but more than this machine has: this stream's problem, not the host's.
-                skipped++;
-                firstProblem ??= $"frame {index}: out of memory converting a {frame.Info.Width}x{frame.Info.Height} frame";
+                split.Skip(FrameSkipReason.OutOfMemory, $"frame {index}: out of memory converting a {frame.Info.Width}x{frame.Info.Height} frame");
             }
         }
 
-        if (skipped > 0)
+        if (split.Skipped > 0)
         {
-            OriginLog.FramesSkipped(logger, name, skipped, firstProblem ?? "unknown");
+            OriginLog.FramesSkipped(logger, name, split.Skipped, split.FirstProblem ?? "unknown");
         }
 
         if (served.Count == 0)
         {
-            whyNot = "no valid frame" + (firstProblem is null ? string.Empty : $" (first problem: {firstProblem})");
+            whyNot = "no valid frame" + (split.FirstProblem is null ? string.Empty : $" (first problem: {split.FirstProblem})");
             return null;
         }
 
         whyNot = null;
-        var stream = new MediaStream(name, format, options.FrameRateFor(name), served, skipped, fingerprint, split.Frames[0].Info);
+        var stream = new MediaStream(name, format, options.FrameRateFor(name), served, split, fingerprint);
         if (stream.ConvertedFrames > 0)
         {
             OriginLog.FramesConverted(logger, name, stream.ConvertedFrames, stream.FirstConversionReason!.Value.ToString(), stream.AllConversionsLossless);

@@ -10,7 +10,7 @@ internal static partial class OriginLog
     [LoggerMessage(2, LogLevel.Warning, "{Name} is not a stream: {Reason}")]
     public static partial void NotAStream(ILogger logger, string name, string reason);
 
-    [LoggerMessage(3, LogLevel.Warning, "Stream {Stream}: {Skipped} truncated or corrupt frames skipped; first: {FirstProblem}")]
+    [LoggerMessage(3, LogLevel.Warning, "Stream {Stream}: {Skipped} frames skipped (truncated, corrupt or over a limit); first: {FirstProblem}")]
     public static partial void FramesSkipped(ILogger logger, string stream, int skipped, string firstProblem);
 
     [LoggerMessage(4, LogLevel.Information, "Stream {Stream}: {Frames} frames converted for RTP/JPEG ({Reason}; lossless: {Lossless})")]
@@ -27,6 +27,9 @@ internal static partial class OriginLog
 
     [LoggerMessage(8, LogLevel.Information, "Subscriber {Peer} left {Stream}: {Sent} frames sent, {Dropped} dropped as it read too slowly")]
     public static partial void WatchEnded(ILogger logger, string peer, string stream, long sent, long dropped);
+
+    [LoggerMessage(10, LogLevel.Error, "Scanning the media root failed; the streams already loaded are still served")]
+    public static partial void ScanFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(9, LogLevel.Information, "Origin listening on {Addresses}; streams: {Streams}")]
     public static partial void Listening(ILogger logger, string addresses, string streams);

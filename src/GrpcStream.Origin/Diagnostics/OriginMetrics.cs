@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using GrpcStream.Origin.Formats;
 
 namespace GrpcStream.Origin.Diagnostics;
 
@@ -13,6 +14,8 @@ internal sealed class OriginMetrics
     private readonly Counter<long> _dropped;
     private readonly UpDownCounter<long> _subscribers;
     private readonly Counter<long> _refused;
+    private readonly Counter<long> _framesSkipped;
+    private readonly Counter<long> _entriesRefused;
 
     public OriginMetrics(IMeterFactory meterFactory)
     {
@@ -22,6 +25,8 @@ internal sealed class OriginMetrics
         _dropped = meter.CreateCounter<long>("frames.dropped", description: "Frames dropped for a subscriber that read too slowly.");
         _subscribers = meter.CreateUpDownCounter<long>("subscribers", description: "WatchFrames calls in progress.");
         _refused = meter.CreateCounter<long>("subscribers.refused", description: "WatchFrames calls refused at Origin:MaxSubscribers or Origin:MaxSubscribersPerStream.");
+        _framesSkipped = meter.CreateCounter<long>("frames.skipped", description: "Source frames left out when a stream was loaded, by reason (truncated, corrupt, too_large, too_many_pixels, not_convertible, out_of_memory, unreadable).");
+        _entriesRefused = meter.CreateCounter<long>("entries.refused", description: "Media-root entries that are not streams, by reason (not_regular_file, symlink_outside_root, not_a_stream, scan_failed); once per version of an entry.");
     }
 
     public void FramePublished(string stream, int subscribers)
@@ -30,6 +35,20 @@ internal sealed class OriginMetrics
         _published.Add(1, tag);
         _offered.Add(subscribers, tag);
     }
+
+    public void FramesSkipped(string stream, FrameSkipReason reason, int count) =>
+        _framesSkipped.Add(count, new KeyValuePair<string, object?>("stream", stream), new KeyValuePair<string, object?>("reason", SnakeCase(reason)));
+
+    public void EntryRefused(string reason) => _entriesRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    private static string SnakeCase(FrameSkipReason reason) => reason switch
+    {
+        FrameSkipReason.TooLarge => "too_large",
+        FrameSkipReason.TooManyPixels => "too_many_pixels",
+        FrameSkipReason.NotConvertible => "not_convertible",
+        FrameSkipReason.OutOfMemory => "out_of_memory",
+        _ => reason.ToString().ToLowerInvariant(),
+    };
 
     public void FrameDropped(string stream) => _dropped.Add(1, new KeyValuePair<string, object?>("stream", stream));
 

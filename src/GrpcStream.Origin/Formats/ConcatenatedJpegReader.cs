@@ -1,15 +1,30 @@
+using GrpcStream.Rtsp.Jpeg;
+
 namespace GrpcStream.Origin.Formats;
 
 /// <summary>
 /// Splits JPEG images stored back to back. Each image's end is found by walking its segments and scan
-/// (<see cref="Rtsp.Jpeg.JpegParser"/>), never by searching for the bytes FF D9, which also occur inside
+/// (<see cref="JpegParser"/>), never by searching for the bytes FF D9, which also occur inside
 /// embedded thumbnails and tables.
 /// </summary>
+/// <remarks>
+/// Time is linear in the file's size on any input. A corrupt image is searched again for a start of image after
+/// its own (a frame cut short in its headers hops by its segment lengths into the frame after it, whose start lies
+/// inside what the walk covered), but each such search re-reads bytes already walked, so a file made of nothing
+/// but candidates would cost the square of its size. The re-reading is therefore budgeted: once a file has
+/// re-walked <see cref="ResyncBudgetPerByte"/> times its size, the search resumes where each corrupt image failed.
+/// </remarks>
 internal static class ConcatenatedJpegReader
 {
-    public static FrameSplit Split(ReadOnlyMemory<byte> file)
+    public const int ResyncBudgetPerByte = 4;
+
+    // Small files always get the thorough search: 64 MiB of walking is a few milliseconds.
+    private const long MinResyncBudget = 64L * 1024 * 1024;
+
+    public static FrameSplit Split(ReadOnlyMemory<byte> file, int maxFrameBytes = RtpJpegCompatibility.MaxFrameBytes)
     {
-        var split = new FrameSplit();
+        var split = new FrameSplit(maxFrameBytes);
+        var budget = Math.Max(ResyncBudgetPerByte * (long)file.Length, MinResyncBudget);
         var pos = 0;
         var index = 0;
         while (pos < file.Length)
@@ -20,16 +35,20 @@ internal static class ConcatenatedJpegReader
                 break;
             }
 
-            var check = split.TryAdd(file[start..], $"frame {index} at byte {start}");
+            var outcome = split.TryAdd(file[start..], FrameLocation.At(index, start));
             index++;
-            if (check == FrameCheck.Truncated)
+            switch (outcome.Check)
             {
-                // The image ran to the end of the file: nothing after it is a frame of its own.
-                break;
+                case FrameCheck.Corrupt or FrameCheck.Truncated:
+                    // A truncated image is the file's last one, or a corrupt one whose segment length points past
+                    // the end: when there is more after its start, that more is searched like any corrupt image's.
+                    budget -= outcome.Length;
+                    pos = budget > 0 ? start + 2 : start + Math.Max(2, outcome.Length);
+                    break;
+                default:
+                    pos = start + outcome.Length;
+                    break;
             }
-
-            // A corrupt image: look for the next one after its SOI.
-            pos = check == FrameCheck.Added ? start + split.Frames[^1].Jpeg.Length : start + 2;
         }
 
         return split;

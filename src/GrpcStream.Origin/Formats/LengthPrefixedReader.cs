@@ -1,3 +1,5 @@
+using GrpcStream.Rtsp.Jpeg;
+
 namespace GrpcStream.Origin.Formats;
 
 /// <summary>
@@ -5,9 +7,9 @@ namespace GrpcStream.Origin.Formats;
 /// </summary>
 internal static class LengthPrefixedReader
 {
-    public static FrameSplit Split(ReadOnlyMemory<byte> file)
+    public static FrameSplit Split(ReadOnlyMemory<byte> file, int maxFrameBytes = RtpJpegCompatibility.MaxFrameBytes)
     {
-        var split = new FrameSplit();
+        var split = new FrameSplit(maxFrameBytes);
         var pos = 0;
         var index = 0;
         while (pos < file.Length)
@@ -16,7 +18,7 @@ internal static class LengthPrefixedReader
             if (rest.Length < FormatDetector.LengthDigits || !FormatDetector.IsDigits(rest[..FormatDetector.LengthDigits]))
             {
                 // Without a valid length there is no telling where the next frame starts: the rest is lost.
-                split.Skip($"frame {index} at byte {pos}: no 5-digit length; {rest.Length} trailing bytes ignored");
+                split.Skip(FrameSkipReason.Corrupt, $"frame {index} at byte {pos}: no 5-digit length; {rest.Length} trailing bytes ignored");
                 break;
             }
 
@@ -29,11 +31,11 @@ internal static class LengthPrefixedReader
             var start = pos + FormatDetector.LengthDigits;
             if (length > file.Length - start)
             {
-                split.Skip($"frame {index} at byte {pos}: length {length} runs past the end of the file");
+                split.Skip(FrameSkipReason.Truncated, $"frame {index} at byte {pos}: length {length} runs past the end of the file");
                 break;
             }
 
-            split.TryAdd(file.Slice(start, length), $"frame {index} at byte {pos}");
+            split.TryAdd(file.Slice(start, length), FrameLocation.At(index, pos));
             pos = start + length;
             index++;
         }

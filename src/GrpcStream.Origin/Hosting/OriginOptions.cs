@@ -1,3 +1,5 @@
+using GrpcStream.Rtsp.Jpeg;
+
 namespace GrpcStream.Origin.Hosting;
 
 /// <summary>The origin's settings, bound from the <c>Origin</c> configuration section.</summary>
@@ -36,6 +38,21 @@ public sealed class OriginOptions
 
     /// <summary>Files larger than this are not loaded (frames are held in memory).</summary>
     public long MaxFileBytes { get; set; } = 1L << 30;
+
+    /// <summary>A stream's total source bytes: caps an image directory, whose files are each under <see cref="MaxFileBytes"/>.</summary>
+    public long MaxStreamBytes { get; set; } = 1L << 30;
+
+    /// <summary>
+    /// Frames larger than this are skipped (16 MiB by default, the most RFC 2435 can carry and the most an edge
+    /// accepts from the origin; it can only be lowered).
+    /// </summary>
+    public int MaxFrameBytes { get; set; } = RtpJpegCompatibility.MaxFrameBytes;
+
+    /// <summary>
+    /// Follow symbolic links whose target is outside the media root. Off by default: the media root is the
+    /// boundary of what the origin serves.
+    /// </summary>
+    public bool FollowSymlinks { get; set; }
 
     /// <summary>
     /// Frames with more pixels than this (8K, 7680x4320, by default) are skipped before anything is decoded: a

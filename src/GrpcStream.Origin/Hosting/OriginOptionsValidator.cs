@@ -1,4 +1,5 @@
 using GrpcStream.Origin.Catalogue;
+using GrpcStream.Rtsp.Jpeg;
 using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Origin.Hosting;
@@ -48,6 +49,16 @@ internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>
         if (options.MaxFileBytes is < 1 or > int.MaxValue)
         {
             failures.Add($"Origin:MaxFileBytes must be between 1 and {int.MaxValue} (was {options.MaxFileBytes})");
+        }
+
+        if (options.MaxStreamBytes < 1)
+        {
+            failures.Add($"Origin:MaxStreamBytes must be at least 1 (was {options.MaxStreamBytes})");
+        }
+
+        if (options.MaxFrameBytes is < 1024 or > RtpJpegCompatibility.MaxFrameBytes)
+        {
+            failures.Add($"Origin:MaxFrameBytes must be between 1024 and {RtpJpegCompatibility.MaxFrameBytes} (was {options.MaxFrameBytes})");
         }
 
         if (options.ConversionQuality is < 1 or > 100)

@@ -19,7 +19,7 @@ internal static class TestPatternStream
         var split = new FrameSplit();
         foreach (var (i, jpeg) in frames.Index())
         {
-            split.TryAdd(jpeg, $"sample frame {i}");
+            split.TryAdd(jpeg, FrameLocation.At(i, 0));
         }
 
         return loader.Build(name, SourceFormat.Generated, split, new SourceFingerprint(0, DateTime.UnixEpoch, frameCount), out var whyNot)

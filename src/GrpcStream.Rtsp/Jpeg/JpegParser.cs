@@ -10,7 +10,7 @@ namespace GrpcStream.Rtsp.Jpeg;
 /// <remarks>
 /// Follows the Kestrel parser's contract: running out of input is <c>false</c> ("need more data") and the
 /// caller decides how much input is too much; a structural error is a <see cref="JpegFormatException"/>.
-/// Allocates nothing.
+/// Allocates nothing, and <see cref="Parse"/> throws nothing.
 /// </remarks>
 public static class JpegParser
 {
@@ -20,22 +20,36 @@ public static class JpegParser
     /// where the image ends when it returns true (anything after it is not looked at).
     /// </summary>
     /// <exception cref="JpegFormatException">The bytes are not a well-formed JPEG image.</exception>
-    public static bool TryParse(ReadOnlySpan<byte> data, out JpegImageInfo info)
+    public static bool TryParse(ReadOnlySpan<byte> data, out JpegImageInfo info) =>
+        Parse(data, out info, out var problem) switch
+        {
+            JpegParseStatus.Complete => true,
+            JpegParseStatus.NeedMoreData => false,
+            _ => throw new JpegFormatException(problem.Error, problem.Offset),
+        };
+
+    /// <summary>
+    /// As <see cref="TryParse"/>, but a malformed image is a return value, not an exception: for callers that
+    /// try many candidates (a splitter resynchronising in damaged input), where an exception each would cost
+    /// more than the parse.
+    /// </summary>
+    public static JpegParseStatus Parse(ReadOnlySpan<byte> data, out JpegImageInfo info, out JpegFormatProblem problem)
     {
         info = default;
+        problem = default;
         if (data.Length < 2)
         {
             if (data.Length == 1 && data[0] != JpegMarker.Prefix)
             {
-                throw new JpegFormatException(JpegFormatError.MissingStartOfImage, 0);
+                return Malformed(JpegFormatError.MissingStartOfImage, 0, out problem);
             }
 
-            return false;
+            return JpegParseStatus.NeedMoreData;
         }
 
         if (data[0] != JpegMarker.Prefix || data[1] != JpegMarker.Soi)
         {
-            throw new JpegFormatException(JpegFormatError.MissingStartOfImage, 0);
+            return Malformed(JpegFormatError.MissingStartOfImage, 0, out problem);
         }
 
         var state = new ParseState();
@@ -44,12 +58,12 @@ public static class JpegParser
         {
             if (pos >= data.Length)
             {
-                return false;
+                return JpegParseStatus.NeedMoreData;
             }
 
             if (data[pos] != JpegMarker.Prefix)
             {
-                throw new JpegFormatException(JpegFormatError.ExpectedMarker, pos);
+                return Malformed(JpegFormatError.ExpectedMarker, pos, out problem);
             }
 
             // Any number of 0xFF fill bytes may precede a marker (T.81 B.1.1.2).
@@ -60,7 +74,7 @@ public static class JpegParser
 
             if (pos >= data.Length)
             {
-                return false;
+                return JpegParseStatus.NeedMoreData;
             }
 
             var markerOffset = pos - 1;
@@ -69,17 +83,17 @@ public static class JpegParser
             {
                 if (!state.SawFrameHeader || info.ScanCount == 0)
                 {
-                    throw new JpegFormatException(JpegFormatError.NoScan, markerOffset);
+                    return Malformed(JpegFormatError.NoScan, markerOffset, out problem);
                 }
 
                 info.Length = pos;
                 info.HasStandardHuffmanTables = state.AllTablesStandard && state.SelectorsStandard;
-                return true;
+                return JpegParseStatus.Complete;
             }
 
             if (marker == 0x00 || marker == JpegMarker.Soi)
             {
-                throw new JpegFormatException(JpegFormatError.InvalidMarker, markerOffset);
+                return Malformed(JpegFormatError.InvalidMarker, markerOffset, out problem);
             }
 
             if (JpegMarker.IsStandalone(marker))
@@ -89,18 +103,18 @@ public static class JpegParser
 
             if (pos + 2 > data.Length)
             {
-                return false;
+                return JpegParseStatus.NeedMoreData;
             }
 
             int segmentLength = BinaryPrimitives.ReadUInt16BigEndian(data[pos..]);
             if (segmentLength < 2)
             {
-                throw new JpegFormatException(JpegFormatError.BadSegmentLength, markerOffset);
+                return Malformed(JpegFormatError.BadSegmentLength, markerOffset, out problem);
             }
 
             if (pos + segmentLength > data.Length)
             {
-                return false;
+                return JpegParseStatus.NeedMoreData;
             }
 
             var body = data.Slice(pos + 2, segmentLength - 2);
@@ -109,33 +123,49 @@ public static class JpegParser
 
             if (JpegMarker.IsStartOfFrame(marker))
             {
-                ReadFrameHeader(marker, body, markerOffset, ref state, ref info);
+                if (ReadFrameHeader(marker, body, ref state, ref info) is { } frameError)
+                {
+                    return Malformed(frameError, markerOffset, out problem);
+                }
+
                 continue;
             }
 
             switch (marker)
             {
                 case JpegMarker.Dqt:
-                    ReadQuantTables(body, bodyOffset, markerOffset, ref info);
+                    if (ReadQuantTables(body, bodyOffset, ref info) is { } quantError)
+                    {
+                        return Malformed(quantError, markerOffset, out problem);
+                    }
+
                     break;
                 case JpegMarker.Dht:
-                    ReadHuffmanTables(body, markerOffset, ref state);
+                    if (ReadHuffmanTables(body, ref state) is { } huffmanError)
+                    {
+                        return Malformed(huffmanError, markerOffset, out problem);
+                    }
+
                     break;
                 case JpegMarker.Dri:
                     if (body.Length != 2)
                     {
-                        throw new JpegFormatException(JpegFormatError.BadRestartInterval, markerOffset);
+                        return Malformed(JpegFormatError.BadRestartInterval, markerOffset, out problem);
                     }
 
                     info.RestartInterval = BinaryPrimitives.ReadUInt16BigEndian(body);
                     break;
                 case JpegMarker.Dnl:
-                    throw new JpegFormatException(JpegFormatError.HeightDefinedByDnl, markerOffset);
+                    return Malformed(JpegFormatError.HeightDefinedByDnl, markerOffset, out problem);
                 case JpegMarker.Sos:
-                    ReadScanHeader(body, markerOffset, ref state, ref info);
+                    if (ReadScanHeader(body, ref state, ref info) is { } scanError)
+                    {
+                        return Malformed(scanError, markerOffset, out problem);
+                    }
+
                     if (!TrySkipEntropyCodedData(data, ref pos, out var scanStart))
                     {
-                        return false;
+                        return JpegParseStatus.NeedMoreData;
                     }
 
                     if (info.ScanCount == 1)
@@ -150,6 +180,12 @@ public static class JpegParser
                     break;
             }
         }
+    }
+
+    private static JpegParseStatus Malformed(JpegFormatError error, int offset, out JpegFormatProblem problem)
+    {
+        problem = new JpegFormatProblem(error, offset);
+        return JpegParseStatus.Malformed;
     }
 
     /// <summary>
@@ -193,34 +229,34 @@ public static class JpegParser
         }
     }
 
-    private static void ReadFrameHeader(byte marker, ReadOnlySpan<byte> body, int offset, ref ParseState state, ref JpegImageInfo info)
+    private static JpegFormatError? ReadFrameHeader(byte marker, ReadOnlySpan<byte> body, ref ParseState state, ref JpegImageInfo info)
     {
         if (state.SawFrameHeader)
         {
-            throw new JpegFormatException(JpegFormatError.DuplicateFrameHeader, offset);
+            return JpegFormatError.DuplicateFrameHeader;
         }
 
         if (body.Length < 6)
         {
-            throw new JpegFormatException(JpegFormatError.BadFrameHeader, offset);
+            return JpegFormatError.BadFrameHeader;
         }
 
         var count = body[5];
         if (count is 0 or > 4 || body.Length != 6 + (3 * count))
         {
-            throw new JpegFormatException(JpegFormatError.BadFrameHeader, offset);
+            return JpegFormatError.BadFrameHeader;
         }
 
         var height = BinaryPrimitives.ReadUInt16BigEndian(body[1..]);
         var width = BinaryPrimitives.ReadUInt16BigEndian(body[3..]);
         if (width == 0)
         {
-            throw new JpegFormatException(JpegFormatError.BadFrameHeader, offset);
+            return JpegFormatError.BadFrameHeader;
         }
 
         if (height == 0)
         {
-            throw new JpegFormatException(JpegFormatError.HeightDefinedByDnl, offset);
+            return JpegFormatError.HeightDefinedByDnl;
         }
 
         for (var i = 0; i < count; i++)
@@ -229,7 +265,7 @@ public static class JpegParser
             byte h = (byte)(c[1] >> 4), v = (byte)(c[1] & 0x0F);
             if (h is 0 or > 4 || v is 0 or > 4 || c[2] > 3)
             {
-                throw new JpegFormatException(JpegFormatError.BadFrameHeader, offset);
+                return JpegFormatError.BadFrameHeader;
             }
 
             info.SetComponent(i, new JpegComponent(c[0], h, v, c[2]));
@@ -250,9 +286,11 @@ public static class JpegParser
             >= 0xC5 and <= 0xC7 => JpegProcess.Hierarchical,
             _ => JpegProcess.Arithmetic,
         };
+
+        return null;
     }
 
-    private static void ReadQuantTables(ReadOnlySpan<byte> body, int bodyOffset, int offset, ref JpegImageInfo info)
+    private static JpegFormatError? ReadQuantTables(ReadOnlySpan<byte> body, int bodyOffset, ref JpegImageInfo info)
     {
         var at = 0;
         while (at < body.Length)
@@ -262,22 +300,24 @@ public static class JpegParser
             var size = pq == 0 ? 64 : 128;
             if (pq > 1 || tq > 3 || at + 1 + size > body.Length)
             {
-                throw new JpegFormatException(JpegFormatError.BadQuantizationTable, offset);
+                return JpegFormatError.BadQuantizationTable;
             }
 
             info.SetQuantTable(tq, new JpegQuantTable(bodyOffset + at + 1, pq == 1));
             at += 1 + size;
         }
+
+        return null;
     }
 
-    private static void ReadHuffmanTables(ReadOnlySpan<byte> body, int offset, ref ParseState state)
+    private static JpegFormatError? ReadHuffmanTables(ReadOnlySpan<byte> body, ref ParseState state)
     {
         var at = 0;
         while (at < body.Length)
         {
             if (at + 17 > body.Length)
             {
-                throw new JpegFormatException(JpegFormatError.BadHuffmanTable, offset);
+                return JpegFormatError.BadHuffmanTable;
             }
 
             var tableClass = body[at] >> 4;
@@ -291,7 +331,7 @@ public static class JpegParser
 
             if (tableClass > 1 || id > 3 || total > 256 || at + 17 + total > body.Length)
             {
-                throw new JpegFormatException(JpegFormatError.BadHuffmanTable, offset);
+                return JpegFormatError.BadHuffmanTable;
             }
 
             var values = body.Slice(at + 17, total);
@@ -302,24 +342,26 @@ public static class JpegParser
 
             at += 17 + total;
         }
+
+        return null;
     }
 
-    private static void ReadScanHeader(ReadOnlySpan<byte> body, int offset, ref ParseState state, ref JpegImageInfo info)
+    private static JpegFormatError? ReadScanHeader(ReadOnlySpan<byte> body, ref ParseState state, ref JpegImageInfo info)
     {
         if (!state.SawFrameHeader)
         {
-            throw new JpegFormatException(JpegFormatError.ScanBeforeFrameHeader, offset);
+            return JpegFormatError.ScanBeforeFrameHeader;
         }
 
         if (body.Length < 1)
         {
-            throw new JpegFormatException(JpegFormatError.BadScanHeader, offset);
+            return JpegFormatError.BadScanHeader;
         }
 
         var count = body[0];
         if (count is 0 or > 4 || body.Length != 4 + (2 * count))
         {
-            throw new JpegFormatException(JpegFormatError.BadScanHeader, offset);
+            return JpegFormatError.BadScanHeader;
         }
 
         for (var i = 0; i < count; i++)
@@ -329,7 +371,7 @@ public static class JpegParser
             var index = IndexOfComponent(in info, selector);
             if (index < 0)
             {
-                throw new JpegFormatException(JpegFormatError.BadScanHeader, offset);
+                return JpegFormatError.BadScanHeader;
             }
 
             // RFC 2435 receivers decode the first component with the luminance tables (slot 0) and the
@@ -346,6 +388,8 @@ public static class JpegParser
         {
             info.FirstScanComponentCount = count;
         }
+
+        return null;
     }
 
     private static int IndexOfComponent(in JpegImageInfo info, byte id)

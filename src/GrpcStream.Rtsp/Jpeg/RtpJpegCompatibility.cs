@@ -40,6 +40,12 @@ public static class RtpJpegCompatibility
     /// <summary>The largest scan a 24-bit fragment offset can address.</summary>
     public const int MaxScanBytes = (1 << 24) - 1;
 
+    /// <summary>
+    /// The frame size every part of the system accepts by default (16 MiB): just over the largest scan RFC 2435 can
+    /// carry, so no frame that can be sent is refused, and no peer can make a reader buffer more than this.
+    /// </summary>
+    public const int MaxFrameBytes = 16 * 1024 * 1024;
+
     /// <summary>The first reason the image cannot be carried as it is, or <see cref="RtpJpegIncompatibility.None"/>.</summary>
     public static RtpJpegIncompatibility Check(in JpegImageInfo info)
     {

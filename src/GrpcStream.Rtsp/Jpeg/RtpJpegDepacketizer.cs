@@ -57,7 +57,7 @@ public sealed class RtpJpegDepacketizer
     private int _cachedLumaLength;
     private int _cachedChromaLength;
 
-    public RtpJpegDepacketizer(int maxFrameBytes = 16 * 1024 * 1024)
+    public RtpJpegDepacketizer(int maxFrameBytes = RtpJpegCompatibility.MaxFrameBytes)
     {
         _maxFrameBytes = maxFrameBytes;
     }

@@ -1,5 +1,7 @@
 using System.Text;
+using GrpcStream.Origin.Catalogue;
 using GrpcStream.Origin.Formats;
+using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Testing;
 
 namespace GrpcStream.Origin.Tests.Formats;
@@ -114,6 +116,71 @@ public class FrameReaderTests
     }
 
     [Fact]
+    public async Task Splitting_a_file_of_nothing_but_candidates_is_linear_and_finds_the_frames_after_it()
+    {
+        // Every 6 bytes a start of image whose APP1 segment hops 65532 bytes to the APP1 of a later group, on and on,
+        // until the zeros after the groups end the walk with an error. Tried from every start, that walk is
+        // quadratic: 16 MiB took 17.7 CPU-seconds before the splitter budgeted its re-reading.
+        var frames = TestJpegs.SplitSimple(await TestJpegs.FfmpegFramesAsync(2, 64, 48));
+        var file = Adversarial(16 << 20, [.. frames[0], .. frames[1]]);
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var split = ConcatenatedJpegReader.Split(file);
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+
+        Assert.Equal(frames, split.Frames.Select(f => f.Jpeg.ToArray()));
+        Assert.InRange(split.ExaminedBytes, 0, ((ConcatenatedJpegReader.ResyncBudgetPerByte + 2L) * file.Length) + (64L << 20));
+        Assert.True(elapsed < TimeSpan.FromSeconds(30), $"splitting took {elapsed}");
+    }
+
+    [Fact]
+    public void Random_bytes_with_starts_of_images_sprinkled_in_split_to_nothing_without_exceptions()
+    {
+        var random = new Random(11);
+        var file = new byte[4 << 20];
+        random.NextBytes(file);
+        for (var i = 0; i < 10_000; i++)
+        {
+            var at = random.Next(file.Length - 3);
+            file[at] = 0xFF;
+            file[at + 1] = 0xD8;
+            file[at + 2] = 0xFF;
+        }
+
+        var exceptions = 0;
+        EventHandler<System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs> count = (_, _) => Interlocked.Increment(ref exceptions);
+        AppDomain.CurrentDomain.FirstChanceException += count;
+        FrameSplit split;
+        try
+        {
+            split = ConcatenatedJpegReader.Split(file);
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= count;
+        }
+
+        Assert.Empty(split.Frames);
+        Assert.InRange(split.Skipped, 1_000, 10_100);
+        Assert.InRange(split.ExaminedBytes, 0, ((ConcatenatedJpegReader.ResyncBudgetPerByte + 2L) * file.Length) + (64L << 20));
+        Assert.Equal(0, exceptions);
+    }
+
+    /// <summary><paramref name="length"/> bytes of FF D8 FF E1 FF FA groups, 64 KiB of zeros, then <paramref name="tail"/>.</summary>
+    internal static byte[] Adversarial(int length, byte[] tail)
+    {
+        byte[] group = [0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFA];
+        var file = new byte[(length / group.Length * group.Length) + 65536 + tail.Length];
+        for (var at = 0; at + group.Length <= length; at += group.Length)
+        {
+            group.CopyTo(file, at);
+        }
+
+        tail.CopyTo(file, file.Length - tail.Length);
+        return file;
+    }
+
+    [Fact]
     public void Content_decides_the_format_not_the_name()
     {
         Assert.Null(FormatDetector.Detect(Encoding.ASCII.GetBytes("00098 but then text")));
@@ -138,7 +205,7 @@ public class FrameReaderTests
             File.WriteAllText(Path.Combine(dir, "notes.txt"), "ignored");
 
             var images = JpegDirectoryReader.ListImages(dir);
-            var split = JpegDirectoryReader.Read(images, long.MaxValue);
+            var split = JpegDirectoryReader.Read(images, new MediaRoot(dir, followSymlinks: false), long.MaxValue, long.MaxValue, RtpJpegCompatibility.MaxFrameBytes);
 
             Assert.Equal(["a.JPG", "b.jpg", "broken.jpg", "c.jpeg"], images.Select(Path.GetFileName));
             Assert.Equal(frames, split.Frames.Select(f => f.Jpeg.ToArray()));
