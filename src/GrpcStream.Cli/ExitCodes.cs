@@ -19,4 +19,7 @@ public static class ExitCodes
 
     /// <summary>The server did not answer in time.</summary>
     public const int Timeout = 5;
+
+    /// <summary>The server sent something that is not RTSP, or is past the client's limits (a body of gigabytes).</summary>
+    public const int ProtocolError = 6;
 }

@@ -32,6 +32,9 @@ internal sealed class ScriptedRtspServer : IDisposable
     /// <summary>The reason phrase of statuses other than 200 (the standard one when null).</summary>
     public string? ReasonPhrase { get; init; }
 
+    /// <summary>The Content-Length DESCRIBE's answer declares (the SDP's length when null).</summary>
+    public long? DescribeContentLength { get; init; }
+
     /// <summary>The SDP DESCRIBE answers with.</summary>
     public string Description { get; init; } = Sdp;
 
@@ -85,7 +88,7 @@ internal sealed class ScriptedRtspServer : IDisposable
 
                 if (status == 200 && message.Method == RtspMethod.Describe)
                 {
-                    response.Append($"Content-Type: application/sdp\r\nContent-Length: {Description.Length}\r\n\r\n{Description}");
+                    response.Append($"Content-Type: application/sdp\r\nContent-Length: {DescribeContentLength ?? Description.Length}\r\n\r\n{Description}");
                 }
                 else
                 {

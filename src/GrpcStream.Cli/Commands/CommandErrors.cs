@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using GrpcStream.Rtsp.Client;
+using GrpcStream.Rtsp.Messages;
 using GrpcStream.Cli.Output;
 
 namespace GrpcStream.Cli.Commands;
@@ -23,6 +24,7 @@ internal static class CommandErrors
     public static (string Message, int ExitCode)? Describe(Exception exception) => exception switch
     {
         RtspStatusException e => (e.Message, ExitCodes.RtspError),
+        RtspProtocolException e => ($"the server broke the protocol: {e.Message}", ExitCodes.ProtocolError),
         TimeoutException e => (e.Message, ExitCodes.Timeout),
         SocketException e => ($"cannot connect: {e.Message}", ExitCodes.ConnectionFailed),
         IOException e => ($"connection lost: {e.Message}", ExitCodes.ConnectionFailed),

@@ -20,9 +20,27 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "udp",
     }.AcceptOnlyFromAmong("udp", "tcp");
 
-    /// <summary>The client's options; its warnings go to standard error, one line each.</summary>
-    public static RtspClientOptions ClientOptions(CliConsole console, string transport, double timeoutSeconds) => new()
+    public static Option<int> MaxFrameBytes()
     {
+        var option = new Option<int>("--max-frame-bytes")
+        {
+            Description = "Largest frame to rebuild; larger ones are dropped and counted (default 16 MiB, the most RTP/JPEG carries).",
+            DefaultValueFactory = _ => Rtsp.Jpeg.RtpJpegCompatibility.MaxFrameBytes,
+        };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValue(option) is < 1024 or > Rtsp.Jpeg.RtpJpegCompatibility.MaxFrameBytes)
+            {
+                r.AddError($"--max-frame-bytes must be between 1024 and {Rtsp.Jpeg.RtpJpegCompatibility.MaxFrameBytes}.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>The client's options; its warnings go to standard error, one line each.</summary>
+    public static RtspClientOptions ClientOptions(CliConsole console, string transport, double timeoutSeconds, int maxFrameBytes = Rtsp.Jpeg.RtpJpegCompatibility.MaxFrameBytes) => new()
+    {
+        MaxFrameBytes = maxFrameBytes,
         Transport = transport == "tcp" ? RtspTransport.Tcp : RtspTransport.Udp,
         RequestTimeout = TimeSpan.FromSeconds(timeoutSeconds),
         ConnectTimeout = TimeSpan.FromSeconds(timeoutSeconds),

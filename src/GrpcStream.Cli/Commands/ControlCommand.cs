@@ -18,9 +18,10 @@ internal static class ControlCommand
         var url = CommonOptions.Url();
         var transport = CommonOptions.Transport();
         var timeout = CommonOptions.Timeout();
-        var command = new Command("control", "Control a session interactively: type setup, play, pause, teardown, options, describe, stats, quit.") { url, transport, timeout };
+        var maxFrameBytes = CommonOptions.MaxFrameBytes();
+        var command = new Command("control", "Control a session interactively: type setup, play, pause, teardown, options, describe, stats, quit.") { url, transport, timeout, maxFrameBytes };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, () =>
-            RunAsync(console, result.GetValue(url)!, CommonOptions.ClientOptions(console, result.GetValue(transport)!, result.GetValue(timeout)), cancellationToken)));
+            RunAsync(console, result.GetValue(url)!, CommonOptions.ClientOptions(console, result.GetValue(transport)!, result.GetValue(timeout), result.GetValue(maxFrameBytes)), cancellationToken)));
         return command;
     }
 

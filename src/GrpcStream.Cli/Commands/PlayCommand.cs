@@ -13,6 +13,7 @@ internal static class PlayCommand
         var url = CommonOptions.Url();
         var transport = CommonOptions.Transport();
         var timeout = CommonOptions.Timeout();
+        var maxFrameBytes = CommonOptions.MaxFrameBytes();
         var frames = new Option<int?>("--frames", "-n") { Description = "Stop after this many frames." };
         var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds." };
         var output = new Option<string?>("--output", "-o")
@@ -22,11 +23,11 @@ internal static class PlayCommand
         frames.Validators.Add(r => { if (r.GetValue(frames) is < 1) { r.AddError("--frames must be at least 1."); } });
         duration.Validators.Add(r => { if (r.GetValue(duration) is <= 0) { r.AddError("--duration must be above 0."); } });
 
-        var command = new Command("play", "Play a stream: SETUP, PLAY, receive frames, TEARDOWN. Ctrl+C stops.") { url, transport, frames, duration, output, timeout };
+        var command = new Command("play", "Play a stream: SETUP, PLAY, receive frames, TEARDOWN. Ctrl+C stops.") { url, transport, frames, duration, output, timeout, maxFrameBytes };
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, () => RunAsync(
             console,
             result.GetValue(url)!,
-            CommonOptions.ClientOptions(console, result.GetValue(transport)!, result.GetValue(timeout)),
+            CommonOptions.ClientOptions(console, result.GetValue(transport)!, result.GetValue(timeout), result.GetValue(maxFrameBytes)),
             result.GetValue(frames),
             result.GetValue(duration),
             result.GetValue(output),

@@ -14,8 +14,11 @@ internal static class StatisticsText
         var first = stats.FirstFrameAfterPlay is { } latency
             ? string.Create(CultureInfo.InvariantCulture, $", first frame {latency.TotalMilliseconds:0} ms after PLAY")
             : string.Empty;
+        var rejected = stats.RejectedPackets > 0
+            ? string.Create(CultureInfo.InvariantCulture, $", {stats.RejectedPackets} packets rejected (not from the session's server port or SSRC)")
+            : string.Empty;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{stats.Frames} frames, {stats.Bytes} bytes in {elapsed.TotalSeconds:0.0} s: {stats.FramesPerSecond:0.0} fps, {Megabits(stats.Bytes, elapsed):0.00} Mbit/s, {stats.LostPackets} packets lost, {stats.DroppedFrames} frames dropped, jitter {stats.JitterMilliseconds:0.00} ms{first}");
+            $"{stats.Frames} frames, {stats.Bytes} bytes in {elapsed.TotalSeconds:0.0} s: {stats.FramesPerSecond:0.0} fps, {Megabits(stats.Bytes, elapsed):0.00} Mbit/s, {stats.LostPackets} packets lost, {stats.DroppedFrames} frames dropped, jitter {stats.JitterMilliseconds:0.00} ms{first}{rejected}");
     }
 
     private static double Megabits(long bytes, TimeSpan elapsed) => elapsed <= TimeSpan.Zero ? 0 : bytes * 8 / elapsed.TotalSeconds / 1_000_000;

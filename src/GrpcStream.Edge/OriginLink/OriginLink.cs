@@ -3,6 +3,7 @@ using Grpc.Net.Client;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
 using GrpcStream.Protos.Origin.V1;
+using GrpcStream.Rtsp.Jpeg;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
@@ -37,6 +38,8 @@ public enum OriginLinkState
 internal sealed class OriginLink : IDisposable
 {
     private readonly GrpcChannel _channel;
+    private const int FrameEnvelopeBytes = 64 * 1024;
+
     private readonly MediaOrigin.MediaOriginClient _client;
     private readonly OriginSettings _settings;
     private readonly EdgeMetrics _metrics;
@@ -56,8 +59,10 @@ internal sealed class OriginLink : IDisposable
         _logger = logger;
         _channel = GrpcChannel.ForAddress(_settings.Address, new GrpcChannelOptions
         {
-            // A 4K frame can exceed gRPC's default 4 MB message limit.
-            MaxReceiveMessageSize = 64 * 1024 * 1024,
+            // The origin never sends a frame over its Origin:MaxFrameBytes, at most RtpJpegCompatibility.MaxFrameBytes
+            // (16 MiB; a 4K frame can exceed gRPC's default 4 MB), so RESOURCE_EXHAUSTED from it always means one of
+            // its caps ("not now"), never a message this edge cannot take. The margin is the Frame message's envelope.
+            MaxReceiveMessageSize = RtpJpegCompatibility.MaxFrameBytes + FrameEnvelopeBytes,
             HttpHandler = new SocketsHttpHandler
             {
                 EnableMultipleHttp2Connections = true,

@@ -30,7 +30,7 @@ public sealed class RtspClient : IAsyncDisposable
     private readonly ConcurrentDictionary<int, TaskCompletionSource<RtspMessage>> _pending = new();
     private readonly SemaphoreSlim _sendGate = new(1, 1);
     private readonly Channel<ReceivedFrame> _frames;
-    private readonly RtpJpegDepacketizer _depacketizer = new();
+    private readonly RtpJpegDepacketizer _depacketizer;
     private readonly ReceptionStatistics _reception = new();
     private readonly Lock _statsGate = new();
     private readonly CancellationTokenSource _closed = new();
@@ -58,6 +58,12 @@ public sealed class RtspClient : IAsyncDisposable
     private long _frameBytes;
     private long _droppedFrames;
     private uint _serverSsrc;
+    private bool _serverSsrcKnown;
+    private int? _serverRtpPort;
+    private int? _serverRtcpPort;
+    private long _rejectedPackets;
+    private long _queuedFrameBytes;
+    private Exception? _readFailure;
     private uint _lastSenderReport;
     private long _lastSenderReportAt;
     private readonly uint _ssrc = (uint)Random.Shared.Next() | 1;
@@ -74,10 +80,17 @@ public sealed class RtspClient : IAsyncDisposable
         _options = options ?? new RtspClientOptions();
         _time = _options.TimeProvider;
         _authenticator = new DigestAuthenticator(_url.UserName, _url.Password);
+        _depacketizer = new RtpJpegDepacketizer(_options.MaxFrameBytes);
         Url = _url.ToString();
+
+        // Bounded in frames and, below, in bytes: a slow consumer of large frames loses the oldest, never memory.
         _frames = Channel.CreateBounded<ReceivedFrame>(
-            new BoundedChannelOptions(_options.FrameBuffer) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            _ => Interlocked.Increment(ref _droppedFrames));
+            new BoundedChannelOptions(_options.FrameBuffer) { FullMode = BoundedChannelFullMode.DropOldest },
+            dropped =>
+            {
+                Interlocked.Add(ref _queuedFrameBytes, -dropped.Jpeg.Length);
+                Interlocked.Increment(ref _droppedFrames);
+            });
     }
 
     /// <summary>The URL requests go to (without credentials).</summary>
@@ -148,7 +161,13 @@ public sealed class RtspClient : IAsyncDisposable
         _sessionTimeoutSeconds = session.TimeoutSeconds ?? 60;
         if (response.GetHeader(TransportHeader.Name) is { } chosen && TransportHeader.Parse(chosen) is [var spec, ..])
         {
-            _serverSsrc = spec.Ssrc ?? 0;
+            lock (_statsGate)
+            {
+                // Announced, the SSRC filters from the first packet; otherwise the first packet from the server's port names it.
+                _serverSsrc = spec.Ssrc ?? 0;
+                _serverSsrcKnown = spec.Ssrc is not null;
+            }
+
             if (spec.Interleaved is { } channels)
             {
                 (_rtpChannel, _rtcpChannel) = ((byte)channels.First, (byte)channels.Second);
@@ -156,7 +175,9 @@ public sealed class RtspClient : IAsyncDisposable
 
             if (spec.ServerPorts is { } ports && _tcp?.Client.RemoteEndPoint is IPEndPoint server)
             {
-                _serverRtcp = new IPEndPoint(server.Address, ports.Second != ports.First ? ports.Second : ports.First + 1);
+                _serverRtpPort = ports.First;
+                _serverRtcpPort = ports.Second != ports.First ? ports.Second : ports.First + 1;
+                _serverRtcp = new IPEndPoint(server.Address, _serverRtcpPort.Value);
             }
         }
 
@@ -193,7 +214,14 @@ public sealed class RtspClient : IAsyncDisposable
     }
 
     /// <summary>The frames as they arrive, until the session is torn down or the connection ends.</summary>
-    public IAsyncEnumerable<ReceivedFrame> ReadFramesAsync(CancellationToken cancellationToken = default) => _frames.Reader.ReadAllAsync(cancellationToken);
+    public async IAsyncEnumerable<ReceivedFrame> ReadFramesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var frame in _frames.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Interlocked.Add(ref _queuedFrameBytes, -frame.Jpeg.Length);
+            yield return frame;
+        }
+    }
 
     public RtspClientStatistics GetStatistics()
     {
@@ -209,7 +237,8 @@ public sealed class RtspClient : IAsyncDisposable
                 Interlocked.Read(ref _droppedFrames) + _depacketizer.FramesDropped,
                 _reception.Jitter / 90.0,
                 frames > 1 && elapsed > TimeSpan.Zero ? (frames - 1) / elapsed.TotalSeconds : 0,
-                _firstFrameLatency);
+                _firstFrameLatency,
+                Interlocked.Read(ref _rejectedPackets));
         }
     }
 
@@ -302,7 +331,9 @@ public sealed class RtspClient : IAsyncDisposable
         {
             if (_readLoop!.IsCompleted)
             {
-                throw new IOException("The connection to the server is closed.");
+                throw _readFailure is RtspProtocolException broken
+                    ? new RtspProtocolException(broken.Error, broken.Message)
+                    : new IOException("The connection to the server is closed.");
             }
 
             return;
@@ -353,11 +384,11 @@ public sealed class RtspClient : IAsyncDisposable
                         var payload = frame.Payload.IsSingleSegment ? frame.Payload.FirstSpan : frame.Payload.ToArray();
                         if (frame.Channel == _rtpChannel)
                         {
-                            OnRtp(payload);
+                            OnRtp(payload, fromPort: null);
                         }
                         else if (frame.Channel == _rtcpChannel)
                         {
-                            OnRtcp(payload);
+                            OnRtcp(payload, fromPort: null);
                         }
                     }
 
@@ -371,15 +402,21 @@ public sealed class RtspClient : IAsyncDisposable
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or RtspProtocolException)
+        catch (RtspProtocolException ex)
         {
-            // Connection closed, or the server sent something unreadable: pending requests fail below.
+            // Something no RTSP server sends, or past the client's limits (a body of gigabytes): nothing after it
+            // can be trusted to be framed right, so the connection ends, and the requests waiting say why.
+            _readFailure = ex;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Connection closed: pending requests fail below.
         }
         finally
         {
             foreach (var pending in _pending.Values)
             {
-                pending.TrySetException(new IOException("The server closed the connection."));
+                pending.TrySetException(_readFailure ?? new IOException("The server closed the connection."));
             }
 
             _frames.Writer.TryComplete();
@@ -402,7 +439,8 @@ public sealed class RtspClient : IAsyncDisposable
         _ = Task.Run(() => ReceiveUdpAsync(_rtcpSocket!, OnRtcp));
     }
 
-    private delegate void DatagramHandler(ReadOnlySpan<byte> datagram);
+    // fromPort: the UDP source port; null over TCP, where the connection is the source.
+    private delegate void DatagramHandler(ReadOnlySpan<byte> datagram, int? fromPort);
 
     private async Task ReceiveUdpAsync(UdpClient socket, DatagramHandler handle)
     {
@@ -411,7 +449,7 @@ public sealed class RtspClient : IAsyncDisposable
             while (true)
             {
                 var datagram = await socket.ReceiveAsync(_closed.Token);
-                handle(datagram.Buffer);
+                handle(datagram.Buffer, datagram.RemoteEndPoint.Port);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
@@ -420,7 +458,7 @@ public sealed class RtspClient : IAsyncDisposable
         }
     }
 
-    private void OnRtp(ReadOnlySpan<byte> datagram)
+    private void OnRtp(ReadOnlySpan<byte> datagram, int? fromPort)
     {
         if (RtpPacket.TryParse(datagram, out var packet) != RtpPacketError.None || packet.Header.PayloadType != RtpJpegHeader.PayloadType && packet.Header.PayloadType < 96)
         {
@@ -430,11 +468,12 @@ public sealed class RtspClient : IAsyncDisposable
         var now = _time.GetTimestamp();
         lock (_statsGate)
         {
-            _reception.OnPacket(packet.Header.SequenceNumber, packet.Header.Timestamp, (long)(now * 90_000.0 / _time.TimestampFrequency));
-            if (_serverSsrc == 0)
+            if (!FromServer(fromPort, _serverRtpPort, packet.Header.Ssrc, learn: true))
             {
-                _serverSsrc = packet.Header.Ssrc;
+                return;
             }
+
+            _reception.OnPacket(packet.Header.SequenceNumber, packet.Header.Timestamp, (long)(now * 90_000.0 / _time.TimestampFrequency));
 
             if (!_depacketizer.Push(packet.Header.Timestamp, packet.Header.Marker, packet.PayloadOf(datagram), out var jpeg))
             {
@@ -454,17 +493,64 @@ public sealed class RtspClient : IAsyncDisposable
                 return;
             }
 
-            _frames.Writer.TryWrite(new ReceivedFrame(jpeg.ToArray(), packet.Header.Timestamp, _playStarted == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_playStarted, now)));
+            // Past the byte bound, the oldest queued frames make room (counted as dropped).
+            while (Interlocked.Read(ref _queuedFrameBytes) + jpeg.Length > _options.FrameBufferBytes && _frames.Reader.TryRead(out var oldest))
+            {
+                Interlocked.Add(ref _queuedFrameBytes, -oldest.Jpeg.Length);
+                Interlocked.Increment(ref _droppedFrames);
+            }
+
+            if (jpeg.Length > _options.FrameBufferBytes)
+            {
+                Interlocked.Increment(ref _droppedFrames);
+                return;
+            }
+
+            Interlocked.Add(ref _queuedFrameBytes, jpeg.Length);
+            if (!_frames.Writer.TryWrite(new ReceivedFrame(jpeg.ToArray(), packet.Header.Timestamp, _playStarted == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_playStarted, now))))
+            {
+                Interlocked.Add(ref _queuedFrameBytes, -jpeg.Length);
+            }
         }
     }
 
-    private void OnRtcp(ReadOnlySpan<byte> compound)
+    /// <summary>
+    /// Whether a packet is the session's: from the port the server announced (when it did), with the session's SSRC
+    /// (announced, or learned from the first packet that passes the port check). Not the address: through Docker's
+    /// published ports RTP comes from the container's address, not the RTSP peer's. Call under the statistics lock.
+    /// </summary>
+    private bool FromServer(int? fromPort, int? serverPort, uint ssrc, bool learn)
+    {
+        if ((fromPort is not null && serverPort is not null && fromPort != serverPort) || (_serverSsrcKnown && ssrc != _serverSsrc))
+        {
+            Interlocked.Increment(ref _rejectedPackets);
+            return false;
+        }
+
+        if (!_serverSsrcKnown && learn)
+        {
+            _serverSsrc = ssrc;
+            _serverSsrcKnown = true;
+        }
+
+        return true;
+    }
+
+    private void OnRtcp(ReadOnlySpan<byte> compound, int? fromPort)
     {
         var reader = new RtcpReader(compound);
         while (reader.TryRead(out var packet))
         {
             if (packet.Type == RtcpPacketType.SenderReport && packet.TryGetSenderInfo(out var info))
             {
+                lock (_statsGate)
+                {
+                    if (!FromServer(fromPort, _serverRtcpPort, packet.Ssrc, learn: false))
+                    {
+                        return;
+                    }
+                }
+
                 _lastSenderReport = info.Ntp.Middle32;
                 _lastSenderReportAt = _time.GetTimestamp();
             }

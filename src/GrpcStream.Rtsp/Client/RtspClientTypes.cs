@@ -34,6 +34,15 @@ public sealed record RtspClientOptions
     /// <summary>Received frames held for a slow consumer before the oldest is dropped (and counted).</summary>
     public int FrameBuffer { get; init; } = 64;
 
+    /// <summary>Bytes of received frames held for a slow consumer; past it the oldest are dropped (and counted).</summary>
+    public long FrameBufferBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The largest frame the client rebuilds (16 MiB, the most RFC 2435 can carry); larger ones are dropped and
+    /// counted, so that no server can make the client hold more.
+    /// </summary>
+    public int MaxFrameBytes { get; init; } = Jpeg.RtpJpegCompatibility.MaxFrameBytes;
+
     public string UserAgent { get; init; } = "GrpcStream";
 
     /// <summary>
@@ -79,7 +88,10 @@ public sealed class RtspResponse(RtspMessage message)
 /// <summary>A complete JPEG frame as received: a JFIF image rebuilt from RFC 2435 packets.</summary>
 public sealed record ReceivedFrame(byte[] Jpeg, uint RtpTimestamp, TimeSpan ArrivedAfterPlay);
 
-/// <summary>What a client has received so far.</summary>
+/// <summary>
+/// What a client has received so far. <c>RejectedPackets</c> are RTP and RTCP packets dropped because they came from
+/// another port than the server announced, or carried another SSRC than the session's: forged, or strays.
+/// </summary>
 public sealed record RtspClientStatistics(
     long Frames,
     long Bytes,
@@ -88,7 +100,8 @@ public sealed record RtspClientStatistics(
     long DroppedFrames,
     double JitterMilliseconds,
     double FramesPerSecond,
-    TimeSpan? FirstFrameAfterPlay);
+    TimeSpan? FirstFrameAfterPlay,
+    long RejectedPackets = 0);
 
 /// <summary>The server answered with an error status.</summary>
 public sealed class RtspStatusException(RtspMethod method, int statusCode, string reason)

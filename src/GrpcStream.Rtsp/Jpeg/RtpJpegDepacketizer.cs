@@ -24,6 +24,12 @@ public enum RtpJpegDropReason
 
     /// <summary>The frame grew past the configured maximum.</summary>
     TooLarge,
+
+    /// <summary>
+    /// A fragment further ahead of what has arrived than any reordering explains, or too many fragments early: a
+    /// peer claiming a huge offset to make the receiver allocate for it.
+    /// </summary>
+    TooFarAhead,
 }
 
 /// <summary>
@@ -31,10 +37,21 @@ public enum RtpJpegDropReason
 /// frame may arrive in any order; a frame with a missing packet is dropped (and counted) when the next frame
 /// starts. Buffers are reused, so a frame handed out is valid only until the next call.
 /// </summary>
+/// <remarks>
+/// Work per packet is constant: a fragment that continues what has arrived (nearly every one) extends it, and only
+/// fragments that come early are held aside, a few at most. Memory follows what has arrived, not what a packet
+/// claims: a fragment may start at most <see cref="ReorderWindow"/> beyond the bytes received in order.
+/// </remarks>
 public sealed class RtpJpegDepacketizer
 {
     private readonly int _maxFrameBytes;
-    private readonly List<(int Offset, int Length)> _fragments = [];
+    /// <summary>How far ahead of the bytes received in order a fragment may start (reordering, not a lost packet).</summary>
+    public const int ReorderWindow = 256 * 1024;
+
+    /// <summary>Fragments held that arrived before the ones in front of them.</summary>
+    public const int MaxEarlyFragments = 64;
+
+    private readonly List<(int Offset, int Length)> _early = [];
     private readonly byte[] _tables = new byte[256];
     private readonly byte[] _cachedTables = new byte[256];
     private byte[] _scan = new byte[64 * 1024];
@@ -44,6 +61,7 @@ public sealed class RtpJpegDepacketizer
     private bool _discarding;
     private uint _timestamp;
     private int _received;
+    private int _contiguous;
     private int _total;
     private bool _haveFirst;
     private byte _type;
@@ -150,7 +168,8 @@ public sealed class RtpJpegDepacketizer
         _received = 0;
         _total = -1;
         _haveFirst = false;
-        _fragments.Clear();
+        _contiguous = 0;
+        _early.Clear();
     }
 
     private bool ReadFirstPacket(RtpJpegHeader header, ushort restartInterval, ReadOnlySpan<byte> payload, ref int at)
@@ -241,11 +260,28 @@ public sealed class RtpJpegDepacketizer
             return false;
         }
 
-        foreach (var (o, l) in _fragments)
+        if (end <= _contiguous)
+        {
+            return true; // a duplicate: already have these bytes
+        }
+
+        if (offset < _contiguous)
+        {
+            Drop(RtpJpegDropReason.BadPayload);
+            return false;
+        }
+
+        if (offset > _contiguous && (offset - _contiguous > ReorderWindow || _early.Count >= MaxEarlyFragments))
+        {
+            Drop(RtpJpegDropReason.TooFarAhead);
+            return false;
+        }
+
+        foreach (var (o, l) in _early)
         {
             if (o == offset && l == data.Length)
             {
-                return true; // a duplicate: already have it
+                return true;
             }
 
             if (offset < o + l && o < end)
@@ -257,12 +293,29 @@ public sealed class RtpJpegDepacketizer
 
         if (_scan.Length < end)
         {
-            Array.Resize(ref _scan, Math.Max(end, _scan.Length * 2));
+            Array.Resize(ref _scan, Math.Min(_maxFrameBytes, Math.Max(end, _scan.Length * 2)));
         }
 
         data.CopyTo(_scan.AsSpan(offset));
-        _fragments.Add((offset, data.Length));
         _received += data.Length;
+        if (offset > _contiguous)
+        {
+            _early.Add((offset, data.Length));
+            return true;
+        }
+
+        _contiguous = end;
+        for (var i = 0; i < _early.Count; i++)
+        {
+            if (_early[i].Offset == _contiguous)
+            {
+                // Reordered fragments now in line: take them in and look again from the start.
+                _contiguous += _early[i].Length;
+                _early.RemoveAt(i);
+                i = -1;
+            }
+        }
+
         return true;
     }
 
