@@ -53,4 +53,16 @@ internal static partial class EdgeLog
 
     [LoggerMessage(17, LogLevel.Information, "SETUP refused for {Client}: {Reason}")]
     public static partial void SetupRefused(ILogger logger, string client, string reason);
+
+    [LoggerMessage(30, LogLevel.Warning, "No users configured (Edge:Auth:Users): anyone who reaches the edge may play every stream")]
+    public static partial void AuthOpen(ILogger logger);
+
+    [LoggerMessage(31, LogLevel.Information, "Authentication on: {Users} users, methods {Methods}")]
+    public static partial void AuthUsers(ILogger logger, int users, string methods);
+
+    [LoggerMessage(32, LogLevel.Warning, "User {User} has a hashed password, which only Basic can check; Basic is not in Edge:Auth:Methods, so this user cannot log in over plain RTSP")]
+    public static partial void HashedPasswordNeedsBasic(ILogger logger, string user);
+
+    [LoggerMessage(33, LogLevel.Warning, "Authentication failed for {Client} ({Method} {Uri}): {Reason}")]
+    public static partial void AuthFailed(ILogger logger, string client, string method, string uri, string reason);
 }

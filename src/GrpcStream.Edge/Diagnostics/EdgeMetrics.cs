@@ -21,6 +21,7 @@ internal sealed class EdgeMetrics
     private readonly Counter<long> _badRequests;
     private readonly Counter<long> _limitHits;
     private readonly Counter<long> _rtcpIgnored;
+    private readonly Counter<long> _authFailures;
     private long _queuedBytes;
     private long _queuedPeak;
 
@@ -40,6 +41,7 @@ internal sealed class EdgeMetrics
         _circuitOpen = meter.CreateUpDownCounter<long>("origin.circuit.open", description: "Streams whose origin circuit breaker is open.");
         _badRequests = meter.CreateCounter<long>("bad.requests", description: "Malformed requests and misbehaving connections.");
         _limitHits = meter.CreateCounter<long>("limit.hits", description: "Times a limit was reached, by limit (see EdgeLimits).");
+        _authFailures = meter.CreateCounter<long>("auth.failures", description: "Credentials refused, by status: 400 malformed, 401 wrong, 403 not allowed (each one delays that address's next failed answer).");
         _rtcpIgnored = meter.CreateCounter<long>("rtcp.ignored", description: "RTCP packets that were invalid or named none of the session's sources (they keep nothing alive).");
         meter.CreateObservableGauge("queued.bytes", () => Interlocked.Read(ref _queuedBytes), description: "Bytes waiting in all connections' outgoing queues.");
         meter.CreateObservableGauge("queued.bytes.peak", () => Interlocked.Read(ref _queuedPeak), description: "The most bytes one connection has had waiting to be sent, since start.");
@@ -84,6 +86,9 @@ internal sealed class EdgeMetrics
     public void LimitHit(string limit) => _limitHits.Add(1, Tag("limit", limit));
 
     public void RtcpIgnored() => _rtcpIgnored.Add(1);
+
+    /// <summary>A presented credential refused: 400 (malformed), 401 (wrong) or 403 (not allowed).</summary>
+    public void AuthFailed(int status) => _authFailures.Add(1, Tag("status", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>A connection's queue grew or shrank by <paramref name="delta"/> to <paramref name="connectionTotal"/>.</summary>
     public void QueuedBytesChanged(long delta, long connectionTotal)

@@ -34,6 +34,9 @@ public static class EdgeHost
         var services = builder.Services;
         services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
         services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IPostConfigureOptions<EdgeOptions>, Auth.CommaSeparatedLists>();
+        services.AddSingleton<Auth.RtspAuthenticator>();
+        services.AddSingleton(sp => new Auth.FailedAttempts(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<EdgeOptions>>().Value.Auth.MaxFailureDelay));
         services.AddSingleton<EdgeMetrics>();
         services.AddSingleton<OriginLink.OriginLink>();
         services.AddSingleton<StreamHubRegistry>();

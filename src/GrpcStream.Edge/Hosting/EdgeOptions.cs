@@ -10,6 +10,8 @@ public sealed class EdgeOptions
     public HttpSettings Http { get; set; } = new();
 
     public OriginSettings Origin { get; set; } = new();
+
+    public Auth.AuthSettings Auth { get; set; } = new();
 }
 
 public sealed class RtspSettings

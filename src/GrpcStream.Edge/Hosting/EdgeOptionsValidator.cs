@@ -75,7 +75,51 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add("Edge:Rtsp:TcpQueueFrames must be at least 1");
         }
 
+        ValidateAuth(failures, options.Auth);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateAuth(List<string> failures, Auth.AuthSettings auth)
+    {
+        if (auth.Methods is { } methods && (methods.Count == 0 || methods.Any(m => m.ToLowerInvariant() is not ("digest" or "basic"))))
+        {
+            failures.Add($"Edge:Auth:Methods must list digest and/or basic (was '{string.Join(',', methods)}')");
+        }
+
+        if (string.IsNullOrWhiteSpace(auth.Realm) || auth.Realm.Contains('"', StringComparison.Ordinal))
+        {
+            failures.Add("Edge:Auth:Realm must be non-empty and without quotes");
+        }
+
+        if (auth.NonceLifetime < TimeSpan.FromSeconds(10))
+        {
+            failures.Add("Edge:Auth:NonceLifetime must be at least 10 seconds");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (index, user) in auth.Users.Index())
+        {
+            var key = $"Edge:Auth:Users:{index}";
+            if (string.IsNullOrEmpty(user.Name) || user.Name.Any(c => c is ':' or '"' || char.IsControl(c)) || !names.Add(user.Name))
+            {
+                failures.Add($"{key}:Name must be set, unique, and without ':', quotes or control characters");
+            }
+
+            if (string.IsNullOrEmpty(user.Password))
+            {
+                failures.Add($"{key}:Password must be set");
+                continue;
+            }
+
+            try
+            {
+                _ = new Auth.EdgeUser(user);
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            {
+                failures.Add($"{key}: {ex.Message}");
+            }
+        }
     }
 
     private static void Port(List<string> failures, string key, int port, bool allowZero)

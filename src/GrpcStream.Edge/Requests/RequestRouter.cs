@@ -1,3 +1,4 @@
+using GrpcStream.Edge.Auth;
 using GrpcStream.Edge.Connections;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
@@ -19,8 +20,11 @@ internal sealed class RequestRouter(
     ConnectionMethods connectionMethods,
     SessionMethods sessionMethods,
     SessionManager sessions,
+    RtspAuthenticator authenticator,
+    FailedAttempts failedAttempts,
     EdgeMetrics metrics,
     IOptions<EdgeOptions> options,
+    TimeProvider time,
     ILogger<RequestRouter> logger)
 {
     private static readonly string RetryAfterSeconds = "5";
@@ -40,7 +44,10 @@ internal sealed class RequestRouter(
         {
             try
             {
-                await RouteAsync(client, request, response).ConfigureAwait(false);
+                if (await AuthorizeAsync(client, request, response).ConfigureAwait(false))
+                {
+                    await RouteAsync(client, request, response).ConfigureAwait(false);
+                }
             }
             catch (OriginUnavailableException)
             {
@@ -70,6 +77,65 @@ internal sealed class RequestRouter(
         await client.Connection.SendAsync(client.Dialect.Write(response, _sessionTimeoutSeconds)).ConfigureAwait(false);
         response.AfterSent?.Invoke();
     }
+
+    /// <summary>
+    /// Checks the credentials of the methods that reach a stream (DESCRIBE, SETUP, PLAY, GET_PARAMETER, and
+    /// ANNOUNCE/RECORD for publishing); false with the answer set when they fail. A failed attempt's answer is held
+    /// back longer the more that address has failed.
+    /// </summary>
+    private async ValueTask<bool> AuthorizeAsync(ClientContext client, RtspMessage request, RtspResponse response)
+    {
+        var permission = request.Method switch
+        {
+            RtspMethod.Describe or RtspMethod.Setup or RtspMethod.Play or RtspMethod.GetParameter => Permission.Read,
+            RtspMethod.Announce or RtspMethod.Record => Permission.Publish,
+            _ => Permission.None,
+        };
+        if (!authenticator.Enabled || permission == Permission.None)
+        {
+            return true;
+        }
+
+        string? stream = client.TryGetSession(request.GetHeader(SessionHeader.Name), out var session)
+            ? session.Feed.Name
+            : StreamPaths.TryGetStream(request, out var named) ? named : null;
+        var address = client.Connection.Remote.Address;
+        var decision = authenticator.Check(request, stream, address, permission);
+        if (decision.Allowed)
+        {
+            if (decision.User is not null)
+            {
+                failedAttempts.Succeeded(address);
+            }
+
+            return true;
+        }
+
+        response.Status = decision.Status;
+        foreach (var challenge in decision.Challenges)
+        {
+            response.Headers.Add(("WWW-Authenticate", challenge));
+        }
+
+        if (decision.Failure is { } failure)
+        {
+            metrics.AuthFailed(decision.Status);
+            EdgeLog.AuthFailed(logger, client.Connection.Remote.ToString(), request.Method.Name(), Printable(request.Uri), failure);
+            await Task.Delay(failedAttempts.Failed(address), time).ConfigureAwait(false);
+        }
+
+        return false;
+    }
+
+    // Request URIs go to the log: no control characters from a client.
+    private static string Printable(string text) =>
+        string.Create(Math.Min(text.Length, 256), text, (span, source) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? '?' : source[i];
+            }
+        });
 
     private ValueTask RouteAsync(ClientContext client, RtspMessage request, RtspResponse response)
     {

@@ -1,17 +1,19 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using GrpcStream.Rtsp.Headers;
 
 namespace GrpcStream.Rtsp.Client;
 
 /// <summary>
-/// Answers RTSP authentication challenges (RFC 2617, as RTSP servers use it): Basic, and Digest with MD5 and
-/// qop "auth" or none. Credentials come from the URL's user information.
+/// Answers RTSP authentication challenges: Basic, and Digest (RFC 7616, RFC 2617) with SHA-256 or MD5 and qop
+/// "auth" or none. Credentials come from the URL's user information.
 /// </summary>
 internal sealed class DigestAuthenticator(string? userName, string? password)
 {
     private string? _scheme;
     private string? _realm;
+    private string _algorithm = "MD5";
     private string? _nonce;
     private string? _opaque;
     private string? _qop;
@@ -35,15 +37,24 @@ internal sealed class DigestAuthenticator(string? userName, string? password)
             return false;
         }
 
-        foreach (var header in headers)
+        var challenges = headers.Select(h => AuthHeader.TryParse(h, out var parsed) ? parsed : null).OfType<AuthHeader>().ToList();
+
+        // SHA-256 where offered (RFC 7616), MD5 otherwise.
+        var digest = challenges.FirstOrDefault(c => c.IsScheme("Digest") && c["nonce"] is not null && AlgorithmOf(c) == "SHA-256")
+            ?? challenges.FirstOrDefault(c => c.IsScheme("Digest") && c["nonce"] is not null && AlgorithmOf(c) == "MD5");
+        if (digest is not null)
         {
-            if (TryDigest(header))
-            {
-                return true;
-            }
+            _scheme = "Digest";
+            _algorithm = AlgorithmOf(digest)!;
+            _realm = digest["realm"] ?? string.Empty;
+            _nonce = digest["nonce"];
+            _opaque = digest["opaque"];
+            _qop = digest["qop"] is { } qop && qop.Split(',').Any(q => q.Trim() == "auth") ? "auth" : null;
+            _nonceCount = 0;
+            return true;
         }
 
-        if (headers.Any(h => SchemeOf(h).Equals("Basic", StringComparison.OrdinalIgnoreCase)))
+        if (challenges.Any(c => c.IsScheme("Basic")))
         {
             _scheme = "Basic";
             return true;
@@ -52,34 +63,12 @@ internal sealed class DigestAuthenticator(string? userName, string? password)
         return false;
     }
 
-    private static string SchemeOf(string header)
+    private static string? AlgorithmOf(AuthHeader challenge) => challenge["algorithm"]?.ToUpperInvariant() switch
     {
-        var space = header.IndexOf(' ', StringComparison.Ordinal);
-        return space < 0 ? header : header[..space];
-    }
-
-    private bool TryDigest(string header)
-    {
-        var space = header.IndexOf(' ', StringComparison.Ordinal);
-        var parameters = Parameters(space < 0 ? string.Empty : header[(space + 1)..]);
-        if (!SchemeOf(header).Equals("Digest", StringComparison.OrdinalIgnoreCase) || !parameters.TryGetValue("nonce", out var nonce))
-        {
-            return false;
-        }
-
-        if (parameters.TryGetValue("algorithm", out var algorithm) && !algorithm.Equals("MD5", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        _scheme = "Digest";
-        _realm = parameters.GetValueOrDefault("realm", string.Empty);
-        _nonce = nonce;
-        _opaque = parameters.GetValueOrDefault("opaque");
-        _qop = parameters.TryGetValue("qop", out var qop) && qop.Split(',').Any(q => q.Trim() == "auth") ? "auth" : null;
-        _nonceCount = 0;
-        return true;
-    }
+        null or "MD5" => "MD5",
+        "SHA-256" => "SHA-256",
+        _ => null,
+    };
 
     public string? Authorization(string method, string uri)
     {
@@ -93,20 +82,25 @@ internal sealed class DigestAuthenticator(string? userName, string? password)
             return null;
         }
 
-        var ha1 = Md5($"{userName}:{_realm}:{password}");
-        var ha2 = Md5($"{method}:{uri}");
+        var ha1 = Hash($"{userName}:{_realm}:{password}");
+        var ha2 = Hash($"{method}:{uri}");
         var header = new StringBuilder($"Digest username=\"{userName}\", realm=\"{_realm}\", nonce=\"{_nonce}\", uri=\"{uri}\"");
+        if (_algorithm != "MD5")
+        {
+            header.Append($", algorithm={_algorithm}");
+        }
+
         string response;
         if (_qop is not null)
         {
             var nc = (++_nonceCount).ToString("x8", CultureInfo.InvariantCulture);
             var cnonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-            response = Md5($"{ha1}:{_nonce}:{nc}:{cnonce}:{_qop}:{ha2}");
+            response = Hash($"{ha1}:{_nonce}:{nc}:{cnonce}:{_qop}:{ha2}");
             header.Append($", qop={_qop}, nc={nc}, cnonce=\"{cnonce}\"");
         }
         else
         {
-            response = Md5($"{ha1}:{_nonce}:{ha2}");
+            response = Hash($"{ha1}:{_nonce}:{ha2}");
         }
 
         header.Append($", response=\"{response}\"");
@@ -118,43 +112,5 @@ internal sealed class DigestAuthenticator(string? userName, string? password)
         return header.ToString();
     }
 
-#pragma warning disable CA5351 // RFC 2617 Digest is defined with MD5; servers offer nothing else.
-    private static string Md5(string text) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(text)));
-#pragma warning restore CA5351
-
-    private static Dictionary<string, string> Parameters(string text)
-    {
-        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var at = 0;
-        while (at < text.Length)
-        {
-            var equals = text.IndexOf('=', at);
-            if (equals < 0)
-            {
-                break;
-            }
-
-            var name = text[at..equals].Trim().TrimStart(',').Trim();
-            string value;
-            if (equals + 1 < text.Length && text[equals + 1] == '"')
-            {
-                var close = text.IndexOf('"', equals + 2);
-                close = close < 0 ? text.Length : close;
-                value = text[(equals + 2)..close];
-                at = close + 1;
-            }
-            else
-            {
-                var comma = text.IndexOf(',', equals);
-                comma = comma < 0 ? text.Length : comma;
-                value = text[(equals + 1)..comma].Trim();
-                at = comma;
-            }
-
-            result[name] = value;
-            at = text.IndexOf(',', at) is var next and >= 0 ? next + 1 : text.Length;
-        }
-
-        return result;
-    }
+    private string Hash(string text) => DigestHash.Hex(_algorithm, text);
 }

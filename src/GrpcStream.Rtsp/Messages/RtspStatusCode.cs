@@ -6,6 +6,7 @@ public static class RtspStatusCode
     public const int Ok = 200;
     public const int BadRequest = 400;
     public const int Unauthorized = 401;
+    public const int Forbidden = 403;
     public const int NotFound = 404;
     public const int MethodNotAllowed = 405;
     public const int RequestTimeout = 408;
@@ -35,6 +36,7 @@ public static class RtspStatusCode
         Ok => "OK",
         BadRequest => "Bad Request",
         Unauthorized => "Unauthorized",
+        Forbidden => "Forbidden",
         NotFound => "Not Found",
         MethodNotAllowed => "Method Not Allowed",
         RequestTimeout => "Request Timeout",

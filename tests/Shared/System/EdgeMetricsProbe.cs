@@ -17,6 +17,7 @@ public sealed class EdgeMetricsProbe : IDisposable
     private readonly MetricCollector<long> _receiverReports;
     private readonly MetricCollector<long> _rtcpIgnored;
     private readonly MetricCollector<long> _queuedPeak;
+    private readonly MetricCollector<long> _authFailures;
 
     public EdgeMetricsProbe(IServiceProvider edgeServices)
     {
@@ -27,6 +28,7 @@ public sealed class EdgeMetricsProbe : IDisposable
         _receiverReports = new(factory, Meter, "rtcp.receiver.reports");
         _rtcpIgnored = new(factory, Meter, "rtcp.ignored");
         _queuedPeak = new(factory, Meter, "queued.bytes.peak");
+        _authFailures = new(factory, Meter, "auth.failures");
     }
 
     /// <summary>How often the limit named <paramref name="limit"/> (write_timeout, ...) was hit.</summary>
@@ -39,6 +41,9 @@ public sealed class EdgeMetricsProbe : IDisposable
     public long ReceiverReports => Sum(_receiverReports, null, null);
 
     public long RtcpIgnored => Sum(_rtcpIgnored, null, null);
+
+    /// <summary>Credentials refused with <paramref name="status"/> (400, 401, 403).</summary>
+    public long AuthFailures(int status) => Sum(_authFailures, "status", status.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>The most bytes one connection has had queued (the gauge exported as queued_bytes_peak).</summary>
     public long QueuedBytesPeak
@@ -58,6 +63,7 @@ public sealed class EdgeMetricsProbe : IDisposable
     public void Dispose()
     {
         _limitHits.Dispose();
+        _authFailures.Dispose();
         _framesDropped.Dispose();
         _sessions.Dispose();
         _receiverReports.Dispose();

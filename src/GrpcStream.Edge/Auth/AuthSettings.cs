@@ -1,0 +1,39 @@
+namespace GrpcStream.Edge.Auth;
+
+/// <summary>Who may use the edge (<c>Edge:Auth</c>). No users: the edge is open to anyone, as before.</summary>
+public sealed class AuthSettings
+{
+    public List<UserSettings> Users { get; set; } = [];
+
+    /// <summary>
+    /// <c>digest</c> and/or <c>basic</c>; unset means digest. Basic sends the password readable by anyone on the
+    /// way, so over plain RTSP it is offered only when listed here.
+    /// </summary>
+    public List<string>? Methods { get; set; }
+
+    /// <summary>The realm of challenges (part of every Digest hash: changing it invalidates stored HA1s).</summary>
+    public string Realm { get; set; } = "GrpcStream";
+
+    /// <summary>How long a Digest nonce is good for; after it the client is told <c>stale=true</c> and retries.</summary>
+    public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest an address waits for the answer to a failed attempt (the delay doubles per failure up to it).</summary>
+    public TimeSpan MaxFailureDelay { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+public sealed class UserSettings
+{
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Plain, or hashed as <c>sha256:BASE64</c> or <c>argon2:$argon2id$...</c> (hashed ones work with Basic only).</summary>
+    public string Password { get; set; } = string.Empty;
+
+    /// <summary>Glob patterns of the streams this user may use (<c>*</c> stops at '/', <c>**</c> does not); unset means all.</summary>
+    public List<string>? Streams { get; set; }
+
+    /// <summary><c>read</c>, <c>publish</c>, <c>metrics</c>; unset means read.</summary>
+    public List<string>? Permissions { get; set; }
+
+    /// <summary>CIDR blocks the user may come from; unset means anywhere.</summary>
+    public List<string>? Addresses { get; set; }
+}
