@@ -16,21 +16,19 @@ internal static class BenchCommand
     public static Command Create(CliConsole console)
     {
         var url = CommonOptions.Url();
-        var transport = CommonOptions.Transport();
-        var timeout = CommonOptions.Timeout();
-        var maxFrameBytes = CommonOptions.MaxFrameBytes();
         var sessions = new Option<int>("--sessions", "-s") { Description = "Sessions to open at once.", DefaultValueFactory = _ => 10 };
         var duration = new Option<double>("--duration", "-d") { Description = "Seconds to play after the last session started.", DefaultValueFactory = _ => 10 };
         sessions.Validators.Add(r => { if (r.GetValue(sessions) is < 1 or > 5000) { r.AddError("--sessions must be between 1 and 5000."); } });
         duration.Validators.Add(r => { if (r.GetValue(duration) <= 0) { r.AddError("--duration must be above 0."); } });
 
-        var command = new Command("bench", "Load a server with many sessions and report what each received.") { url, sessions, duration, transport, timeout, maxFrameBytes };
+        var command = new Command("bench", "Load a server with many sessions and report what each received.") { url, sessions, duration };
+        var client = ClientOptionSet.AddTo(command, media: true);
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, () => RunAsync(
             console,
             result.GetValue(url)!,
             result.GetValue(sessions),
             TimeSpan.FromSeconds(result.GetValue(duration)),
-            CommonOptions.ClientOptions(console, result.GetValue(transport)!, result.GetValue(timeout), result.GetValue(maxFrameBytes)) with { DeliverFrames = false },
+            client.Build(result, console) with { DeliverFrames = false },
             cancellationToken)));
         return command;
     }

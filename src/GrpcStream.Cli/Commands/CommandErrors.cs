@@ -24,6 +24,7 @@ internal static class CommandErrors
     public static (string Message, int ExitCode)? Describe(Exception exception) => exception switch
     {
         RtspStatusException e => (e.Message, ExitCodes.RtspError),
+        CliUsageException e => (e.Message, ExitCodes.Usage),
         RtspProtocolException e => ($"the server broke the protocol: {e.Message}", ExitCodes.ProtocolError),
         TimeoutException e => (e.Message, ExitCodes.Timeout),
         SocketException e => ($"cannot connect: {e.Message}", ExitCodes.ConnectionFailed),

@@ -1,12 +1,16 @@
 using System.CommandLine;
 using GrpcStream.Rtsp.Client;
+using GrpcStream.Rtsp.Jpeg;
 
 namespace GrpcStream.Cli.Commands;
 
 /// <summary>The arguments and options several commands share.</summary>
 internal static class CommonOptions
 {
-    public static Argument<string> Url() => new("url") { Description = "The stream's rtsp:// URL (user:password@ for servers that ask)." };
+    /// <summary>Where <c>--user</c> takes its password from, so that it is not in the command line (and ps).</summary>
+    public const string PasswordVariable = "GRPCSTREAM_PASSWORD";
+
+    public static Argument<string> Url() => new("url") { Description = "The stream's rtsp:// or rtsps:// URL (user:password@ for servers that ask)." };
 
     public static Option<double> Timeout() => new("--timeout")
     {
@@ -16,7 +20,7 @@ internal static class CommonOptions
 
     public static Option<string> Transport() => new Option<string>("--transport", "-t")
     {
-        Description = "How RTP arrives: udp or tcp (interleaved on the RTSP connection).",
+        Description = "How RTP arrives: udp or tcp (interleaved on the RTSP connection; always so for rtsps://).",
         DefaultValueFactory = _ => "udp",
     }.AcceptOnlyFromAmong("udp", "tcp");
 
@@ -25,25 +29,108 @@ internal static class CommonOptions
         var option = new Option<int>("--max-frame-bytes")
         {
             Description = "Largest frame to rebuild; larger ones are dropped and counted (default 16 MiB, the most RTP/JPEG carries).",
-            DefaultValueFactory = _ => Rtsp.Jpeg.RtpJpegCompatibility.MaxFrameBytes,
+            DefaultValueFactory = _ => RtpJpegCompatibility.MaxFrameBytes,
         };
         option.Validators.Add(r =>
         {
-            if (r.GetValue(option) is < 1024 or > Rtsp.Jpeg.RtpJpegCompatibility.MaxFrameBytes)
+            if (r.GetValue(option) is < 1024 or > RtpJpegCompatibility.MaxFrameBytes)
             {
-                r.AddError($"--max-frame-bytes must be between 1024 and {Rtsp.Jpeg.RtpJpegCompatibility.MaxFrameBytes}.");
+                r.AddError($"--max-frame-bytes must be between 1024 and {RtpJpegCompatibility.MaxFrameBytes}.");
             }
         });
         return option;
     }
+}
+
+/// <summary>
+/// The client's options on a command line: how to connect (timeout, TLS trust, user) and, for commands that
+/// receive media, the transport and the frame limit.
+/// </summary>
+internal sealed class ClientOptionSet
+{
+    private readonly Option<double> _timeout = CommonOptions.Timeout();
+    private readonly Option<string>? _transport;
+    private readonly Option<int>? _maxFrameBytes;
+    private readonly Option<string?> _ca = new("--ca") { Description = "For rtsps://: a PEM file of CA certificates to trust (a private CA)." };
+    private readonly Option<bool> _insecure = new("--insecure") { Description = "For rtsps://: accept any server certificate (still encrypted, but not authenticated)." };
+    private readonly Option<string?> _user = new("--user", "-u") { Description = $"The user to log in as; the password comes from {CommonOptions.PasswordVariable}, or is asked for on a terminal." };
+
+    private ClientOptionSet(bool media)
+    {
+        if (media)
+        {
+            _transport = CommonOptions.Transport();
+            _maxFrameBytes = CommonOptions.MaxFrameBytes();
+        }
+    }
+
+    /// <summary>Adds the options to <paramref name="command"/>; <paramref name="media"/> adds the transport and frame limit.</summary>
+    public static ClientOptionSet AddTo(Command command, bool media)
+    {
+        var set = new ClientOptionSet(media);
+        command.Options.Add(set._timeout);
+        if (media)
+        {
+            command.Options.Add(set._transport!);
+            command.Options.Add(set._maxFrameBytes!);
+        }
+
+        command.Options.Add(set._ca);
+        command.Options.Add(set._insecure);
+        command.Options.Add(set._user);
+        return set;
+    }
 
     /// <summary>The client's options; its warnings go to standard error, one line each.</summary>
-    public static RtspClientOptions ClientOptions(CliConsole console, string transport, double timeoutSeconds, int maxFrameBytes = Rtsp.Jpeg.RtpJpegCompatibility.MaxFrameBytes) => new()
+    /// <exception cref="CliUsageException">--user without a password to be had.</exception>
+    public RtspClientOptions Build(ParseResult result, CliConsole console)
     {
-        MaxFrameBytes = maxFrameBytes,
-        Transport = transport == "tcp" ? RtspTransport.Tcp : RtspTransport.Udp,
-        RequestTimeout = TimeSpan.FromSeconds(timeoutSeconds),
-        ConnectTimeout = TimeSpan.FromSeconds(timeoutSeconds),
-        Warning = message => console.Error.WriteLine($"grpcstream: warning: {message}"),
-    };
+        var timeout = TimeSpan.FromSeconds(result.GetValue(_timeout));
+        var user = result.GetValue(_user);
+        return new RtspClientOptions
+        {
+            Transport = _transport is not null && result.GetValue(_transport) == "udp" ? RtspTransport.Udp : RtspTransport.Tcp,
+            MaxFrameBytes = _maxFrameBytes is null ? RtpJpegCompatibility.MaxFrameBytes : result.GetValue(_maxFrameBytes),
+            RequestTimeout = timeout,
+            ConnectTimeout = timeout,
+            TlsCaPath = result.GetValue(_ca),
+            AcceptAnyCertificate = result.GetValue(_insecure),
+            UserName = user,
+            Password = user is null ? null : Password(console, user),
+            Warning = message => console.Error.WriteLine($"grpcstream: warning: {message}"),
+        };
+    }
+
+    private static string Password(CliConsole console, string user)
+    {
+        if (Environment.GetEnvironmentVariable(CommonOptions.PasswordVariable) is { } password)
+        {
+            return password;
+        }
+
+        if (!console.IsInteractive || !ReferenceEquals(console.In, Console.In) || Console.IsInputRedirected)
+        {
+            throw new CliUsageException($"--user {user} needs a password: set {CommonOptions.PasswordVariable}, or run on a terminal to be asked.");
+        }
+
+        console.Error.Write($"Password for {user}: ");
+        var typed = new System.Text.StringBuilder();
+        while (Console.ReadKey(intercept: true) is var key && key.Key != ConsoleKey.Enter)
+        {
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                typed.Length = Math.Max(0, typed.Length - 1);
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                typed.Append(key.KeyChar);
+            }
+        }
+
+        console.Error.WriteLine();
+        return typed.ToString();
+    }
 }
+
+/// <summary>The command line cannot work as given (exit code 2), found only once it runs.</summary>
+internal sealed class CliUsageException(string message) : Exception(message);

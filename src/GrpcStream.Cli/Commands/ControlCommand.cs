@@ -16,12 +16,10 @@ internal static class ControlCommand
     public static Command Create(CliConsole console)
     {
         var url = CommonOptions.Url();
-        var transport = CommonOptions.Transport();
-        var timeout = CommonOptions.Timeout();
-        var maxFrameBytes = CommonOptions.MaxFrameBytes();
-        var command = new Command("control", "Control a session interactively: type setup, play, pause, teardown, options, describe, stats, quit.") { url, transport, timeout, maxFrameBytes };
+        var command = new Command("control", "Control a session interactively: type setup, play, pause, teardown, options, describe, stats, quit.") { url };
+        var client = ClientOptionSet.AddTo(command, media: true);
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, () =>
-            RunAsync(console, result.GetValue(url)!, CommonOptions.ClientOptions(console, result.GetValue(transport)!, result.GetValue(timeout), result.GetValue(maxFrameBytes)), cancellationToken)));
+            RunAsync(console, result.GetValue(url)!, client.Build(result, console), cancellationToken)));
         return command;
     }
 

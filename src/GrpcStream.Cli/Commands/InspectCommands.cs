@@ -12,11 +12,11 @@ internal static class InspectCommands
     public static Command Options(CliConsole console)
     {
         var url = CommonOptions.Url();
-        var timeout = CommonOptions.Timeout();
-        var command = new Command("options", "Ask the server which methods it supports.") { url, timeout };
+        var command = new Command("options", "Ask the server which methods it supports.") { url };
+        var options = ClientOptionSet.AddTo(command, media: false);
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
         {
-            await using var client = new RtspClient(result.GetValue(url)!, CommonOptions.ClientOptions(console, "tcp", result.GetValue(timeout)));
+            await using var client = new RtspClient(result.GetValue(url)!, options.Build(result, console));
             var response = await client.OptionsAsync(cancellationToken);
             await console.Out.WriteLineAsync($"{client.Url}: {Printable.Line(response.ToString())}");
             foreach (var (name, value) in response.Headers.Where(h => h.Name is not "CSeq"))
@@ -32,12 +32,12 @@ internal static class InspectCommands
     public static Command Describe(CliConsole console)
     {
         var url = CommonOptions.Url();
-        var timeout = CommonOptions.Timeout();
         var raw = new Option<bool>("--raw") { Description = "Print the SDP as the server sent it." };
-        var command = new Command("describe", "Show the server's description of the stream (SDP), parsed.") { url, timeout, raw };
+        var command = new Command("describe", "Show the server's description of the stream (SDP), parsed.") { url, raw };
+        var options = ClientOptionSet.AddTo(command, media: false);
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
         {
-            await using var client = new RtspClient(result.GetValue(url)!, CommonOptions.ClientOptions(console, "tcp", result.GetValue(timeout)));
+            await using var client = new RtspClient(result.GetValue(url)!, options.Build(result, console));
             var description = await client.DescribeAsync(cancellationToken);
             await console.Out.WriteAsync(Printable.Lines(result.GetValue(raw) ? description.ToString() : Readable(client.Url, description)));
             return ExitCodes.Success;

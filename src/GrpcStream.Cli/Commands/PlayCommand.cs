@@ -11,9 +11,6 @@ internal static class PlayCommand
     public static Command Create(CliConsole console)
     {
         var url = CommonOptions.Url();
-        var transport = CommonOptions.Transport();
-        var timeout = CommonOptions.Timeout();
-        var maxFrameBytes = CommonOptions.MaxFrameBytes();
         var frames = new Option<int?>("--frames", "-n") { Description = "Stop after this many frames." };
         var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds." };
         var output = new Option<string?>("--output", "-o")
@@ -23,11 +20,12 @@ internal static class PlayCommand
         frames.Validators.Add(r => { if (r.GetValue(frames) is < 1) { r.AddError("--frames must be at least 1."); } });
         duration.Validators.Add(r => { if (r.GetValue(duration) is <= 0) { r.AddError("--duration must be above 0."); } });
 
-        var command = new Command("play", "Play a stream: SETUP, PLAY, receive frames, TEARDOWN. Ctrl+C stops.") { url, transport, frames, duration, output, timeout, maxFrameBytes };
+        var command = new Command("play", "Play a stream: SETUP, PLAY, receive frames, TEARDOWN. Ctrl+C stops.") { url, frames, duration, output };
+        var client = ClientOptionSet.AddTo(command, media: true);
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, () => RunAsync(
             console,
             result.GetValue(url)!,
-            CommonOptions.ClientOptions(console, result.GetValue(transport)!, result.GetValue(timeout), result.GetValue(maxFrameBytes)),
+            client.Build(result, console),
             result.GetValue(frames),
             result.GetValue(duration),
             result.GetValue(output),

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
@@ -41,6 +42,7 @@ internal interface IRtspConnectionHandler
 internal sealed class RtspConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
+    private readonly SslStream? _tls;
     private readonly PipeReader _input;
     private readonly OutgoingQueue _output;
     private readonly RtspMessageReader _reader;
@@ -52,9 +54,11 @@ internal sealed class RtspConnection : IAsyncDisposable
     private long _sendStarted;
     private int _aborted;
 
-    public RtspConnection(Socket socket, RtspMessageReader reader, RtspSettings settings, TimeProvider time, EdgeMetrics metrics, ILogger logger)
+    // tls: the TLS session over the socket, handshake done (RTSPS); null for plain RTSP.
+    public RtspConnection(Socket socket, SslStream? tls, RtspMessageReader reader, RtspSettings settings, TimeProvider time, EdgeMetrics metrics, ILogger logger)
     {
         _socket = socket;
+        _tls = tls;
         _socket.NoDelay = true;
 
         // A bounded kernel buffer: a reader that falls behind is noticed in our queue (and loses whole frames
@@ -62,7 +66,8 @@ internal sealed class RtspConnection : IAsyncDisposable
         _socket.SendBufferSize = 256 * 1024;
         // Every connection's pending read holds a buffer, so its size is memory per session; requests and RTCP
         // reports are small, and a longer request simply spans several buffers.
-        _input = PipeReader.Create(new NetworkStream(socket, ownsSocket: false), new StreamPipeReaderOptions(bufferSize: 4 * 1024, minimumReadSize: 1024));
+        _input = PipeReader.Create(tls ?? (Stream)new NetworkStream(socket, ownsSocket: false), new StreamPipeReaderOptions(bufferSize: 4 * 1024, minimumReadSize: 1024));
+
         _output = new OutgoingQueue(settings.MaxQueuedBytes, metrics);
         _reader = reader;
         _settings = settings;
@@ -74,6 +79,9 @@ internal sealed class RtspConnection : IAsyncDisposable
     }
 
     public IPEndPoint Remote { get; }
+
+    /// <summary>True for RTSPS: what the client sends and receives on this connection is encrypted.</summary>
+    public bool IsSecure => _tls is not null;
 
     public IPEndPoint Local { get; }
 
@@ -249,6 +257,30 @@ internal sealed class RtspConnection : IAsyncDisposable
         }
     }
 
+    // Copies the segments into one buffer (it grows to the largest frame seen) for one TLS write.
+    private ValueTask WriteRecordAsync(SslStream tls, List<ArraySegment<byte>> segments, ref byte[] record)
+    {
+        var total = 0;
+        foreach (var segment in segments)
+        {
+            total += segment.Count;
+        }
+
+        if (record.Length < total)
+        {
+            record = new byte[Math.Max(total, record.Length * 2)];
+        }
+
+        var at = 0;
+        foreach (var segment in segments)
+        {
+            segment.AsSpan().CopyTo(record.AsSpan(at));
+            at += segment.Count;
+        }
+
+        return tls.WriteAsync(record.AsMemory(0, total), _closed.Token);
+    }
+
     private void Fail(IRtspConnectionHandler handler, int statusCode, string reason)
     {
         EdgeLog.BadClient(_logger, Remote.ToString(), reason);
@@ -259,6 +291,7 @@ internal sealed class RtspConnection : IAsyncDisposable
     {
         var segments = new List<ArraySegment<byte>>();
         var scratch = new byte[1024];
+        var record = _tls is null ? [] : new byte[16 * 1024];
         using var sender = new SocketSender();
         var reader = _output.Reader;
         try
@@ -273,16 +306,31 @@ internal sealed class RtspConnection : IAsyncDisposable
                     try
                     {
                         Volatile.Write(ref _sendStarted, _time.GetTimestamp());
+                        // Plain RTSP goes straight to the socket, a frame gathered from its shared buffers uncopied; TLS
+                        // encrypts every byte for this client anyway, so a frame is gathered into one record there.
                         if (item.Bytes is { } bytes)
                         {
-                            await _socket.SendAsync(bytes, SocketFlags.None, _closed.Token).ConfigureAwait(false);
+                            if (_tls is null)
+                            {
+                                await _socket.SendAsync(bytes, SocketFlags.None, _closed.Token).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                await _tls.WriteAsync(bytes, _closed.Token).ConfigureAwait(false);
+                            }
                         }
                         else
                         {
-                            // One gathered write per frame: the payload goes from the shared frame to the socket uncopied.
                             segments.Clear();
                             item.Writer!.Gather(item.Frame!, segments, ref scratch);
-                            await sender.SendAsync(_socket, segments).ConfigureAwait(false);
+                            if (_tls is null)
+                            {
+                                await sender.SendAsync(_socket, segments).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                await WriteRecordAsync(_tls, segments, ref record).ConfigureAwait(false);
+                            }
                         }
 
                         sent = true;
@@ -328,6 +376,7 @@ internal sealed class RtspConnection : IAsyncDisposable
             // Already gone.
         }
 
+        _tls?.Dispose();
         _socket.Dispose();
 
         // Items queued after the writer stopped (a BYE racing the close) are released here.

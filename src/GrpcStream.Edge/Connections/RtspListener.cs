@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
@@ -34,19 +35,31 @@ internal sealed class RtspListener(
     private readonly ConcurrentDictionary<RtspConnection, Task> _connections = new();
     private readonly ConnectionsPerAddress _perAddress = new(options.Value.Rtsp.MaxConnectionsPerAddress);
     private Socket? _listener;
+    private Socket? _tlsListener;
+    private ServerCertificate? _certificate;
     private int _maxConnections;
+    private int _handshaking;
 
     /// <summary>The RTSP port actually bound (useful when 0 was asked for).</summary>
     public int Port { get; private set; }
 
+    /// <summary>The RTSPS port actually bound; 0 when RTSPS is off.</summary>
+    public int TlsPort { get; private set; }
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         udp.Start();
-        _listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
-        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _listener.Bind(new IPEndPoint(IPAddress.IPv6Any, _settings.Port));
-        _listener.Listen(1024);
+        _listener = Listen(_settings.Port);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        if (options.Value.Rtsps is { Enabled: true } rtsps)
+        {
+            _certificate = new ServerCertificate(rtsps, time, logger);
+            _ = _certificate.Current; // loaded now, so a bad file stops the start, not the first client
+            _tlsListener = Listen(rtsps.Port);
+            TlsPort = ((IPEndPoint)_tlsListener.LocalEndPoint!).Port;
+            EdgeLog.ListeningTls(logger, TlsPort);
+        }
+
         _maxConnections = _settings.MaxConnections;
         if (FileDescriptors.ConnectionHeadroom() is { } headroom && headroom < _maxConnections)
         {
@@ -58,16 +71,33 @@ internal sealed class RtspListener(
         return base.StartAsync(cancellationToken);
     }
 
+    private static Socket Listen(int port)
+    {
+        var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        listener.Bind(new IPEndPoint(IPAddress.IPv6Any, port));
+        listener.Listen(1024);
+        return listener;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var maintenance = MaintainAsync(stoppingToken);
+        var tls = _tlsListener is null ? Task.CompletedTask : AcceptAsync(_tlsListener, secure: true, stoppingToken);
+        await AcceptAsync(_listener!, secure: false, stoppingToken).ConfigureAwait(false);
+        await tls.ConfigureAwait(false);
+        await maintenance.ConfigureAwait(false);
+    }
+
+    private async Task AcceptAsync(Socket listener, bool secure, CancellationToken stoppingToken)
+    {
         var backoff = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
             Socket socket;
             try
             {
-                socket = await _listener!.AcceptAsync(stoppingToken).ConfigureAwait(false);
+                socket = await listener.AcceptAsync(stoppingToken).ConfigureAwait(false);
                 backoff = TimeSpan.Zero;
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
@@ -89,18 +119,16 @@ internal sealed class RtspListener(
                 continue; // the client gave up before we accepted
             }
 
-            Admit(socket, stoppingToken);
+            Admit(socket, secure, stoppingToken);
         }
-
-        await maintenance.ConfigureAwait(false);
     }
 
-    private void Admit(Socket socket, CancellationToken stoppingToken)
+    private void Admit(Socket socket, bool secure, CancellationToken stoppingToken)
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
         var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
         string? refusal = null;
-        if (_connections.Count >= _maxConnections)
+        if (_connections.Count + Volatile.Read(ref _handshaking) >= _maxConnections)
         {
             metrics.LimitHit(EdgeLimits.MaxConnections);
             refusal = $"{_maxConnections} connections open";
@@ -125,8 +153,49 @@ internal sealed class RtspListener(
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 10);
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
 
-        var connection = new RtspConnection(socket, _reader, _settings, time, metrics, logger);
+        if (!secure)
+        {
+            Run(new RtspConnection(socket, null, _reader, _settings, time, metrics, logger), address, stoppingToken);
+            return;
+        }
+
+        Interlocked.Increment(ref _handshaking);
+        _ = Task.Run(() => HandshakeAsync(socket, address, stoppingToken), CancellationToken.None);
+    }
+
+    private void Run(RtspConnection connection, IPAddress address, CancellationToken stoppingToken) =>
         _connections[connection] = Task.Run(() => RunConnectionAsync(connection, address, stoppingToken), CancellationToken.None);
+
+    // The handshake has the request timeout, as any partial message: a client that opens RTSPS and says nothing
+    // holds a connection slot no longer than one that starts a request and stops.
+    private async Task HandshakeAsync(Socket socket, IPAddress address, CancellationToken stoppingToken)
+    {
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(_settings.RequestTimeout);
+            await tls.AuthenticateAsServerAsync(
+                new SslServerAuthenticationOptions
+                {
+                    ServerCertificateSelectionCallback = (_, _) => _certificate!.Current,
+                    EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+                },
+                timeout.Token).ConfigureAwait(false);
+            Run(new RtspConnection(socket, tls, _reader, _settings, time, metrics, logger), address, stoppingToken);
+        }
+        catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            metrics.LimitHit(EdgeLimits.TlsHandshake);
+            EdgeLog.HandshakeFailed(logger, address.ToString(), ex is OperationCanceledException ? "did not finish in time" : ex.Message);
+            await tls.DisposeAsync().ConfigureAwait(false);
+            socket.Dispose();
+            _perAddress.Remove(address);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _handshaking);
+        }
     }
 
     private async Task RunConnectionAsync(RtspConnection connection, IPAddress address, CancellationToken stoppingToken)
@@ -177,6 +246,7 @@ internal sealed class RtspListener(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _listener?.Dispose();
+        _tlsListener?.Dispose();
 
         // BYE to every session while its connection is still open, then let the connections finish.
         sessions.CloseAll("shutdown");

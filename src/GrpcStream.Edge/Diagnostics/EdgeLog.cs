@@ -65,4 +65,16 @@ internal static partial class EdgeLog
 
     [LoggerMessage(33, LogLevel.Warning, "Authentication failed for {Client} ({Method} {Uri}): {Reason}")]
     public static partial void AuthFailed(ILogger logger, string client, string method, string uri, string reason);
+
+    [LoggerMessage(34, LogLevel.Information, "RTSPS certificate loaded: {Subject}, valid until {NotAfter}")]
+    public static partial void CertificateLoaded(ILogger logger, string subject, string notAfter);
+
+    [LoggerMessage(35, LogLevel.Warning, "RTSPS certificate could not be reloaded ({Reason}); the previous one is still served")]
+    public static partial void CertificateReloadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(36, LogLevel.Information, "Edge serving RTSPS on port {Port}")]
+    public static partial void ListeningTls(ILogger logger, int port);
+
+    [LoggerMessage(37, LogLevel.Information, "TLS handshake with {Client} failed: {Reason}")]
+    public static partial void HandshakeFailed(ILogger logger, string client, string reason);
 }

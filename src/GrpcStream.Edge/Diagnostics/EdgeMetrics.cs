@@ -122,4 +122,7 @@ internal static class EdgeLimits
     public const string QueuedBytes = "max_queued_bytes";
     public const string UdpDestination = "udp_destination";
     public const string FileDescriptors = "file_descriptors";
+
+    /// <summary>An RTSPS client whose TLS handshake failed or did not finish within the request timeout.</summary>
+    public const string TlsHandshake = "tls_handshake";
 }

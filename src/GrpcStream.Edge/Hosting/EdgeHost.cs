@@ -60,6 +60,9 @@ public static class EdgeHost
     /// <summary>The RTSP port the running edge listens on.</summary>
     public static int RtspPort(this WebApplication app) => app.Services.GetRequiredService<RtspListener>().Port;
 
+    /// <summary>The RTSPS port the running edge listens on; 0 when RTSPS is off.</summary>
+    public static int RtspsPort(this WebApplication app) => app.Services.GetRequiredService<RtspListener>().TlsPort;
+
     /// <summary>The UDP port RTP is sent from.</summary>
     public static int RtpPort(this WebApplication app) => app.Services.GetRequiredService<UdpRtpServer>().RtpPort;
 }

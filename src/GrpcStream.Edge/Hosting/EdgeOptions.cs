@@ -12,6 +12,30 @@ public sealed class EdgeOptions
     public OriginSettings Origin { get; set; } = new();
 
     public Auth.AuthSettings Auth { get; set; } = new();
+
+    public RtspsSettings Rtsps { get; set; } = new();
+}
+
+/// <summary>RTSP over TLS (<c>rtsps://</c>), alongside plain RTSP; started only when a certificate is configured.</summary>
+public sealed class RtspsSettings
+{
+    public int Port { get; set; } = 8322;
+
+    /// <summary>A PEM certificate (chain) with <see cref="KeyPath"/>, or a PFX with <see cref="CertificatePassword"/>. Reloaded when the file changes.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The PEM private key of <see cref="CertificatePath"/>.</summary>
+    public string? KeyPath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>
+    /// Allow SETUP for RTP over UDP on an RTSPS connection. Off by default: the RTP would travel unencrypted while
+    /// the user believes the stream is protected; such a SETUP gets 461.
+    /// </summary>
+    public bool AllowUdp { get; set; }
+
+    public bool Enabled => !string.IsNullOrEmpty(CertificatePath);
 }
 
 public sealed class RtspSettings

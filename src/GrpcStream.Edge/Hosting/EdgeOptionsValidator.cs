@@ -76,6 +76,22 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
         }
 
         ValidateAuth(failures, options.Auth);
+        if (options.Rtsps.Enabled)
+        {
+            Port(failures, "Edge:Rtsps:Port", options.Rtsps.Port, allowZero: true);
+            try
+            {
+                using var certificate = Connections.ServerCertificate.Load(options.Rtsps);
+                if (!certificate.HasPrivateKey)
+                {
+                    failures.Add($"Edge:Rtsps:CertificatePath {options.Rtsps.CertificatePath} has no private key (set Edge:Rtsps:KeyPath for a PEM certificate)");
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                failures.Add($"Edge:Rtsps certificate cannot be loaded: {ex.Message}");
+            }
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -100,7 +100,7 @@ internal sealed class RequestRouter(
             ? session.Feed.Name
             : StreamPaths.TryGetStream(request, out var named) ? named : null;
         var address = client.Connection.Remote.Address;
-        var decision = authenticator.Check(request, stream, address, permission);
+        var decision = authenticator.Check(request, stream, address, permission, client.Connection.IsSecure);
         if (decision.Allowed)
         {
             if (decision.User is not null)

@@ -18,6 +18,7 @@ internal sealed class SessionMethods(
     IOptions<EdgeOptions> options)
 {
     private readonly TimeSpan _firstFrameTimeout = options.Value.Origin.DescribeTimeout;
+    private readonly bool _allowUdpOverTls = options.Value.Rtsps.AllowUdp;
 
     /// <summary>A SETUP that makes a new session: limits, transport, stream, then the session.</summary>
     public async ValueTask SetupAsync(ClientContext client, RtspMessage request, RtspResponse response)
@@ -139,6 +140,12 @@ internal sealed class SessionMethods(
 
         foreach (var spec in offered)
         {
+            // RTP over UDP from an RTSPS connection would travel in clear while its user believes it protected.
+            if (client.Connection.IsSecure && spec.LowerTransport == LowerTransport.Udp && !_allowUdpOverTls)
+            {
+                continue;
+            }
+
             if (client.Dialect.TryCreateTransport(spec, transports, client) is { } transport)
             {
                 return transport;

@@ -32,10 +32,10 @@ internal static class StreamPaths
     {
         if (RtspUrl.TryParse(request.Uri, out var url))
         {
-            return new UriBuilder("rtsp", url.Host, url.Port, "/" + Uri.EscapeDataString(name) + "/").Uri.AbsoluteUri;
+            return new UriBuilder(url.IsSecure ? "rtsps" : "rtsp", url.Host, url.Port, "/" + Uri.EscapeDataString(name) + "/").Uri.AbsoluteUri;
         }
 
         var local = connection.Local;
-        return $"rtsp://{local.Address}:{local.Port.ToString(CultureInfo.InvariantCulture)}/{Uri.EscapeDataString(name)}/";
+        return $"{(connection.IsSecure ? "rtsps" : "rtsp")}://{local.Address}:{local.Port.ToString(CultureInfo.InvariantCulture)}/{Uri.EscapeDataString(name)}/";
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
@@ -25,6 +26,9 @@ public sealed class RtspClient : IAsyncDisposable
 {
     private readonly RtspUrl _url;
     private readonly RtspClientOptions _options;
+
+    // Over rtsps:// RTP is interleaved on the TLS connection: over UDP it would travel in clear.
+    private readonly RtspTransport _transport;
     private readonly TimeProvider _time;
     private readonly RtspMessageReader _reader = new();
     private readonly ConcurrentDictionary<int, TaskCompletionSource<RtspMessage>> _pending = new();
@@ -79,8 +83,11 @@ public sealed class RtspClient : IAsyncDisposable
         _url = RtspUrls.ParseOrThrow(url);
         _options = options ?? new RtspClientOptions();
         _time = _options.TimeProvider;
-        _authenticator = new DigestAuthenticator(_url.UserName, _url.Password);
+        _authenticator = _options.UserName is { } user
+            ? new DigestAuthenticator(user, _options.Password)
+            : new DigestAuthenticator(_url.UserName, _url.Password);
         _depacketizer = new RtpJpegDepacketizer(_options.MaxFrameBytes);
+        _transport = _url.IsSecure ? RtspTransport.Tcp : _options.Transport;
         Url = _url.ToString();
 
         // Bounded in frames and, below, in bytes: a slow consumer of large frames loses the oldest, never memory.
@@ -138,7 +145,7 @@ public sealed class RtspClient : IAsyncDisposable
         }
 
         string transport;
-        if (_options.Transport == RtspTransport.Udp)
+        if (_transport == RtspTransport.Udp)
         {
             OpenUdp();
             var port = ((IPEndPoint)_rtpSocket!.Client.LocalEndPoint!).Port;
@@ -353,6 +360,32 @@ public sealed class RtspClient : IAsyncDisposable
         }
 
         _stream = _tcp.GetStream();
+        if (_url.IsSecure)
+        {
+            var tls = new SslStream(_stream, leaveInnerStreamOpen: false);
+            _stream = tls;
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            handshake.CancelAfter(_options.ConnectTimeout);
+            try
+            {
+                await tls.AuthenticateAsClientAsync(
+                    new SslClientAuthenticationOptions
+                    {
+                        TargetHost = _url.Host,
+                        RemoteCertificateValidationCallback = TlsTrust.Validator(_options.TlsCaPath, _options.AcceptAnyCertificate),
+                    },
+                    handshake.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The TLS handshake with {_url.Host}:{_url.Port} did not finish within {_options.ConnectTimeout.TotalSeconds:0.#} s.");
+            }
+            catch (System.Security.Authentication.AuthenticationException ex)
+            {
+                throw new RtspClientException($"TLS with {_url.Host}:{_url.Port} failed: {ex.Message} (--ca FILE to trust a private CA, --insecure to skip the check)");
+            }
+        }
+
         _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
     }
 
@@ -576,7 +609,7 @@ public sealed class RtspClient : IAsyncDisposable
         length += RtcpWriter.SourceDescription(buffer.AsSpan(length), _ssrc, "grpcstream-client");
         try
         {
-            if (_options.Transport == RtspTransport.Udp)
+            if (_transport == RtspTransport.Udp)
             {
                 if (_serverRtcp is not null)
                 {

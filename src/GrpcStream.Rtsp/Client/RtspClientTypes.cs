@@ -53,6 +53,17 @@ public sealed record RtspClientOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>The user to log in as; overrides the URL's user information (with <see cref="Password"/>).</summary>
+    public string? UserName { get; init; }
+
+    public string? Password { get; init; }
+
+    /// <summary>For rtsps://: a PEM file of CA certificates to trust for the server's certificate, besides the system's.</summary>
+    public string? TlsCaPath { get; init; }
+
+    /// <summary>For rtsps://: accept any server certificate (encrypted, but anyone in the middle can read it).</summary>
+    public bool AcceptAnyCertificate { get; init; }
+
     /// <summary>Told about risks the caller should know of (a password sent in clear, say).</summary>
     public Action<string>? Warning { get; init; }
 }

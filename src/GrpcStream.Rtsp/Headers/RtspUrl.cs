@@ -1,9 +1,15 @@
 namespace GrpcStream.Rtsp.Headers;
 
-/// <summary>An rtsp:// URL: host, port (554 when absent), path, and optional user information.</summary>
+/// <summary>An rtsp:// or rtsps:// URL: host, port (554, or 322 for rtsps, when absent), path, and optional user information.</summary>
 public sealed record RtspUrl
 {
     public const int DefaultPort = 554;
+
+    /// <summary>The default port of rtsps:// (RFC 2326's registration; servers often use 8322 instead).</summary>
+    public const int DefaultTlsPort = 322;
+
+    /// <summary>True for rtsps://: RTSP over TLS.</summary>
+    public bool IsSecure { get; init; }
 
     public required string Host { get; init; }
 
@@ -17,7 +23,7 @@ public sealed record RtspUrl
     public string? Password { get; init; }
 
     /// <summary>The URL without user information, as sent in request lines.</summary>
-    public Uri ToUri() => new UriBuilder("rtsp", Host, Port, Path).Uri;
+    public Uri ToUri() => new UriBuilder(IsSecure ? "rtsps" : "rtsp", Host, Port, Path).Uri;
 
     public override string ToString() => ToUri().AbsoluteUri;
 
@@ -25,7 +31,7 @@ public sealed record RtspUrl
     {
         url = null!;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri)
-            || !(uri.Scheme.Equals("rtsp", StringComparison.OrdinalIgnoreCase) || uri.Scheme.Equals("rtspu", StringComparison.OrdinalIgnoreCase))
+            || !(uri.Scheme.Equals("rtsp", StringComparison.OrdinalIgnoreCase) || uri.Scheme.Equals("rtspu", StringComparison.OrdinalIgnoreCase) || uri.Scheme.Equals("rtsps", StringComparison.OrdinalIgnoreCase))
             || string.IsNullOrEmpty(uri.Host))
         {
             return false;
@@ -39,10 +45,12 @@ public sealed record RtspUrl
             password = colon < 0 ? null : Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]);
         }
 
+        var secure = uri.Scheme.Equals("rtsps", StringComparison.OrdinalIgnoreCase);
         url = new RtspUrl
         {
+            IsSecure = secure,
             Host = uri.Host.Trim('[', ']'),
-            Port = uri.IsDefaultPort || uri.Port < 0 ? DefaultPort : uri.Port,
+            Port = uri.IsDefaultPort || uri.Port < 0 ? (secure ? DefaultTlsPort : DefaultPort) : uri.Port,
             Path = Uri.UnescapeDataString(uri.AbsolutePath),
             UserName = user,
             Password = password,

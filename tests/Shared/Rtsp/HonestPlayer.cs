@@ -31,9 +31,12 @@ public sealed class HonestPlayer : IAsyncDisposable
         }
     }
 
-    public static async Task<HonestPlayer> StartAsync(string url, RtspTransport transport = RtspTransport.Tcp)
+    public static Task<HonestPlayer> StartAsync(string url, RtspTransport transport = RtspTransport.Tcp) =>
+        StartAsync(url, new RtspClientOptions { Transport = transport });
+
+    public static async Task<HonestPlayer> StartAsync(string url, RtspClientOptions options)
     {
-        var player = new HonestPlayer(new RtspClient(url, new RtspClientOptions { Transport = transport }));
+        var player = new HonestPlayer(new RtspClient(url, options));
         await player._client.SetupAsync(TestContext.Current.CancellationToken);
         await player._client.PlayAsync(TestContext.Current.CancellationToken);
         player._reading = Task.Run(player.ReadAsync);

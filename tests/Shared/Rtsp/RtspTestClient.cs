@@ -12,17 +12,30 @@ namespace GrpcStream.Testing;
 public sealed class RtspTestClient : IAsyncDisposable
 {
     private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly RtspMessageReader _reader = new();
     private readonly byte[] _receive = new byte[256 * 1024];
     private byte[] _pending = [];
     private int _cseq;
 
-    private RtspTestClient(TcpClient tcp)
+    private RtspTestClient(TcpClient tcp, Stream? stream = null)
     {
         _tcp = tcp;
-        _stream = tcp.GetStream();
+        _stream = stream ?? tcp.GetStream();
     }
+
+    /// <summary>An RTSPS connection that takes any certificate; <see cref="ServerCertificate"/> says which it got.</summary>
+    public static async Task<RtspTestClient> ConnectTlsAsync(int port, string host = "127.0.0.1")
+    {
+        var tcp = new TcpClient(AddressFamily.InterNetwork);
+        await tcp.ConnectAsync(host, port, TestContext.Current.CancellationToken);
+        var tls = new System.Net.Security.SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, GrpcStream.Rtsp.Client.TlsTrust.Validator(null, acceptAny: true));
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = host }, TestContext.Current.CancellationToken);
+        return new RtspTestClient(tcp, tls);
+    }
+
+    /// <summary>The certificate the server presented (RTSPS only).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate? ServerCertificate => (_stream as System.Net.Security.SslStream)?.RemoteCertificate;
 
     public List<(byte Channel, byte[] Payload)> Interleaved { get; } = [];
 
