@@ -36,7 +36,7 @@ internal sealed class RtspListener(
     private readonly ConnectionsPerAddress _perAddress = new(options.Value.Rtsp.MaxConnectionsPerAddress);
     private Socket? _listener;
     private Socket? _tlsListener;
-    private ServerCertificate? _certificate;
+    private ServiceDefaults.Tls.ReloadingCertificate? _certificate;
     private int _maxConnections;
     private int _handshaking;
 
@@ -53,7 +53,7 @@ internal sealed class RtspListener(
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
         if (options.Value.Rtsps is { Enabled: true } rtsps)
         {
-            _certificate = new ServerCertificate(rtsps, time, logger);
+            _certificate = ServerCertificate.Reloading(rtsps, time, logger);
             _ = _certificate.Current; // loaded now, so a bad file stops the start, not the first client
             _tlsListener = Listen(rtsps.Port);
             TlsPort = ((IPEndPoint)_tlsListener.LocalEndPoint!).Port;

@@ -77,4 +77,10 @@ internal static partial class EdgeLog
 
     [LoggerMessage(37, LogLevel.Information, "TLS handshake with {Client} failed: {Reason}")]
     public static partial void HandshakeFailed(ILogger logger, string client, string reason);
+
+    [LoggerMessage(38, LogLevel.Information, "Client certificate for the origin loaded: {Subject}, valid until {NotAfter}")]
+    public static partial void ClientCertificateLoaded(ILogger logger, string subject, string notAfter);
+
+    [LoggerMessage(39, LogLevel.Warning, "Asking the origin about {Stream} failed: {Reason}")]
+    public static partial void OriginCallFailed(ILogger logger, string stream, string reason);
 }

@@ -24,8 +24,14 @@ internal sealed class EdgeHealthCheck(OriginLink.OriginLink origin, SessionRegis
             data["streamsNotReceiving"] = problems; // stream -> why
         }
 
-        return Task.FromResult(origin.State == OriginLinkState.Reconnecting
-            ? HealthCheckResult.Degraded($"{problems.Count} stream(s) not receiving from the origin ({string.Join("; ", problems.Select(p => $"{p.Key}: {p.Value}"))}); retrying, sessions kept", data: data)
+        if (origin.State == OriginLinkState.Reconnecting)
+        {
+            return Task.FromResult(HealthCheckResult.Degraded($"{problems.Count} stream(s) not receiving from the origin ({string.Join("; ", problems.Select(p => $"{p.Key}: {p.Value}"))}); retrying, sessions kept", data: data));
+        }
+
+        // Nothing watched, but the last question to the origin failed (a certificate or token refused, say): say why.
+        return Task.FromResult(origin.LastCallFailure is { } failure
+            ? HealthCheckResult.Degraded($"the last call to the origin failed: {failure}", data: data)
             : HealthCheckResult.Healthy($"origin link {origin.State.ToString().ToLowerInvariant()}", data));
     }
 }

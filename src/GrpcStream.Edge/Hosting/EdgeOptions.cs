@@ -122,4 +122,15 @@ public sealed class OriginSettings
 
     /// <summary>How long the circuit stays open (no attempts) after repeated failures.</summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>For an https:// origin: a PEM file of the CA(s) its certificate must chain to (a private CA).</summary>
+    public string? CaPath { get; set; }
+
+    /// <summary>The edge's client certificate (PEM, with <see cref="ClientKeyPath"/>) for an origin that requires one. Reloaded when it changes.</summary>
+    public string? ClientCertificatePath { get; set; }
+
+    public string? ClientKeyPath { get; set; }
+
+    /// <summary>A bearer token sent with every call, for an origin with Origin:Auth:Tokens.</summary>
+    public string? Token { get; set; }
 }

@@ -76,6 +76,18 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
         }
 
         ValidateAuth(failures, options.Auth);
+        foreach (var (key, path) in new[] { ("CaPath", options.Origin.CaPath), ("ClientCertificatePath", options.Origin.ClientCertificatePath), ("ClientKeyPath", options.Origin.ClientKeyPath) })
+        {
+            if (path is not null && !File.Exists(path))
+            {
+                failures.Add($"Edge:Origin:{key} {path} does not exist");
+            }
+        }
+
+        if ((options.Origin.CaPath ?? options.Origin.ClientCertificatePath) is not null && origin?.Scheme != "https")
+        {
+            failures.Add($"Edge:Origin:CaPath and ClientCertificatePath need an https:// Edge:Origin:Address (was '{options.Origin.Address}')");
+        }
         if (options.Rtsps.Enabled)
         {
             Port(failures, "Edge:Rtsps:Port", options.Rtsps.Port, allowZero: true);

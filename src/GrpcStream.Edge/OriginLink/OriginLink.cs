@@ -3,7 +3,6 @@ using Grpc.Net.Client;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
 using GrpcStream.Protos.Origin.V1;
-using GrpcStream.Rtsp.Jpeg;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
@@ -38,8 +37,6 @@ public enum OriginLinkState
 internal sealed class OriginLink : IDisposable
 {
     private readonly GrpcChannel _channel;
-    private const int FrameEnvelopeBytes = 64 * 1024;
-
     private readonly MediaOrigin.MediaOriginClient _client;
     private readonly OriginSettings _settings;
     private readonly EdgeMetrics _metrics;
@@ -57,21 +54,8 @@ internal sealed class OriginLink : IDisposable
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _channel = GrpcChannel.ForAddress(_settings.Address, new GrpcChannelOptions
-        {
-            // The origin never sends a frame over its Origin:MaxFrameBytes, at most RtpJpegCompatibility.MaxFrameBytes
-            // (16 MiB; a 4K frame can exceed gRPC's default 4 MB), so RESOURCE_EXHAUSTED from it always means one of
-            // its caps ("not now"), never a message this edge cannot take. The margin is the Frame message's envelope.
-            MaxReceiveMessageSize = RtpJpegCompatibility.MaxFrameBytes + FrameEnvelopeBytes,
-            HttpHandler = new SocketsHttpHandler
-            {
-                EnableMultipleHttp2Connections = true,
-                KeepAlivePingDelay = TimeSpan.FromSeconds(10),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-                ConnectTimeout = TimeSpan.FromSeconds(3),
-            },
-        });
-        _client = new MediaOrigin.MediaOriginClient(_channel);
+        _channel = OriginChannel.Create(_settings, time, logger);
+        _client = new MediaOrigin.MediaOriginClient(OriginChannel.Invoker(_channel, _settings));
     }
 
     public string Address => _settings.Address;
@@ -90,17 +74,30 @@ internal sealed class OriginLink : IDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            return await _client.DescribeStreamAsync(new DescribeStreamRequest { Name = name }, cancellationToken: linked.Token).ConfigureAwait(false);
+            var description = await _client.DescribeStreamAsync(new DescribeStreamRequest { Name = name }, cancellationToken: linked.Token).ConfigureAwait(false);
+            LastCallFailure = null;
+            return description;
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
         {
+            LastCallFailure = null;
             throw new StreamNotFoundException(name);
         }
         catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
         {
-            throw new OriginUnavailableException($"origin {Address} did not answer: {ex.Status.Detail}", ex);
+            var reason = Describe(ex);
+            if (LastCallFailure != reason)
+            {
+                EdgeLog.OriginCallFailed(_logger, name, reason);
+            }
+
+            LastCallFailure = reason;
+            throw new OriginUnavailableException($"origin {Address} did not answer: {reason}", ex);
         }
     }
+
+    /// <summary>Why the last DESCRIBE to the origin failed (a refused certificate, a wrong token); null after one succeeds.</summary>
+    public string? LastCallFailure { get; private set; }
 
     /// <summary>
     /// Delivers the stream's frames to <paramref name="onFrame"/> until cancelled, reconnecting as long as it
@@ -260,6 +257,8 @@ internal sealed class OriginLink : IDisposable
     /// <summary>An outage, which backoff rides out, as opposed to an answer that will not change soon.</summary>
     private static bool IsOutage(Exception? exception) => exception switch
     {
+        // A certificate refused (wrong CA, expired, none presented) does not fix itself within seconds.
+        _ when OriginChannel.TlsFailure(exception) is not null => false,
         RpcException ex => IsTransient(ex),
         OriginUnavailableException or BrokenCircuitException or IOException or HttpRequestException => true,
         _ => false,
@@ -268,6 +267,8 @@ internal sealed class OriginLink : IDisposable
     private static string Describe(Exception? exception) => exception switch
     {
         null => "the stream ended",
+        _ when OriginChannel.TlsFailure(exception) is { } tls => tls,
+        RpcException { StatusCode: StatusCode.Unauthenticated or StatusCode.PermissionDenied } ex => $"the origin refused the edge's credentials ({ex.Status.StatusCode}: {ex.Status.Detail}; see Edge:Origin:Token and Edge:Origin:ClientCertificatePath)",
         StreamNotFoundException ex => ex.Message,
         RpcException { StatusCode: StatusCode.Unimplemented } ex => $"the origin's address does not answer as a media origin ({ex.Status.StatusCode}: {ex.Status.Detail})",
         RpcException ex => $"{ex.Status.StatusCode}: {ex.Status.Detail}",

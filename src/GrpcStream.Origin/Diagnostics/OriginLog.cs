@@ -33,4 +33,16 @@ internal static partial class OriginLog
 
     [LoggerMessage(9, LogLevel.Information, "Origin listening on {Addresses}; streams: {Streams}")]
     public static partial void Listening(ILogger logger, string addresses, string streams);
+
+    [LoggerMessage(11, LogLevel.Information, "TLS certificate loaded: {Subject}, valid until {NotAfter}")]
+    public static partial void CertificateLoaded(ILogger logger, string subject, string notAfter);
+
+    [LoggerMessage(12, LogLevel.Warning, "TLS certificate could not be reloaded ({Reason}); the previous one is still used")]
+    public static partial void CertificateReloadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(13, LogLevel.Warning, "Client certificate {Subject} refused: {Reason}")]
+    public static partial void ClientCertificateRefused(ILogger logger, string subject, string reason);
+
+    [LoggerMessage(14, LogLevel.Warning, "gRPC is served in cleartext on {Url}, which is not a loopback address: anyone on the network can read every stream (set Origin:Tls, see README 'Securing a deployment')")]
+    public static partial void CleartextOnNetwork(ILogger logger, string url);
 }

@@ -42,7 +42,8 @@ public static class OriginHost
         services.AddSingleton<StreamCatalogue>();
         services.AddSingleton<LiveChannelHub>();
         services.AddHostedService<CatalogueRefreshService>();
-        services.AddGrpc();
+        services.AddSingleton<Security.BearerTokens>();
+        services.AddGrpc(grpc => grpc.Interceptors.Add<Security.BearerTokens>());
         services.AddGrpcHealthChecks().AddCheck<CatalogueHealthCheck>("catalogue");
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
@@ -67,11 +68,14 @@ public static class OriginHost
         var httpPort = configuration.GetValue("Origin:Http:Port", DefaultHttpPort);
         if (configuration.GetSection("Kestrel:Endpoints").Exists())
         {
+            Security.OriginTls.Configure(builder, grpcUrl: string.Empty); // says so if Origin:Tls is set too
+
             // Explicit Kestrel endpoints (TLS set-ups) replace --urls entirely; they say what they serve.
             return;
         }
 
         var urls = configuration["urls"] is { Length: > 0 } configured ? configured : DefaultUrl;
+        Security.OriginTls.Configure(builder, FirstOf(urls));
         if (httpPort > 0)
         {
             // /metrics tells what is watched: it is exposed no wider than gRPC unless asked.
@@ -84,10 +88,12 @@ public static class OriginHost
             endpoint.Protocols = httpPort > 0 && endpoint.IPEndPoint?.Port == httpPort ? HttpProtocols.Http1 : HttpProtocols.Http2));
     }
 
+    private static string FirstOf(string urls) => urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+
     /// <summary>The host of the first URL of <paramref name="urls"/> (Kestrel's "+" and "*" are every address).</summary>
     private static string HostOf(string urls)
     {
-        var first = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+        var first = FirstOf(urls);
         var start = first.IndexOf("://", StringComparison.Ordinal) + 3;
         var end = first.LastIndexOf(':');
         var host = end > start ? first[start..end] : first[start..].TrimEnd('/');
@@ -99,5 +105,13 @@ public static class OriginHost
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var streams = app.Services.GetRequiredService<StreamCatalogue>().Streams.Select(s => s.Name);
         OriginLog.Listening(app.Logger, string.Join(", ", addresses), string.Join(", ", streams));
+        var grpc = app.Configuration["urls"] is { Length: > 0 } urls ? FirstOf(urls) : DefaultUrl;
+        if (grpc.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !IsLoopback(HostOf(grpc)))
+        {
+            OriginLog.CleartextOnNetwork(app.Logger, grpc);
+        }
     }
+
+    private static bool IsLoopback(string host) =>
+        host == "localhost" || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
 }

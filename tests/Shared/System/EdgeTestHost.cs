@@ -64,10 +64,12 @@ public sealed class EdgeTestHost : IAsyncDisposable
     {
         WebApplication? origin = null;
         var originPort = FreePorts.Tcp();
-        var originAddress = $"http://127.0.0.1:{originPort}";
+        // An origin with TLS settings serves https://, and the edge must ask for that.
+        var scheme = originSettings.Any(s => s.StartsWith("Tls:", StringComparison.Ordinal)) ? "https" : "http";
+        var originAddress = $"{scheme}://127.0.0.1:{originPort}";
         if (withOrigin)
         {
-            origin = await StartOriginAsync(originPort, originSettings);
+            origin = await StartOriginAsync(originAddress, originSettings);
         }
 
         List<string> args =
@@ -104,13 +106,13 @@ public sealed class EdgeTestHost : IAsyncDisposable
     }
 
     /// <summary>Starts the origin again on the same port.</summary>
-    public async Task RestartOriginAsync() => Origin = await StartOriginAsync(new Uri(OriginAddress).Port, _originSettings);
+    public async Task RestartOriginAsync() => Origin = await StartOriginAsync(OriginAddress, _originSettings);
 
-    private static async Task<WebApplication> StartOriginAsync(int port, string[] settings)
+    private static async Task<WebApplication> StartOriginAsync(string address, string[] settings)
     {
         var origin = OriginHost.Build(
         [
-            "--urls", $"http://127.0.0.1:{port}", "--Origin:Http:Port=0", "--Origin:Sample:FrameCount=25", "--Logging:LogLevel:Default=Warning",
+            "--urls", address, "--Origin:Http:Port=0", "--Origin:Sample:FrameCount=25", "--Logging:LogLevel:Default=Warning",
             .. settings.Select(s => "--Origin:" + s),
         ]);
         await origin.StartAsync(TestContext.Current.CancellationToken);
