@@ -13,6 +13,7 @@ public static class CliApp
         ControlCommand.Create(console),
         InspectCommands.Describe(console),
         InspectCommands.Options(console),
+        HashPasswordCommand.Create(console),
     };
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)

@@ -113,7 +113,13 @@ internal sealed class ClientOptionSet
             throw new CliUsageException($"--user {user} needs a password: set {CommonOptions.PasswordVariable}, or run on a terminal to be asked.");
         }
 
-        console.Error.Write($"Password for {user}: ");
+        return Prompt(console, $"Password for {user}: ");
+    }
+
+    /// <summary>Asks on the terminal without echoing what is typed.</summary>
+    public static string Prompt(CliConsole console, string question)
+    {
+        console.Error.Write(question);
         var typed = new System.Text.StringBuilder();
         while (Console.ReadKey(intercept: true) is var key && key.Key != ConsoleKey.Enter)
         {

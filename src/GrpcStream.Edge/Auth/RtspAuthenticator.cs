@@ -117,6 +117,18 @@ internal sealed class RtspAuthenticator
         return AuthDecision.Allow(user.Name);
     }
 
+    /// <summary>The user Basic credentials name, when the password is right (for HTTP, where only Basic is offered).</summary>
+    public EdgeUser? CheckBasic(string? authorization)
+    {
+        if (authorization is null || authorization.Length > MaxHeaderLength || !AuthHeader.TryParse(authorization, out var header)
+            || !header.IsScheme("Basic") || !TryBasic(header, out var name, out var password))
+        {
+            return null;
+        }
+
+        return _users.GetValueOrDefault(name) is { } user && user.Password.Verify(password) ? user : null;
+    }
+
     // Null when the response is right and the user known; "stale" for an expired nonce; otherwise why not.
     private string? CheckDigest(RtspMessage request, AuthHeader header, out EdgeUser? user)
     {

@@ -1,3 +1,4 @@
+using GrpcStream.Edge.Auth;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Connections;
 using GrpcStream.Edge.Requests;
@@ -53,6 +54,7 @@ public static class EdgeHost
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
+        app.UseMetricsGate();
         app.MapDefaultEndpoints();
         return app;
     }
