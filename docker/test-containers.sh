@@ -2,7 +2,9 @@
 # Container test: builds both images (on local stand-in base images unless SDK_IMAGE/RUNTIME_IMAGE say otherwise),
 # runs them with compose on host networking (all traffic on loopback), waits until healthy, plays the edge with
 # ffprobe over TCP and UDP, restarts the origin under a playing ffmpeg and checks the session keeps receiving,
-# then removes everything. Ends with a line "N passed, N failed".
+# then runs the secured pair (compose.secure.hostnet.yaml: mutual TLS between them, RTSPS and a user, with
+# certificates from scripts/make-certs.sh) and plays it over RTSPS; then removes everything. Ends with a line
+# "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -49,6 +51,7 @@ healthy() { # container
 
 build() { DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0 "${compose[@]}" build --quiet >/tmp/grpcstream-build.log 2>&1 || { tail -30 /tmp/grpcstream-build.log; return 1; }; }
 check "compose.yaml is valid" docker-compose -f compose.yaml config -q
+check "compose.secure.yaml is valid" env GRPCSTREAM_PASSWORD=x docker-compose -f compose.secure.yaml config -q
 check "images build" build
 check "compose up" "${compose[@]}" up -d
 check "origin healthy" healthy grpcstream-ci_origin_1
@@ -90,14 +93,50 @@ restart_logs() {
 check "edge session survives an origin restart" restart_under_playback
 
 "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1
+
+# The secured pair, on the images just built.
+certs=$(mktemp -d)
+secure=(docker-compose -p grpcstream-ci-secure -f compose.secure.hostnet.yaml)
+export CERTS_DIR=$certs GRPCSTREAM_USER=viewer GRPCSTREAM_PASSWORD="ci-$RANDOM-$RANDOM"
+cleanup() {
+  "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1
+  "${secure[@]}" down -v --remove-orphans >/dev/null 2>&1
+  rm -rf "$certs"
+  stop_dockerd
+}
+# The containers run as uid 1654: it must reach the folder (mktemp makes it 0700) and read the keys.
+make_certs() { bash ../scripts/make-certs.sh "$certs" >/dev/null && chmod 755 "$certs" && chown 1654 "$certs"/*.key; }
+check "make-certs.sh" make_certs
+check "secure compose up" "${secure[@]}" up -d
+check "secure origin healthy" healthy grpcstream-ci-secure_origin_1
+check "secure edge healthy" healthy grpcstream-ci-secure_edge_1
+probe_rtsps() {
+  local got
+  got=$(ffprobe -v error -rtsp_transport tcp -show_entries stream=codec_name,width,height -of csv=p=0 \
+    "rtsps://$GRPCSTREAM_USER:$GRPCSTREAM_PASSWORD@127.0.0.1:8322/movie.Mjpeg")
+  [ "$got" = "mjpeg,320,240" ] || { echo "  ffprobe over rtsps said: $got"; docker logs grpcstream-ci-secure_edge_1 2>&1 | tail -20 | sed 's/^/  /'; return 1; }
+}
+check "ffprobe over rtsps with a user, origin over mutual TLS" probe_rtsps
+refused_without_user() {
+  local said
+  said=$(ffprobe -v error -rtsp_transport tcp "rtsp://127.0.0.1:8554/movie.Mjpeg" 2>&1) && return 1
+  grep -q 401 <<<"$said" || { echo "  ffprobe without a user said: $said"; return 1; }
+}
+check "plain rtsp without a user gets 401" refused_without_user
+"${secure[@]}" down -v --remove-orphans >/dev/null 2>&1
+
 left_behind() {
   local containers networks
-  containers=$(docker ps -aq --filter "label=com.docker.compose.project=grpcstream-ci") || return 1
-  networks=$(docker network ls -q --filter "label=com.docker.compose.project=grpcstream-ci") || return 1
-  [ -z "$containers" ] && [ -z "$networks" ]
+  local project
+  for project in grpcstream-ci grpcstream-ci-secure; do
+    containers=$(docker ps -aq --filter "label=com.docker.compose.project=$project") || return 1
+    networks=$(docker network ls -q --filter "label=com.docker.compose.project=$project") || return 1
+    [ -z "$containers" ] && [ -z "$networks" ] || return 1
+  done
 }
 check "nothing left behind" left_behind
 trap - EXIT
+rm -rf "$certs"
 stop_dockerd
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

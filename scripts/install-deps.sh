@@ -11,7 +11,7 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gir1.2-gst-rtsp-server-1.0 python3-gi
   libjpeg-turbo-progs
-  iproute2
+  iproute2 openssl
   tshark
   docker.io docker-compose debootstrap
 )

@@ -18,6 +18,8 @@ public static class ExternalTool
         ["djpeg"] = "libjpeg-turbo-progs",
         ["jpegtran"] = "libjpeg-turbo-progs",
         ["gst-launch-1.0"] = "gstreamer1.0-tools",
+        ["openssl"] = "openssl",
+        ["ip"] = "iproute2",
     };
 
     /// <summary>The full path of <paramref name="name"/>, or the test is skipped (failed under CI) when it is not installed.</summary>

@@ -17,6 +17,18 @@ public sealed class AuthSettings
     /// <summary>How long a Digest nonce is good for; after it the client is told <c>stale=true</c> and retries.</summary>
     public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// A URL asked about Basic credentials no configured user has: POST <c>{user, password, address, stream, action,
+    /// protocol}</c>, allowed on 2xx.
+    /// </summary>
+    public string? HttpHook { get; set; }
+
+    /// <summary>How long the hook may take; no answer in time denies.</summary>
+    public TimeSpan HttpHookTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the hook's answer to the same question is reused.</summary>
+    public TimeSpan HttpHookCacheTime { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The longest an address waits for the answer to a failed attempt (the delay doubles per failure up to it).</summary>
     public TimeSpan MaxFailureDelay { get; set; } = TimeSpan.FromSeconds(5);
 }

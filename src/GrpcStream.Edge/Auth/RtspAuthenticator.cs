@@ -24,6 +24,7 @@ internal sealed class RtspAuthenticator
     private readonly bool _basicAnywhere;
     private readonly bool _digest;
     private readonly DigestNonces _nonces;
+    private readonly bool _hooked;
 
     public RtspAuthenticator(IOptions<EdgeOptions> options, TimeProvider time, ILogger<RtspAuthenticator> logger)
     {
@@ -33,7 +34,13 @@ internal sealed class RtspAuthenticator
         _digest = methods.Contains("digest");
         _basicAnywhere = methods.Contains("basic");
         _nonces = new DigestNonces(time, _settings.NonceLifetime);
-        if (_users.Count == 0)
+        _hooked = _settings.HttpHook is { Length: > 0 };
+        if (_hooked)
+        {
+            EdgeLog.AuthHookOn(logger, _settings.HttpHook!, _basicAnywhere ? "basic is in Edge:Auth:Methods" : "over RTSPS only, where Basic is offered");
+        }
+
+        if (_users.Count == 0 && !_hooked)
         {
             EdgeLog.AuthOpen(logger);
             return;
@@ -46,7 +53,7 @@ internal sealed class RtspAuthenticator
         }
     }
 
-    public bool Enabled => _users.Count > 0;
+    public bool Enabled => _users.Count > 0 || _hooked;
 
     public IReadOnlyCollection<EdgeUser> Users => _users.Values;
 
@@ -86,6 +93,11 @@ internal sealed class RtspAuthenticator
             }
 
             user = _users.GetValueOrDefault(name);
+            if (user is null && _hooked)
+            {
+                return new AuthDecision(AuthDecision.AskHook, name, [], null) { HookPassword = password };
+            }
+
             if (user is null || !user.Password.Verify(password))
             {
                 return Challenge(secure, stale: false, $"wrong user name or password (user '{name}')");
@@ -231,6 +243,9 @@ internal sealed class RtspAuthenticator
         return true;
     }
 
+    /// <summary>The 401 for credentials the hook refused.</summary>
+    public AuthDecision HookRefused(string user, bool secure) => Challenge(secure, stale: false, $"the authentication hook refused user '{user}'");
+
     private AuthDecision Challenge(bool secure, bool stale, string? failure)
     {
         var challenges = new List<string>(3);
@@ -259,7 +274,13 @@ internal sealed class RtspAuthenticator
 /// <param name="Failure">Why a presented credential failed (for the log and metrics); null for no credential or a stale nonce.</param>
 internal sealed record AuthDecision(int Status, string? User, IReadOnlyList<string> Challenges, string? Failure)
 {
+    /// <summary>Not decided here: Basic credentials of no configured user, for the HTTP hook.</summary>
+    public const int AskHook = -1;
+
     public bool Allowed => Status == 0;
+
+    /// <summary>The password to ask the hook about (<see cref="AskHook"/> only).</summary>
+    public string? HookPassword { get; init; }
 
     public static AuthDecision Allow(string? user) => new(0, user, [], null);
 }

@@ -83,4 +83,10 @@ internal static partial class EdgeLog
 
     [LoggerMessage(39, LogLevel.Warning, "Asking the origin about {Stream} failed: {Reason}")]
     public static partial void OriginCallFailed(ILogger logger, string stream, string reason);
+
+    [LoggerMessage(40, LogLevel.Warning, "The authentication hook {Hook} failed ({Reason}): denied")]
+    public static partial void AuthHookFailed(ILogger logger, string hook, string reason);
+
+    [LoggerMessage(41, LogLevel.Information, "Authentication hook {Hook} decides for users not configured here ({Where})")]
+    public static partial void AuthHookOn(ILogger logger, string hook, string where);
 }

@@ -37,6 +37,7 @@ public static class EdgeHost
         services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IPostConfigureOptions<EdgeOptions>, Auth.CommaSeparatedLists>();
         services.AddSingleton<Auth.RtspAuthenticator>();
+        services.AddSingleton<Auth.AuthHook>();
         services.AddSingleton(sp => new Auth.FailedAttempts(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<EdgeOptions>>().Value.Auth.MaxFailureDelay));
         services.AddSingleton<EdgeMetrics>();
         services.AddSingleton<OriginLink.OriginLink>();

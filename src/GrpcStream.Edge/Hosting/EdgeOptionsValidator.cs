@@ -119,6 +119,16 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add("Edge:Auth:Realm must be non-empty and without quotes");
         }
 
+        if (auth.HttpHook is { Length: > 0 } hook && (!Uri.TryCreate(hook, UriKind.Absolute, out var hookUri) || hookUri.Scheme is not ("http" or "https")))
+        {
+            failures.Add($"Edge:Auth:HttpHook must be an http:// or https:// URL (was '{hook}')");
+        }
+
+        if (auth.HttpHookTimeout <= TimeSpan.Zero || auth.HttpHookCacheTime < TimeSpan.Zero)
+        {
+            failures.Add("Edge:Auth:HttpHookTimeout must be above zero and HttpHookCacheTime zero or more");
+        }
+
         if (auth.NonceLifetime < TimeSpan.FromSeconds(10))
         {
             failures.Add("Edge:Auth:NonceLifetime must be at least 10 seconds");

@@ -21,6 +21,7 @@ internal sealed class RequestRouter(
     SessionMethods sessionMethods,
     SessionManager sessions,
     RtspAuthenticator authenticator,
+    AuthHook hook,
     FailedAttempts failedAttempts,
     EdgeMetrics metrics,
     IOptions<EdgeOptions> options,
@@ -99,8 +100,16 @@ internal sealed class RequestRouter(
         string? stream = client.TryGetSession(request.GetHeader(SessionHeader.Name), out var session)
             ? session.Feed.Name
             : StreamPaths.TryGetStream(request, out var named) ? named : null;
-        var address = client.Connection.Remote.Address;
+        var remote = client.Connection.Remote.Address;
+        var address = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
         var decision = authenticator.Check(request, stream, address, permission, client.Connection.IsSecure);
+        if (decision.Status == AuthDecision.AskHook)
+        {
+            decision = await hook.AllowsAsync(decision.User!, decision.HookPassword!, address, stream, permission, client.Connection.IsSecure, client.Connection.Closed).ConfigureAwait(false)
+                ? AuthDecision.Allow(decision.User)
+                : authenticator.HookRefused(decision.User!, client.Connection.IsSecure);
+        }
+
         if (decision.Allowed)
         {
             if (decision.User is not null)
