@@ -14,6 +14,7 @@ public class RtspAuthenticationTests
         "Auth:Users:0:Name=alice", "Auth:Users:0:Password=wonderland",
         "Auth:Users:1:Name=cam", "Auth:Users:1:Password=lens", "Auth:Users:1:Streams=cam*,lab*",
         "Auth:Users:2:Name=nobody", "Auth:Users:2:Password=nothing", "Auth:Users:2:Streams=",
+        "Auth:Users:3:Name=remote", "Auth:Users:3:Password=far", "Auth:Users:3:Addresses:0=10.0.0.0/8", "Auth:Users:3:Addresses:1=192.0.2.7",
     ];
 
     [Fact]
@@ -74,15 +75,17 @@ public class RtspAuthenticationTests
     }
 
     [Fact]
-    public async Task A_user_without_a_streams_permission_gets_403_and_an_empty_list_allows_nothing()
+    public async Task A_user_without_a_streams_permission_or_from_elsewhere_gets_403_and_an_empty_list_allows_nothing()
     {
         await using var host = await EdgeTestHost.StartAsync(true, Users);
 
         var cam = await Assert.ThrowsAsync<RtspStatusException>(() => DescribeAsUser(host, "cam:lens"));
         var nobody = await Assert.ThrowsAsync<RtspStatusException>(() => DescribeAsUser(host, "nobody:nothing"));
+        var remote = await Assert.ThrowsAsync<RtspStatusException>(() => DescribeAsUser(host, "remote:far"));
 
-        Assert.Equal((403, 403), (cam.StatusCode, nobody.StatusCode));
-        await Eventually.HoldsAsync(() => host.Metrics.AuthFailures(403) >= 2, "the refusals counted");
+        Assert.Equal((403, 403, 403), (cam.StatusCode, nobody.StatusCode, remote.StatusCode));
+        await Eventually.HoldsAsync(() => host.Metrics.AuthFailures(403) >= 3, "the refusals counted");
+        Assert.Contains(host.Log.Lines, l => l.Contains("user 'remote' may not connect from 127.0.0.1", StringComparison.Ordinal));
     }
 
     [Fact]

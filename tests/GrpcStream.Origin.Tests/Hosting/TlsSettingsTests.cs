@@ -35,6 +35,30 @@ public sealed class TlsSettingsTests : IDisposable
         Assert.DoesNotContain(local.Log.Lines, l => l.Contains("cleartext", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_renewed_certificate_is_served_to_new_connections_without_a_restart()
+    {
+        var (certificate, key) = _ca.Issue("origin");
+        await using var origin = await OriginTestHost.StartAsync(null, null, "urls=https://127.0.0.1:0", $"Origin:Tls:CertificatePath={certificate}", $"Origin:Tls:KeyPath={key}");
+        var port = new Uri(origin.Address).Port;
+        Assert.Contains("CN=origin", await PresentedAsync(port), StringComparison.Ordinal);
+
+        _ca.Issue("origin", commonName: "renewed");
+
+        await Eventually.HoldsAsync(async () => (await PresentedAsync(port)).Contains("CN=renewed", StringComparison.Ordinal), "the renewed certificate served");
+    }
+
+    private static async Task<string> PresentedAsync(int port)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, port, TestContext.Current.CancellationToken);
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, GrpcStream.Rtsp.Client.TlsTrust.Validator(null, acceptAny: true));
+        await tls.AuthenticateAsClientAsync(
+            new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost", ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http2] },
+            TestContext.Current.CancellationToken);
+        return tls.RemoteCertificate!.Subject;
+    }
+
     private static async Task AssertRefusedAsync(string[] args, string expected)
     {
         var error = new StringWriter();
