@@ -20,20 +20,32 @@ public sealed record CertificateFiles(string CertificatePath, string? KeyPath, s
         return X509CertificateLoader.LoadPkcs12FromFile(CertificatePath, Password);
     }
 
-    public (DateTime Certificate, DateTime Key) Stamps() =>
-        (File.GetLastWriteTimeUtc(CertificatePath), KeyPath is { } key ? File.GetLastWriteTimeUtc(key) : default);
+    /// <summary>
+    /// What identifies this version of the files: a hash of their contents (a few kilobytes), not their times, which
+    /// a copy can keep (cp -p) and a coarse file system can leave equal across a quick renewal.
+    /// </summary>
+    public string Stamp()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(File.ReadAllBytes(CertificatePath));
+        if (KeyPath is { } key)
+        {
+            hash.AppendData(File.ReadAllBytes(key));
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
 }
 
 /// <summary>
-/// A certificate reloaded when its files change: each use looks at their modification times (at most once a
-/// second), so a renewed certificate is used for new handshakes with no restart, and connections already open keep
+/// A certificate reloaded when its files change: each use looks at their contents (at most once a second), so a renewed certificate is used for new handshakes with no restart, and connections already open keep
 /// theirs. Files that fail to load (half-written during a renewal) keep the previous certificate in use.
 /// </summary>
 public sealed class ReloadingCertificate(CertificateFiles files, TimeProvider time, Action<X509Certificate2> loaded, Action<string> reloadFailed)
 {
     private readonly Lock _gate = new();
     private X509Certificate2? _current;
-    private (DateTime, DateTime) _loadedStamps;
+    private string? _loadedStamp;
     private long _checkedAt;
 
     /// <summary>The certificate to use now.</summary>
@@ -48,10 +60,10 @@ public sealed class ReloadingCertificate(CertificateFiles files, TimeProvider ti
                 if (_current is null || time.GetElapsedTime(_checkedAt, now) >= TimeSpan.FromSeconds(1))
                 {
                     _checkedAt = now;
-                    var stamps = files.Stamps();
-                    if (_current is null || stamps != _loadedStamps)
+                    var stamp = Stamp();
+                    if (_current is null || stamp != _loadedStamp)
                     {
-                        Reload(stamps);
+                        Reload(stamp);
                     }
                 }
 
@@ -60,13 +72,32 @@ public sealed class ReloadingCertificate(CertificateFiles files, TimeProvider ti
         }
     }
 
-    private void Reload((DateTime, DateTime) stamps)
+    // A file being replaced may be missing for a moment: keep the current certificate rather than fail a handshake.
+    private string? Stamp()
+    {
+        try
+        {
+            return files.Stamp();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (_current is null)
+            {
+                throw;
+            }
+
+            reloadFailed(ex.Message);
+            return _loadedStamp;
+        }
+    }
+
+    private void Reload(string? stamp)
     {
         try
         {
             // The old one is not disposed: connections mid-handshake may still hold it.
             _current = files.Load();
-            _loadedStamps = stamps;
+            _loadedStamp = stamp;
             loaded(_current);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
@@ -86,7 +117,7 @@ public sealed class ReloadingTrust(string caPath, TimeProvider time)
 {
     private readonly Lock _gate = new();
     private X509Certificate2Collection? _roots;
-    private DateTime _stamp;
+    private string? _stamp;
     private long _checkedAt;
 
     /// <summary>Whether <paramref name="certificate"/> chains to one of the CAs (and is within its validity).</summary>
@@ -114,7 +145,7 @@ public sealed class ReloadingTrust(string caPath, TimeProvider time)
             if (_roots is null || time.GetElapsedTime(_checkedAt, now) >= TimeSpan.FromSeconds(1))
             {
                 _checkedAt = now;
-                var stamp = File.GetLastWriteTimeUtc(caPath);
+                var stamp = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(caPath)));
                 if (_roots is null || stamp != _stamp)
                 {
                     var roots = new X509Certificate2Collection();
