@@ -15,7 +15,7 @@ COPY --from=build /app .
 # add a listener of its own.
 ENV ASPNETCORE_HTTP_PORTS= \
     DOTNET_NOLOGO=1
-EXPOSE 8554 8080 8000/udp 8001/udp
+EXPOSE 8554 8322 8080 8090 8000/udp 8001/udp
 USER 1654
 HEALTHCHECK --interval=5s --timeout=4s --start-period=30s --retries=3 CMD ["dotnet", "/app/GrpcStream.Edge.dll", "healthcheck"]
 ENTRYPOINT ["dotnet", "/app/GrpcStream.Edge.dll"]

@@ -36,7 +36,7 @@ pids+=($!)
 start_edge() { # offset extra-args...
   local offset=$1; shift
   dotnet src/GrpcStream.Edge/bin/Release/net10.0/GrpcStream.Edge.dll --rtsp-port $((18554 + offset)) --rtp-port $((18000 + offset * 2)) \
-    --http-port $((18180 + offset)) --origin http://127.0.0.1:51051 --Logging:LogLevel:Default=Warning \
+    --http-port $((18180 + offset)) --Edge:Control:Port=0 --origin http://127.0.0.1:51051 --Logging:LogLevel:Default=Warning \
     --Edge:Rtsp:MaxConnections=5000 --Edge:Rtsp:MaxConnectionsPerAddress=0 --Edge:Rtsp:MaxSessions=5000 "$@" &
   pids+=($!)
   wait_http "http://127.0.0.1:$((18180 + offset))/healthz"

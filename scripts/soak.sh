@@ -123,7 +123,7 @@ wait_http "http://127.0.0.1:$origin_http/healthz"  # before the edge, whose firs
 # The last four settings are the edge's limits against hostile clients; an edge that does not know them yet
 # ignores them (the configuration binder skips unknown keys).
 bg "$life" dotnet src/GrpcStream.Edge/bin/Release/net10.0/GrpcStream.Edge.dll \
-  --rtsp-port "$rtsp_port" --rtp-port "$rtp_port" --http-port "$edge_http" --origin "http://127.0.0.1:$origin_grpc" \
+  --rtsp-port "$rtsp_port" --rtp-port "$rtp_port" --http-port "$edge_http" --Edge:Control:Port=0 --origin "http://127.0.0.1:$origin_grpc" \
   --Logging:LogLevel:Default=Warning \
   --Edge:Rtsp:MaxQueuedBytes=$max_queued --Edge:Rtsp:MaxConnectionsPerAddress=50 \
   --Edge:Rtsp:WriteTimeout=00:00:05 --Edge:Rtsp:RequestTimeout=00:00:05 \

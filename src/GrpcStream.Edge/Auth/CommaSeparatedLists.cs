@@ -14,6 +14,7 @@ internal sealed class CommaSeparatedLists(IConfiguration configuration) : IPostC
     {
         var auth = configuration.GetSection($"{EdgeOptions.SectionName}:Auth");
         options.Auth.Methods = Read(auth.GetSection("Methods"), options.Auth.Methods);
+        options.Control.Tokens = Read(configuration.GetSection($"{EdgeOptions.SectionName}:Control:Tokens"), options.Control.Tokens);
         foreach (var (index, user) in options.Auth.Users.Index())
         {
             var section = auth.GetSection($"Users:{index}");

@@ -43,6 +43,9 @@ internal sealed class RtspListener(
     /// <summary>The RTSP port actually bound (useful when 0 was asked for).</summary>
     public int Port { get; private set; }
 
+    /// <summary>RTSP and RTSPS connections open now.</summary>
+    public int ConnectionCount => _connections.Count;
+
     /// <summary>The RTSPS port actually bound; 0 when RTSPS is off.</summary>
     public int TlsPort { get; private set; }
 

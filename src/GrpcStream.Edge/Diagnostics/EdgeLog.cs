@@ -89,4 +89,13 @@ internal static partial class EdgeLog
 
     [LoggerMessage(41, LogLevel.Information, "Authentication hook {Hook} decides for users not configured here ({Where})")]
     public static partial void AuthHookOn(ILogger logger, string hook, string where);
+
+    [LoggerMessage(42, LogLevel.Warning, "Session {Session} of {Client} kicked through the control API: {Reason}")]
+    public static partial void SessionKicked(ILogger logger, string session, string client, string reason);
+
+    [LoggerMessage(43, LogLevel.Warning, "Draining: new sessions are refused; {Sessions} sessions play on until they end (deadline {Deadline})")]
+    public static partial void Draining(ILogger logger, int sessions, string deadline);
+
+    [LoggerMessage(44, LogLevel.Information, "Drain lifted: new sessions are taken again")]
+    public static partial void Undrained(ILogger logger);
 }

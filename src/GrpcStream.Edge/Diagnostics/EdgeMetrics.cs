@@ -123,6 +123,9 @@ internal static class EdgeLimits
     public const string UdpDestination = "udp_destination";
     public const string FileDescriptors = "file_descriptors";
 
+    /// <summary>A session ended by the control API's KickSession.</summary>
+    public const string Kicked = "kicked";
+
     /// <summary>An RTSPS client whose TLS handshake failed or did not finish within the request timeout.</summary>
     public const string TlsHandshake = "tls_handshake";
 }

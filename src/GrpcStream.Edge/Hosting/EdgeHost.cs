@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using GrpcStream.Edge.Auth;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Connections;
@@ -27,15 +28,25 @@ public static class EdgeHost
     {
         var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args, SwitchMappings, configure);
 
-        // HTTP/1.1 for /healthz and /metrics; RTSP has its own listener.
+        // HTTP/1.1 for /healthz and /metrics, then HTTP/2 for the control API (in that order: ControlAddress relies
+        // on it); RTSP has its own listener.
         var httpPort = builder.Configuration.GetValue("Edge:Http:Port", new HttpSettings().Port);
         var httpAddress = builder.Configuration.GetValue("Edge:Http:Address", new HttpSettings().Address);
-        builder.WebHost.UseUrls($"http://{httpAddress}:{httpPort}");
+        var controlPort = builder.Configuration.GetValue("Edge:Control:Port", new ControlSettings().Port);
+        var controlAddress = builder.Configuration.GetValue("Edge:Control:Address", new ControlSettings().Address);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(ParseAddress(httpAddress), httpPort, endpoint => endpoint.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(ParseAddress(controlAddress), controlPort, endpoint => endpoint.Protocols = HttpProtocols.Http2);
+        });
 
         var services = builder.Services;
         services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
         services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IPostConfigureOptions<EdgeOptions>, Auth.CommaSeparatedLists>();
+        services.AddSingleton<Sessions.DrainState>();
+        services.AddSingleton<Control.ControlAccess>();
+        services.AddGrpc(grpc => grpc.Interceptors.Add<Control.ControlAccess>());
         services.AddSingleton<Auth.RtspAuthenticator>();
         services.AddSingleton<Auth.AuthHook>();
         services.AddSingleton(sp => new Auth.FailedAttempts(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<EdgeOptions>>().Value.Auth.MaxFailureDelay));
@@ -57,8 +68,17 @@ public static class EdgeHost
         var app = builder.Build();
         app.UseMetricsGate();
         app.MapDefaultEndpoints();
+        app.MapGrpcService<Control.EdgeControlService>();
         return app;
     }
+
+    private static System.Net.IPAddress ParseAddress(string address) =>
+        address == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(address);
+
+    /// <summary>The control API's address (http://host:port) on the running edge.</summary>
+    public static string ControlAddress(this WebApplication app) =>
+        app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!
+            .Addresses.ElementAt(1).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
 
     /// <summary>The RTSP port the running edge listens on.</summary>
     public static int RtspPort(this WebApplication app) => app.Services.GetRequiredService<RtspListener>().Port;

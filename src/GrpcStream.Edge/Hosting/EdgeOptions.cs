@@ -14,6 +14,20 @@ public sealed class EdgeOptions
     public Auth.AuthSettings Auth { get; set; } = new();
 
     public RtspsSettings Rtsps { get; set; } = new();
+
+    public ControlSettings Control { get; set; } = new();
+}
+
+/// <summary>The control API (<c>grpcstream.edge.v1.EdgeControl</c>, gRPC over HTTP/2).</summary>
+public sealed class ControlSettings
+{
+    /// <summary>Its port (0: any free one).</summary>
+    public int Port { get; set; } = 8090;
+
+    public string Address { get; set; } = "0.0.0.0";
+
+    /// <summary>Bearer tokens, any of which lets a caller in. None: only callers on loopback are answered.</summary>
+    public List<string>? Tokens { get; set; }
 }
 
 /// <summary>RTSP over TLS (<c>rtsps://</c>), alongside plain RTSP; started only when a certificate is configured.</summary>

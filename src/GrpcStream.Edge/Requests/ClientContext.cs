@@ -38,6 +38,10 @@ internal sealed class ClientContext(RtspConnection connection, RequestRouter rou
 
     public bool KeepsConnectionOpen => SessionCount > 0;
 
+    public System.Net.IPEndPoint Remote => Connection.Remote;
+
+    public void Disconnect() => Connection.Abort();
+
     // Before the first request, a request line that names a bare stream may be the lab client's.
     public bool MayEndAtQuietGap(in ReadOnlySequence<byte> pending) => (_dialect ?? RtspDialect.Lab).MayEndAtQuietGap(pending);
 

@@ -30,6 +30,12 @@ internal interface ISessionOwner
 {
     int SessionCount { get; }
 
+    /// <summary>The client's end of the RTSP connection.</summary>
+    System.Net.IPEndPoint Remote { get; }
+
+    /// <summary>Closes the connection (a kicked client's last session has ended).</summary>
+    void Disconnect();
+
     void Add(RtspSession session);
 
     void Remove(RtspSession session);
@@ -53,6 +59,7 @@ internal sealed class RtspSession
         Sender = sender;
         Owner = owner;
         _time = time;
+        Since = time.GetUtcNow();
         _lastActivity = time.GetTimestamp();
     }
 
@@ -67,6 +74,9 @@ internal sealed class RtspSession
     public ISessionOwner Owner { get; }
 
     public SessionState State { get; private set; } = SessionState.Ready;
+
+    /// <summary>When the session was made.</summary>
+    public DateTimeOffset Since { get; }
 
     /// <summary>Marks the session alive (any request on it, or an RTCP report about it from its client).</summary>
     public void Touch() => Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());

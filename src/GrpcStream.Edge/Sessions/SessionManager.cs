@@ -20,8 +20,11 @@ internal sealed class SessionManager(
     EdgeMetrics metrics,
     IOptions<EdgeOptions> options,
     TimeProvider time,
-    ILogger<SessionManager> logger)
+    ILogger<SessionManager> logger,
+    DrainState? drain = null)
 {
+    private readonly DrainState _drain = drain ?? new DrainState(time);
+
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
     private readonly RtspSettings _settings = options.Value.Rtsp;
     private readonly Lock _gate = new();
@@ -109,6 +112,17 @@ internal sealed class SessionManager(
         EdgeLog.SessionClosed(logger, session.Id, reason, sender.FramesSent, sender.PacketsSent, sender.FramesDropped);
     }
 
+    /// <summary>Ends a session at an operator's word, and its connection when it holds no other session.</summary>
+    public void Kick(RtspSession session, string reason)
+    {
+        Close(session, "kicked" + (reason.Length > 0 ? ": " + reason : string.Empty));
+        metrics.LimitHit(EdgeLimits.Kicked);
+        if (session.Owner.SessionCount == 0)
+        {
+            session.Owner.Disconnect();
+        }
+    }
+
     public void CloseAll(string reason)
     {
         foreach (var session in registry.All.ToArray())
@@ -120,6 +134,11 @@ internal sealed class SessionManager(
     /// <summary>Closes expired sessions and sends sender reports that are due; called about once a second.</summary>
     public void Maintain()
     {
+        if (_drain.DeadlinePassed)
+        {
+            CloseAll("drained");
+        }
+
         foreach (var session in registry.All)
         {
             if (session.IsExpired(_settings.SessionTimeout))
@@ -135,6 +154,11 @@ internal sealed class SessionManager(
 
     private void CheckLimits(ISessionOwner owner)
     {
+        if (_drain.Draining)
+        {
+            throw new SetupRefusedException(RtspStatusCode.ServiceUnavailable, "the edge is draining", RetryAfter);
+        }
+
         if (owner.SessionCount >= _settings.MaxSessionsPerConnection)
         {
             metrics.LimitHit(EdgeLimits.MaxSessionsPerConnection);

@@ -88,6 +88,12 @@ internal sealed class FakeOwner : ISessionOwner
     public void Add(RtspSession session) => Sessions.Add(session);
 
     public void Remove(RtspSession session) => Sessions.Remove(session);
+
+    public System.Net.IPEndPoint Remote { get; } = new(System.Net.IPAddress.Loopback, 40000);
+
+    public bool Disconnected { get; private set; }
+
+    public void Disconnect() => Disconnected = true;
 }
 
 /// <summary>The edge's services that sessions need, on a fake clock, without sockets.</summary>

@@ -16,7 +16,7 @@ public sealed class FileDescriptorTests
         await using var edge = ServiceProcess.Start(
             "Edge",
             [
-                "--rtsp-port", Port(rtsp), "--http-port", Port(http), "--rtp-port", "0", "--origin", "http://127.0.0.1:9",
+                "--rtsp-port", Port(rtsp), "--http-port", Port(http), "--rtp-port", "0", "--Edge:Control:Port=0", "--origin", "http://127.0.0.1:9",
                 "--Edge:Rtsp:MaxConnectionsPerAddress=0",
             ],
             launcher: ["prlimit", "--nofile=1024:1024"]);

@@ -24,7 +24,7 @@ public sealed class SilentOutageTests
             launcher: IsolatedLink.Inside(link.Left));
         await Eventually.HoldsAsync(() => origin.Output.Any(l => l.Contains("Origin listening on", StringComparison.Ordinal)), "the origin listening", TimeSpan.FromSeconds(60));
         await using var edge = ServiceProcess.Start("Edge",
-            ["--rtsp-port", $"{RtspPort}", "--http-port", "0", "--rtp-port", "0", "--origin", $"http://{IsolatedLink.LeftAddress}:{OriginPort}"],
+            ["--rtsp-port", $"{RtspPort}", "--http-port", "0", "--rtp-port", "0", "--Edge:Control:Port=0", "--origin", $"http://{IsolatedLink.LeftAddress}:{OriginPort}"],
             launcher: IsolatedLink.Inside(link.Right));
         await Eventually.HoldsAsync(() => edge.Output.Any(l => l.Contains("Edge serving RTSP", StringComparison.Ordinal)), "the edge listening", TimeSpan.FromSeconds(60));
 

@@ -42,7 +42,7 @@ public sealed class StreamingSystem : IAsyncLifetime
         await Origin.WaitHealthyAsync($"http://127.0.0.1:{OriginHttpPort}/healthz");
         Edge = ServiceProcess.Start("Edge",
         [
-            "--rtsp-port", Port(RtspPort), "--http-port", Port(EdgeHttpPort), "--rtp-port", Port(RtpPort),
+            "--rtsp-port", Port(RtspPort), "--http-port", Port(EdgeHttpPort), "--rtp-port", Port(RtpPort), "--Edge:Control:Port=0",
             "--origin", $"http://127.0.0.1:{OriginPort}",
             "--Edge:Rtsp:RequestTimeout=00:00:02", "--Edge:Rtsp:MaxConnections=60",
             "--Edge:Origin:RetryMaxDelay=00:00:01",

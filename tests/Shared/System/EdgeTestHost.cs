@@ -74,7 +74,7 @@ public sealed class EdgeTestHost : IAsyncDisposable
 
         List<string> args =
         [
-            "--rtsp-port", "0", "--rtp-port", "0", "--http-port", "0", "--origin", originAddress,
+            "--rtsp-port", "0", "--rtp-port", "0", "--http-port", "0", "--Edge:Control:Port=0", "--origin", originAddress,
             "--Logging:LogLevel:Default=Warning", "--Edge:Origin:DescribeTimeout=00:00:05",
         ];
         args.AddRange(edgeSettings.Select(s => "--Edge:" + s));
