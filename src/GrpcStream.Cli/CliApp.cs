@@ -14,6 +14,8 @@ public static class CliApp
         InspectCommands.Describe(console),
         InspectCommands.Options(console),
         HashPasswordCommand.Create(console),
+        EdgeControlCommands.Sessions(console),
+        EdgeControlCommands.Edge(console),
     };
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)

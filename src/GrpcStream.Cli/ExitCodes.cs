@@ -20,6 +20,9 @@ public static class ExitCodes
     /// <summary>The server did not answer in time.</summary>
     public const int Timeout = 5;
 
+    /// <summary>A control API call refused: no or a wrong token (UNAUTHENTICATED), or not allowed (PERMISSION_DENIED).</summary>
+    public const int ControlRefused = 6;
+
     /// <summary>The server sent something that is not RTSP, or is past the client's limits (a body of gigabytes).</summary>
-    public const int ProtocolError = 6;
+    public const int ProtocolError = 7;
 }

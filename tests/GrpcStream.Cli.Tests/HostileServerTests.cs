@@ -11,7 +11,7 @@ public sealed class HostileServerTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public async Task A_body_of_a_gigabyte_is_refused_with_exit_code_6()
+    public async Task A_body_of_a_gigabyte_is_refused_with_the_protocol_error_exit_code()
     {
         using var server = new ScriptedRtspServer(new()) { DescribeContentLength = 999_999_999 };
 

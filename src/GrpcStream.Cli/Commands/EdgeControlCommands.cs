@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Globalization;
+using Google.Protobuf;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using GrpcStream.Cli.Output;
+using GrpcStream.Protos.Edge.V1;
+
+namespace GrpcStream.Cli.Commands;
+
+/// <summary>
+/// The commands that drive an edge's control API: <c>sessions list|kick</c> and <c>edge drain|undrain</c>.
+/// </summary>
+internal static class EdgeControlCommands
+{
+    public const string DefaultEdge = "http://127.0.0.1:8090";
+    public const string TokenVariable = "GRPCSTREAM_TOKEN";
+
+    public static Command Sessions(CliConsole console)
+    {
+        var list = new Command("list", "The edge's sessions: id, stream, transport, client, state, frames, loss.");
+        var (edge, token) = AddConnection(list);
+        var stream = new Option<string?>("--stream") { Description = "Only this stream's sessions." };
+        var json = new Option<bool>("--json") { Description = "The response in protobuf's JSON mapping." };
+        list.Options.Add(stream);
+        list.Options.Add(json);
+        list.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
+        {
+            var response = await Client(result, edge, token).ListSessionsAsync(new ListSessionsRequest { Stream = result.GetValue(stream) ?? string.Empty }, cancellationToken: cancellationToken);
+            await console.Out.WriteAsync(result.GetValue(json) ? JsonFormatter.Default.Format(response) + "\n" : Table(response.Sessions));
+            return ExitCodes.Success;
+        }));
+
+        var kick = new Command("kick", "End a session: BYE, then closed (and its connection, when it has no other).");
+        var id = new Argument<string>("id") { Description = "The session's id (its RTSP Session header)." };
+        var reason = new Option<string?>("--reason") { Description = "Why, for the edge's log." };
+        kick.Arguments.Add(id);
+        kick.Options.Add(reason);
+        var (kickEdge, kickToken) = AddConnection(kick);
+        kick.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
+        {
+            await Client(result, kickEdge, kickToken).KickSessionAsync(new KickSessionRequest { Id = result.GetValue(id)!, Reason = result.GetValue(reason) ?? string.Empty }, cancellationToken: cancellationToken);
+            await console.Out.WriteLineAsync($"session {Printable.Line(result.GetValue(id)!)} kicked");
+            return ExitCodes.Success;
+        }));
+
+        return new Command("sessions", "List and kick an edge's sessions (its control API).") { list, kick };
+    }
+
+    public static Command Edge(CliConsole console)
+    {
+        var drain = new Command("drain", "Take no new sessions; with --deadline, close the remaining ones then; with --wait, return once none is left.");
+        var (edge, token) = AddConnection(drain);
+        var deadline = new Option<double?>("--deadline") { Description = "Seconds the sessions may go on before they are closed." };
+        var wait = new Option<bool>("--wait") { Description = "Wait until no session is left." };
+        drain.Options.Add(deadline);
+        drain.Options.Add(wait);
+        drain.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
+        {
+            var client = Client(result, edge, token);
+            var request = new DrainRequest();
+            if (result.GetValue(deadline) is { } seconds)
+            {
+                request.DeadlineSeconds = (uint)Math.Ceiling(seconds);
+            }
+
+            var status = await client.DrainAsync(request, cancellationToken: cancellationToken);
+            await console.Out.WriteLineAsync(Describe(status));
+
+            // Watched through the totals: asking to drain again would move the deadline.
+            var left = status.Sessions;
+            while (result.GetValue(wait) && left > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                left = (await client.GetStatsAsync(new GetStatsRequest(), cancellationToken: cancellationToken)).Sessions;
+            }
+
+            if (result.GetValue(wait))
+            {
+                await console.Out.WriteLineAsync("drained: no session left");
+            }
+
+            return ExitCodes.Success;
+        }));
+
+        var undrain = new Command("undrain", "Take new sessions again.");
+        var (undrainEdge, undrainToken) = AddConnection(undrain);
+        undrain.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
+        {
+            await console.Out.WriteLineAsync(Describe(await Client(result, undrainEdge, undrainToken).UndrainAsync(new UndrainRequest(), cancellationToken: cancellationToken)));
+            return ExitCodes.Success;
+        }));
+
+        return new Command("edge", "Drain an edge before an upgrade, or undrain it (its control API).") { drain, undrain };
+    }
+
+    private static (Option<string> Edge, Option<string?> Token) AddConnection(Command command)
+    {
+        var edge = new Option<string>("--edge") { Description = "The edge's control API.", DefaultValueFactory = _ => DefaultEdge };
+        var token = new Option<string?>("--token") { Description = $"A bearer token for the control API (default: {TokenVariable})." };
+        command.Options.Add(edge);
+        command.Options.Add(token);
+        return (edge, token);
+    }
+
+    private static EdgeControl.EdgeControlClient Client(ParseResult result, Option<string> edge, Option<string?> token)
+    {
+        var channel = GrpcChannel.ForAddress(result.GetValue(edge)!);
+        var bearer = result.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable);
+        return bearer is { Length: > 0 }
+            ? new EdgeControl.EdgeControlClient(channel.Intercept(metadata =>
+            {
+                metadata.Add("authorization", "Bearer " + bearer);
+                return metadata;
+            }))
+            : new EdgeControl.EdgeControlClient(channel);
+    }
+
+    private static string Describe(DrainStatus status) => status.Draining
+        ? string.Create(CultureInfo.InvariantCulture, $"draining: {status.Sessions} sessions left{(status.Deadline is { } deadline ? $", closed at {deadline.ToDateTimeOffset():u}" : string.Empty)}")
+        : string.Create(CultureInfo.InvariantCulture, $"taking sessions: {status.Sessions} open");
+
+    /// <summary>Sessions as aligned columns.</summary>
+    internal static string Table(IEnumerable<Session> sessions)
+    {
+        string[] header = ["ID", "STREAM", "TRANSPORT", "CLIENT", "STATE", "SINCE", "FRAMES", "DROPPED", "LOSS"];
+        var rows = sessions.Select(s => new[]
+        {
+            s.Id, s.Stream, s.Transport, $"{s.ClientAddress}:{s.ClientPort}", s.State,
+            s.Since?.ToDateTimeOffset().ToString("u", CultureInfo.InvariantCulture) ?? string.Empty,
+            s.FramesSent.ToString(CultureInfo.InvariantCulture), s.FramesDropped.ToString(CultureInfo.InvariantCulture),
+            (s.ReportedFractionLost * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%",
+        }.Select(Printable.Line).ToArray()).ToList();
+        var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
+        var text = new System.Text.StringBuilder();
+        foreach (var row in rows.Prepend(header))
+        {
+            text.Append(string.Join("  ", row.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd()).Append('\n');
+        }
+
+        return text.ToString();
+    }
+}
