@@ -1,9 +1,8 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using GrpcStream.Edge.Hosting;
+using GrpcStream.ServiceDefaults.Tls;
 using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Edge.Control;
@@ -15,7 +14,7 @@ namespace GrpcStream.Edge.Control;
 internal sealed class ControlAccess(IOptions<EdgeOptions> options) : Interceptor
 {
     private const string ControlService = "/grpcstream.edge.v1.EdgeControl/";
-    private readonly byte[][] _tokens = (options.Value.Control.Tokens ?? []).Select(Encoding.UTF8.GetBytes).ToArray();
+    private readonly BearerTokens _tokens = new(options.Value.Control.Tokens ?? []);
 
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -36,7 +35,7 @@ internal sealed class ControlAccess(IOptions<EdgeOptions> options) : Interceptor
             return;
         }
 
-        if (_tokens.Length == 0)
+        if (!_tokens.Any)
         {
             var remote = context.GetHttpContext().Connection.RemoteIpAddress;
             if (remote is null || !IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
@@ -47,22 +46,9 @@ internal sealed class ControlAccess(IOptions<EdgeOptions> options) : Interceptor
             return;
         }
 
-        var header = context.RequestHeaders.GetValue("authorization");
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.Ordinal))
+        if (_tokens.Refusal(context.RequestHeaders.GetValue("authorization"), "Edge:Control:Tokens") is { } refusal)
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "a bearer token is required (Edge:Control:Tokens)"));
-        }
-
-        var presented = Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim());
-        var match = false;
-        foreach (var token in _tokens)
-        {
-            match |= CryptographicOperations.FixedTimeEquals(presented, token);
-        }
-
-        if (!match)
-        {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "the bearer token is not accepted"));
+            throw new RpcException(new Status(StatusCode.Unauthenticated, refusal));
         }
     }
 }

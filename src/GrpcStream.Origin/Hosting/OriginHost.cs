@@ -42,8 +42,8 @@ public static class OriginHost
         services.AddSingleton<StreamCatalogue>();
         services.AddSingleton<LiveChannelHub>();
         services.AddHostedService<CatalogueRefreshService>();
-        services.AddSingleton<Security.BearerTokens>();
-        services.AddGrpc(grpc => grpc.Interceptors.Add<Security.BearerTokens>());
+        services.AddSingleton<Security.BearerTokenInterceptor>();
+        services.AddGrpc(grpc => grpc.Interceptors.Add<Security.BearerTokenInterceptor>());
         services.AddGrpcHealthChecks().AddCheck<CatalogueHealthCheck>("catalogue");
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 

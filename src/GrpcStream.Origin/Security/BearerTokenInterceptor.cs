@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -10,10 +8,10 @@ namespace GrpcStream.Origin.Security;
 /// deployments behind a TLS-terminating proxy, where client certificates do not reach the origin. Health checks
 /// stay open for probes.
 /// </summary>
-internal sealed class BearerTokens(IConfiguration configuration) : Interceptor
+internal sealed class BearerTokenInterceptor(IConfiguration configuration) : Interceptor
 {
     private const string MediaService = "/grpcstream.origin.v1.MediaOrigin/";
-    private readonly byte[][] _tokens = Read(configuration).Select(Encoding.UTF8.GetBytes).ToArray();
+    private readonly ServiceDefaults.Tls.BearerTokens _tokens = new(Read(configuration));
 
     /// <summary>The configured tokens: indexed children or one comma-separated value.</summary>
     public static string[] Read(IConfiguration configuration)
@@ -38,28 +36,14 @@ internal sealed class BearerTokens(IConfiguration configuration) : Interceptor
 
     private void Check(ServerCallContext context)
     {
-        if (_tokens.Length == 0 || !context.Method.StartsWith(MediaService, StringComparison.Ordinal))
+        if (!_tokens.Any || !context.Method.StartsWith(MediaService, StringComparison.Ordinal))
         {
             return;
         }
 
-        var header = context.RequestHeaders.GetValue("authorization");
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.Ordinal))
+        if (_tokens.Refusal(context.RequestHeaders.GetValue("authorization"), "Origin:Auth:Tokens") is { } refusal)
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "a bearer token is required (Origin:Auth:Tokens)"));
-        }
-
-        var presented = Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim());
-        var match = false;
-        foreach (var token in _tokens)
-        {
-            // Every token is compared, in constant time: how long the check takes says nothing about which is near.
-            match |= CryptographicOperations.FixedTimeEquals(presented, token);
-        }
-
-        if (!match)
-        {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "the bearer token is not accepted"));
+            throw new RpcException(new Status(StatusCode.Unauthenticated, refusal));
         }
     }
 }
