@@ -52,6 +52,7 @@ internal sealed class RtspConnection : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closed = new();
     private long _sendStarted;
+    private string? _fault;
     private int _aborted;
 
     // tls: the TLS session over the socket, handshake done (RTSPS); null for plain RTSP.
@@ -142,10 +143,18 @@ internal sealed class RtspConnection : IAsyncDisposable
         if (started != 0 && _time.GetElapsedTime(started, now) >= _settings.WriteTimeout)
         {
             _metrics.LimitHit(EdgeLimits.WriteTimeout);
-            EdgeLog.BadClient(_logger, Remote.ToString(), $"did not read what was sent to it for {_settings.WriteTimeout.TotalSeconds:0.#} s");
+            var reason = $"did not read what was sent to it for {_settings.WriteTimeout.TotalSeconds:0.#} s";
+            EdgeLog.BadClient(_logger, Remote.ToString(), reason);
+            Faulted(reason);
             Abort();
         }
     }
+
+    /// <summary>Why the connection is being ended by the edge (a broken rule, a client not reading); null when it just closed.</summary>
+    public string? Fault => Volatile.Read(ref _fault);
+
+    /// <summary>Records the first reason the edge ends this connection for.</summary>
+    public void Faulted(string reason) => Interlocked.CompareExchange(ref _fault, reason, null);
 
     /// <summary>Closes the socket at once: pending reads and sends end with an error.</summary>
     public void Abort()
@@ -284,6 +293,7 @@ internal sealed class RtspConnection : IAsyncDisposable
     private void Fail(IRtspConnectionHandler handler, int statusCode, string reason)
     {
         EdgeLog.BadClient(_logger, Remote.ToString(), reason);
+        Faulted(reason);
         _output.TryEnqueue(handler.ErrorResponse(statusCode));
     }
 

@@ -214,10 +214,19 @@ internal sealed class RtspListener(
 #pragma warning restore CA1031
         {
             EdgeLog.ConnectionFailed(logger, connection.Remote.ToString(), ex);
+            connection.Faulted(ex.Message);
         }
         finally
         {
-            client.CloseSessions(stoppingToken.IsCancellationRequested ? "shutdown" : "connection closed");
+            if (stoppingToken.IsCancellationRequested)
+            {
+                client.CloseSessions(SessionEndReason.Shutdown, null);
+            }
+            else
+            {
+                client.CloseSessions(connection.Fault is null ? SessionEndReason.Disconnected : SessionEndReason.Error, connection.Fault);
+            }
+
             _connections.TryRemove(connection, out _);
             _perAddress.Remove(address);
             await connection.DisposeAsync().ConfigureAwait(false);
@@ -252,7 +261,7 @@ internal sealed class RtspListener(
         _tlsListener?.Dispose();
 
         // BYE to every session while its connection is still open, then let the connections finish.
-        sessions.CloseAll("shutdown");
+        sessions.CloseAll(SessionEndReason.Shutdown);
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -4,6 +4,7 @@ using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Protos.Edge.V1;
 using Session = GrpcStream.Protos.Edge.V1.Session;
+using SessionEvent = GrpcStream.Protos.Edge.V1.SessionEvent;
 
 namespace GrpcStream.Edge.Control;
 
@@ -12,7 +13,9 @@ internal sealed class EdgeControlService(
     SessionManager sessions,
     DrainState drain,
     OriginLink.OriginLink origin,
+    Streams.StreamHubRegistry hubs,
     Connections.RtspListener listener,
+    TimeProvider time,
     ILogger<EdgeControlService> logger) : EdgeControl.EdgeControlBase
 {
     public override Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context)
@@ -34,6 +37,72 @@ internal sealed class EdgeControlService(
         EdgeLog.SessionKicked(logger, session.Id, session.Owner.Remote.ToString(), request.Reason.Length > 0 ? request.Reason : "no reason given");
         sessions.Kick(session, request.Reason);
         return Task.FromResult(new KickSessionResponse());
+    }
+
+    public override async Task WatchSessions(WatchSessionsRequest request, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context)
+    {
+        using var watcher = sessions.Watch()
+            ?? throw new RpcException(new Grpc.Core.Status(StatusCode.ResourceExhausted, "too many watchers (Edge:Control:MaxWatchers); try again later"));
+        bool Wanted(RtspSession session) => request.Stream.Length == 0 || session.Feed.Name == request.Stream;
+
+        var snapshot = new SessionSnapshot();
+        snapshot.Sessions.AddRange(watcher.Snapshot.Where(Wanted).Select(Describe));
+        await responseStream.WriteAsync(new SessionEvent { At = Timestamp.FromDateTimeOffset(time.GetUtcNow()), Snapshot = snapshot }).ConfigureAwait(false);
+
+        try
+        {
+            await foreach (var change in watcher.Events.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+            {
+                if (Wanted(change.Session))
+                {
+                    await responseStream.WriteAsync(Describe(change)).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            return; // the watcher went away, or the edge is stopping
+        }
+
+        if (watcher.FellBehind)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.ResourceExhausted, "this watcher fell behind (Edge:Control:WatchQueue events); watch again for a fresh snapshot"));
+        }
+    }
+
+    public override Task<ListStreamsResponse> ListStreams(ListStreamsRequest request, ServerCallContext context)
+    {
+        var problems = origin.Problems;
+        var byStream = sessions.Registry.All
+            .GroupBy(s => s.Feed.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.CountBy(s => s.Transport.Kind).ToArray(), StringComparer.Ordinal);
+        var response = new ListStreamsResponse();
+        foreach (var hub in hubs.Hubs.OrderBy(h => h.Name, StringComparer.Ordinal))
+        {
+            var stats = hub.Counters.Read();
+            var stream = new StreamInfo
+            {
+                Name = hub.Name,
+                OriginLink = problems.ContainsKey(hub.Name) ? "reconnecting" : "receiving",
+                OriginProblem = problems.GetValueOrDefault(hub.Name, string.Empty),
+                FramesIn = (ulong)stats.FramesIn,
+                FramesOut = (ulong)stats.FramesOut,
+                Fps = Math.Round(stats.Fps, 2),
+            };
+            if (stats.LastFrameAge is { } age)
+            {
+                stream.LastFrameAgeMs = (ulong)age.TotalMilliseconds;
+            }
+
+            foreach (var (transport, count) in byStream.GetValueOrDefault(hub.Name, []))
+            {
+                stream.Sessions[transport] = (uint)count;
+            }
+
+            response.Streams.Add(stream);
+        }
+
+        return Task.FromResult(response);
     }
 
     public override Task<DrainStatus> Drain(DrainRequest request, ServerCallContext context)
@@ -72,6 +141,36 @@ internal sealed class EdgeControlService(
 
     private RtspSession Find(string id) =>
         sessions.Registry.TryGet(id, out var session) ? session : throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, $"no session {id}"));
+
+    private static SessionEvent Describe(in Sessions.SessionEvent change)
+    {
+        var described = new SessionEvent { At = Timestamp.FromDateTimeOffset(change.At) };
+        var session = Describe(change.Session);
+        switch (change.Change)
+        {
+            case SessionChange.Created:
+                described.Created = session;
+                break;
+            case SessionChange.Playing:
+                described.Playing = session;
+                break;
+            case SessionChange.Paused:
+                described.Paused = session;
+                break;
+            default:
+                described.Closed = new SessionClosed { Session = session, Reason = Reasons[(int)change.Reason], Detail = change.Detail ?? string.Empty };
+                break;
+        }
+
+        return described;
+    }
+
+    // SessionEndReason in declaration order, as the contract names them.
+    private static readonly CloseReason[] Reasons =
+    [
+        CloseReason.Teardown, CloseReason.Timeout, CloseReason.Kicked, CloseReason.Error, CloseReason.Shutdown,
+        CloseReason.Drained, CloseReason.Replaced, CloseReason.Disconnected,
+    ];
 
     private static Session Describe(RtspSession session)
     {

@@ -19,6 +19,7 @@ internal sealed class EdgeMetrics
     private readonly Counter<long> _outages;
     private readonly UpDownCounter<long> _circuitOpen;
     private readonly Counter<long> _badRequests;
+    private readonly Counter<long> _closed;
     private readonly Counter<long> _limitHits;
     private readonly Counter<long> _rtcpIgnored;
     private readonly Counter<long> _authFailures;
@@ -40,6 +41,7 @@ internal sealed class EdgeMetrics
         _outages = meter.CreateCounter<long>("origin.outages", description: "Origin streams lost while being watched.");
         _circuitOpen = meter.CreateUpDownCounter<long>("origin.circuit.open", description: "Streams whose origin circuit breaker is open.");
         _badRequests = meter.CreateCounter<long>("bad.requests", description: "Malformed requests and misbehaving connections.");
+        _closed = meter.CreateCounter<long>("sessions.closed", description: "Sessions ended, by reason (teardown, timeout, kicked, error, shutdown, drained, replaced, disconnected).");
         _limitHits = meter.CreateCounter<long>("limit.hits", description: "Times a limit was reached, by limit (see EdgeLimits).");
         _authFailures = meter.CreateCounter<long>("auth.failures", description: "Credentials refused, by status: 400 malformed, 401 wrong, 403 not allowed (each one delays that address's next failed answer).");
         _rtcpIgnored = meter.CreateCounter<long>("rtcp.ignored", description: "RTCP packets that were invalid or named none of the session's sources (they keep nothing alive).");
@@ -49,7 +51,13 @@ internal sealed class EdgeMetrics
 
     public void SessionOpened(string transport, string stream) => _sessions.Add(1, Tag("transport", transport), Tag("stream", stream));
 
-    public void SessionClosed(string transport, string stream) => _sessions.Add(-1, Tag("transport", transport), Tag("stream", stream));
+    public void SessionClosed(string transport, string stream, Sessions.SessionEndReason reason)
+    {
+        _sessions.Add(-1, Tag("transport", transport), Tag("stream", stream));
+        _closed.Add(1, Tag("reason", ReasonNames[(int)reason]));
+    }
+
+    private static readonly string[] ReasonNames = [.. Enum.GetNames<Sessions.SessionEndReason>().Select(n => n.ToLowerInvariant())];
 
     public void ConnectionOpened() => _connections.Add(1);
 
@@ -123,8 +131,11 @@ internal static class EdgeLimits
     public const string UdpDestination = "udp_destination";
     public const string FileDescriptors = "file_descriptors";
 
-    /// <summary>A session ended by the control API's KickSession.</summary>
-    public const string Kicked = "kicked";
+    /// <summary>A control API watcher refused: <c>Edge:Control:MaxWatchers</c> are watching.</summary>
+    public const string MaxWatchers = "max_watchers";
+
+    /// <summary>A control API watcher ended because it fell <c>Edge:Control:WatchQueue</c> events behind.</summary>
+    public const string WatchQueue = "watch_queue";
 
     /// <summary>An RTSPS client whose TLS handshake failed or did not finish within the request timeout.</summary>
     public const string TlsHandshake = "tls_handshake";

@@ -54,6 +54,7 @@ public static class EdgeHost
         services.AddSingleton<OriginLink.OriginLink>();
         services.AddSingleton<StreamHubRegistry>();
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<SessionEvents>();
         services.AddSingleton<SessionManager>();
         services.AddSingleton<UdpRtpServer>();
         services.AddSingleton<TransportFactory>();

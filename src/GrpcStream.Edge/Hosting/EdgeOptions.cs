@@ -28,6 +28,15 @@ public sealed class ControlSettings
 
     /// <summary>Bearer tokens, any of which lets a caller in. None: only callers on loopback are answered.</summary>
     public List<string>? Tokens { get; set; }
+
+    /// <summary>How many <c>WatchSessions</c> streams may be open at once.</summary>
+    public int MaxWatchers { get; set; } = 16;
+
+    /// <summary>
+    /// Session events one watcher may have waiting; a watcher that falls further behind is ended
+    /// (RESOURCE_EXHAUSTED) and can watch again for a fresh snapshot.
+    /// </summary>
+    public int WatchQueue { get; set; } = 1024;
 }
 
 /// <summary>RTSP over TLS (<c>rtsps://</c>), alongside plain RTSP; started only when a certificate is configured.</summary>

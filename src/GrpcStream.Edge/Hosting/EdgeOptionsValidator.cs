@@ -20,6 +20,11 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add($"Edge:Origin:Address must be an http:// or https:// URL (was '{options.Origin.Address}')");
         }
 
+        if (options.Control.MaxWatchers < 0 || options.Control.WatchQueue < 16)
+        {
+            failures.Add($"Edge:Control:MaxWatchers must be 0 or more and Edge:Control:WatchQueue at least 16 (were {options.Control.MaxWatchers} and {options.Control.WatchQueue})");
+        }
+
         if (options.Rtsp.MaxConnections < 1)
         {
             failures.Add("Edge:Rtsp:MaxConnections must be at least 1");

@@ -118,7 +118,7 @@ internal sealed class ClientContext(RtspConnection connection, RequestRouter rou
     }
 
     /// <summary>Ends every session of the connection (it is closing).</summary>
-    public void CloseSessions(string reason)
+    public void CloseSessions(SessionEndReason reason, string? detail)
     {
         RtspSession[] open;
         lock (_sessions)
@@ -128,7 +128,7 @@ internal sealed class ClientContext(RtspConnection connection, RequestRouter rou
 
         foreach (var session in open)
         {
-            sessions.Close(session, reason);
+            sessions.Close(session, reason, detail);
         }
     }
 }

@@ -79,7 +79,7 @@ internal sealed class SessionMethods(
             return;
         }
 
-        if (!session.TryApply(request.Method))
+        if (!sessions.Apply(session, request.Method))
         {
             response.Headers.Add(("Allow", SessionStateMachine.Allowed(session.State)));
             response.Status = RtspStatusCode.MethodNotValidInThisState;
@@ -96,7 +96,7 @@ internal sealed class SessionMethods(
                 break;
             case RtspMethod.Teardown:
                 response.SessionTimeout = false;
-                sessions.Close(session, "teardown");
+                sessions.Close(session, SessionEndReason.Teardown);
                 break;
         }
     }

@@ -21,9 +21,11 @@ internal sealed class SessionManager(
     IOptions<EdgeOptions> options,
     TimeProvider time,
     ILogger<SessionManager> logger,
-    DrainState? drain = null)
+    DrainState? drain = null,
+    SessionEvents? events = null)
 {
     private readonly DrainState _drain = drain ?? new DrainState(time);
+    private readonly SessionEvents? _events = events;
 
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
     private readonly RtspSettings _settings = options.Value.Rtsp;
@@ -69,6 +71,9 @@ internal sealed class SessionManager(
             session = new RtspSession(SessionRegistry.NewId(), lease.Take(), transport, new RtpSender(time), owner, time);
             registry.Add(session);
             owner.Add(session);
+
+            // Under the lock, as Watch's snapshot is: a watcher sees a session either in its snapshot or created.
+            _events?.Publish(new SessionEvent(SessionChange.Created, session, time.GetUtcNow()));
             if (transport.Destination is { } taken)
             {
                 _destinations[taken] = session;
@@ -81,13 +86,55 @@ internal sealed class SessionManager(
         if (replaced is not null)
         {
             metrics.LimitHit(EdgeLimits.UdpDestination);
-            Close(replaced, $"replaced by session {session.Id} on the same client ports");
+            Close(replaced, SessionEndReason.Replaced, $"by session {session.Id} on the same client ports");
         }
 
         return session;
     }
 
-    public void Close(RtspSession session, string reason)
+    /// <summary>A watcher of session changes, with the sessions there are now as its snapshot; null when too many watch.</summary>
+    public SessionWatcher? Watch()
+    {
+        if (_events is null)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            var watcher = _events.Subscribe();
+            if (watcher is not null)
+            {
+                watcher.Snapshot = [.. registry.All.OrderBy(s => s.Since)];
+            }
+
+            return watcher;
+        }
+    }
+
+    /// <summary>
+    /// Takes <paramref name="method"/> through the session's state machine (<see cref="RtspSession.TryApply"/>) and
+    /// tells watchers when it starts or stops playing.
+    /// </summary>
+    public bool Apply(RtspSession session, RtspMethod method)
+    {
+        var before = session.State;
+        if (!session.TryApply(method))
+        {
+            return false;
+        }
+
+        var after = session.State;
+        if (after != before && after is SessionState.Playing or SessionState.Ready && before is SessionState.Playing or SessionState.Ready)
+        {
+            _events?.Publish(new SessionEvent(after == SessionState.Playing ? SessionChange.Playing : SessionChange.Paused, session, time.GetUtcNow()));
+        }
+
+        return true;
+    }
+
+    /// <summary>Ends a session: BYE, stream and transport released, counted, logged and told to watchers.</summary>
+    public void Close(RtspSession session, SessionEndReason reason, string? detail = null)
     {
         lock (_gate)
         {
@@ -107,23 +154,24 @@ internal sealed class SessionManager(
         session.SendReport(bye: true);
         session.Transport.Detach();
         session.Feed.Release();
-        metrics.SessionClosed(session.Transport.Kind, session.Feed.Name);
+        metrics.SessionClosed(session.Transport.Kind, session.Feed.Name, reason);
+        _events?.Publish(new SessionEvent(SessionChange.Closed, session, time.GetUtcNow(), reason, detail));
         var sender = session.Sender;
-        EdgeLog.SessionClosed(logger, session.Id, reason, sender.FramesSent, sender.PacketsSent, sender.FramesDropped);
+        var why = reason.ToString().ToLowerInvariant();
+        EdgeLog.SessionClosed(logger, session.Id, detail is null ? why : $"{why}: {detail}", sender.FramesSent, sender.PacketsSent, sender.FramesDropped);
     }
 
     /// <summary>Ends a session at an operator's word, and its connection when it holds no other session.</summary>
     public void Kick(RtspSession session, string reason)
     {
-        Close(session, "kicked" + (reason.Length > 0 ? ": " + reason : string.Empty));
-        metrics.LimitHit(EdgeLimits.Kicked);
+        Close(session, SessionEndReason.Kicked, reason.Length > 0 ? reason : null);
         if (session.Owner.SessionCount == 0)
         {
             session.Owner.Disconnect();
         }
     }
 
-    public void CloseAll(string reason)
+    public void CloseAll(SessionEndReason reason)
     {
         foreach (var session in registry.All.ToArray())
         {
@@ -136,14 +184,14 @@ internal sealed class SessionManager(
     {
         if (_drain.DeadlinePassed)
         {
-            CloseAll("drained");
+            CloseAll(SessionEndReason.Drained);
         }
 
         foreach (var session in registry.All)
         {
             if (session.IsExpired(_settings.SessionTimeout))
             {
-                Close(session, "timed out");
+                Close(session, SessionEndReason.Timeout);
             }
             else if (session.State == SessionState.Playing && session.Sender.SenderReportDue(_settings.SenderReportInterval))
             {

@@ -47,9 +47,13 @@ internal sealed class StreamHub : IStreamFeed
         _packetizer = new RtpJpegPacketizer(maxPayloadSize);
         _time = time;
         _logger = logger;
+        Counters = new StreamCounters(time);
     }
 
     public string Name { get; }
+
+    /// <summary>Frames in and out and the measured rate, for the control API.</summary>
+    public StreamCounters Counters { get; }
 
     /// <summary>True once watching failed for good (the link retries every failure, so this is a bug's mark).</summary>
     public bool Gone { get; private set; }
@@ -195,6 +199,7 @@ internal sealed class StreamHub : IStreamFeed
 
         RtspSession[] playing;
         SharedFrame? previous;
+        long arrivedAt;
         lock (_gate)
         {
             if (_stopped)
@@ -203,11 +208,14 @@ internal sealed class StreamHub : IStreamFeed
                 return;
             }
 
-            shared.Set(frame.Pts90Khz, _time.GetTimestamp(), jpeg, keepWholeFrame: _wholeFrameSessions > 0);
+            arrivedAt = _time.GetTimestamp();
+            shared.Set(frame.Pts90Khz, arrivedAt, jpeg, keepWholeFrame: _wholeFrameSessions > 0);
             previous = _latest;
             _latest = shared;
             playing = _playing;
         }
+
+        Counters.FrameArrived(arrivedAt, playing.Length);
 
         lock (_sendGate)
         {

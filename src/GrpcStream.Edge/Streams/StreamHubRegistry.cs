@@ -40,6 +40,18 @@ internal sealed class StreamHubRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>The hubs there are now: streams being served or kept warm.</summary>
+    public IReadOnlyList<StreamHub> Hubs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _hubs.Values];
+            }
+        }
+    }
+
     /// <summary>True when a hub for <paramref name="name"/> is receiving frames (so the stream is known to exist).</summary>
     public bool IsLive(string name)
     {

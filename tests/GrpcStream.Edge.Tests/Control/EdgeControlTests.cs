@@ -51,6 +51,89 @@ public class EdgeControlTests
     }
 
     [Fact]
+    public async Task Ffmpeg_players_are_watched_from_created_to_playing_listed_and_a_kicked_one_ends_within_two_seconds()
+    {
+        await using var host = await EdgeTestHost.StartAsync();
+        var control = Client(host);
+        using var watchEnd = new CancellationTokenSource();
+        using var watch = control.WatchSessions(new WatchSessionsRequest(), cancellationToken: watchEnd.Token);
+        Assert.True(await watch.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+        Assert.Empty(watch.ResponseStream.Current.Snapshot.Sessions);
+        var events = new List<SessionEvent>();
+        var collecting = Task.Run(async () =>
+        {
+            try
+            {
+                while (await watch.ResponseStream.MoveNext(watchEnd.Token))
+                {
+                    lock (events)
+                    {
+                        events.Add(watch.ResponseStream.Current);
+                    }
+                }
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
+            {
+                // the test is done watching
+            }
+        });
+
+        await using var udp = FfmpegPlayer.Start(host.Url(), "udp");
+        await using var tcp = FfmpegPlayer.Start(host.Url(), "tcp");
+        await Eventually.HoldsAsync(
+            async () => (await control.ListSessionsAsync(new ListSessionsRequest())).Sessions.Count(s => s.State == "playing" && s.FramesSent > 0) == 2,
+            "both players playing");
+
+        var listed = (await control.ListSessionsAsync(new ListSessionsRequest())).Sessions;
+        Assert.Equal(["tcp", "udp"], listed.Select(s => s.Transport).Order());
+        Assert.All(listed, s => Assert.Equal("127.0.0.1", s.ClientAddress));
+        var kicked = listed.Single(s => s.Transport == "udp");
+        var kickedAt = System.Diagnostics.Stopwatch.StartNew();
+        await control.KickSessionAsync(new KickSessionRequest { Id = kicked.Id, Reason = "test" });
+        await udp.WaitForExitAsync(TimeSpan.FromSeconds(2));
+        Assert.True(kickedAt.Elapsed < TimeSpan.FromSeconds(2));
+        Assert.DoesNotContain((await control.ListSessionsAsync(new ListSessionsRequest())).Sessions, s => s.Id == kicked.Id);
+        Assert.False(tcp.HasExited);
+
+        SessionEvent[] Seen()
+        {
+            lock (events)
+            {
+                return [.. events];
+            }
+        }
+
+        await Eventually.HoldsAsync(() => Seen().Any(e => e.Closed?.Session.Id == kicked.Id), "the kick watched");
+        var ofKicked = Seen().Where(e => (e.Created ?? e.Playing ?? e.Paused ?? e.Closed.Session).Id == kicked.Id).ToArray();
+        Assert.Equal([SessionEvent.EventOneofCase.Created, SessionEvent.EventOneofCase.Playing, SessionEvent.EventOneofCase.Closed], ofKicked.Select(e => e.EventCase));
+        Assert.Equal((CloseReason.Kicked, "test"), (ofKicked[2].Closed.Reason, ofKicked[2].Closed.Detail));
+        Assert.True(ofKicked[2].Closed.Session.FramesSent > 0);
+        Assert.Contains(Seen(), e => e.Playing?.Transport == "tcp");
+
+        await watchEnd.CancelAsync();
+        await collecting;
+    }
+
+    [Fact]
+    public async Task Streams_are_listed_with_sessions_by_transport_frame_counts_and_the_measured_rate()
+    {
+        await using var host = await EdgeTestHost.StartAsync();
+        var control = Client(host);
+        await using var tcp = await HonestPlayer.StartAsync(host.Url(), RtspTransport.Tcp);
+        await using var udp = await HonestPlayer.StartAsync(host.Url(), RtspTransport.Udp);
+        await tcp.WaitForMoreFramesAsync(40);
+
+        var stream = Assert.Single((await control.ListStreamsAsync(new ListStreamsRequest())).Streams);
+
+        Assert.Equal(("movie.Mjpeg", "receiving", ""), (stream.Name, stream.OriginLink, stream.OriginProblem));
+        Assert.Equal(new Dictionary<string, uint> { ["tcp"] = 1, ["udp"] = 1 }, stream.Sessions);
+        Assert.True(stream.FramesIn >= 40, $"{stream.FramesIn} frames in");
+        Assert.True(stream.FramesOut >= stream.FramesIn, $"{stream.FramesOut} frames out for {stream.FramesIn} in, two sessions");
+        Assert.InRange(stream.Fps, 12.5, 50); // the sample plays at 25 fps; a busy machine bunches arrivals
+        Assert.True(stream.HasLastFrameAgeMs);
+    }
+
+    [Fact]
     public async Task Draining_refuses_new_sessions_while_one_plays_on_and_a_deadline_closes_it()
     {
         await using var host = await EdgeTestHost.StartAsync();

@@ -102,11 +102,13 @@ internal static class EdgeParts
     public static EdgeMetrics Metrics() =>
         new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
 
-    public static SessionManager SessionManager(FakeTimeProvider time, Action<RtspSettings>? configure = null)
+    public static SessionManager SessionManager(FakeTimeProvider time, Action<RtspSettings>? configure = null, Action<ControlSettings>? control = null)
     {
         var options = new EdgeOptions();
         configure?.Invoke(options.Rtsp);
-        return new SessionManager(new SessionRegistry(), Metrics(), Options.Create(options), time, NullLogger<SessionManager>.Instance);
+        control?.Invoke(options.Control);
+        var metrics = Metrics();
+        return new SessionManager(new SessionRegistry(), metrics, Options.Create(options), time, NullLogger<SessionManager>.Instance, events: new SessionEvents(Options.Create(options), metrics));
     }
 
     /// <summary>A packetized frame of the built-in test pattern, at <paramref name="pts"/>.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Tests.Fakes;
+using GrpcStream.Rtsp.Messages;
 using GrpcStream.Rtsp.Rtcp;
 using Microsoft.Extensions.Time.Testing;
 
@@ -75,7 +76,7 @@ public class SessionManagerTests
         Assert.True(manager.Registry.TryGet(replacement.Id, out _));
 
         // Once it ends, the port is free again.
-        manager.Close(replacement, "teardown");
+        manager.Close(replacement, SessionEndReason.Teardown);
         manager.Create(first, feed.Lease(), new FakeTransport(destination));
         Assert.Equal(3, feed.Releases); // the refused lease, the replaced session and the closed one
     }
@@ -117,11 +118,75 @@ public class SessionManagerTests
         var transport = new FakeTransport();
         var session = manager.Create(new FakeOwner(), feed.Lease(), transport);
 
-        manager.Close(session, "teardown");
-        manager.Close(session, "connection closed");
+        manager.Close(session, SessionEndReason.Teardown);
+        manager.Close(session, SessionEndReason.Disconnected);
 
         Assert.Equal(1, feed.Releases);
         Assert.Single(transport.Rtcp);
+    }
+
+    [Fact]
+    public void A_watcher_gets_the_sessions_there_are_then_every_change_with_its_reason()
+    {
+        var manager = EdgeParts.SessionManager(_time);
+        var owner = new FakeOwner();
+        var feed = new FakeFeed();
+        var before = manager.Create(owner, feed.Lease(), new FakeTransport());
+
+        using var watcher = manager.Watch()!;
+        var after = manager.Create(owner, feed.Lease(), new FakeTransport());
+        Assert.True(manager.Apply(after, RtspMethod.Play));
+        Assert.True(manager.Apply(after, RtspMethod.Play)); // still playing: no event
+        Assert.True(manager.Apply(after, RtspMethod.Pause));
+        Assert.False(manager.Apply(after, RtspMethod.Pause)); // not valid when ready: nothing changes
+        manager.Close(after, SessionEndReason.Teardown);
+        _time.Advance(TimeSpan.FromSeconds(61));
+        manager.Maintain();
+
+        Assert.Equal(new[] { before }, watcher.Snapshot);
+        var events = new List<SessionEvent>();
+        while (watcher.Events.TryRead(out var change))
+        {
+            events.Add(change);
+        }
+
+        Assert.Equal(
+            [(SessionChange.Created, after), (SessionChange.Playing, after), (SessionChange.Paused, after), (SessionChange.Closed, after), (SessionChange.Closed, before)],
+            events.Select(e => (e.Change, e.Session)));
+        Assert.Equal(SessionEndReason.Teardown, events[3].Reason);
+        Assert.Equal(SessionEndReason.Timeout, events[4].Reason);
+    }
+
+    [Fact]
+    public void A_watcher_that_falls_behind_is_ended_and_others_are_not_held_up()
+    {
+        var manager = EdgeParts.SessionManager(_time, s => s.MaxSessionsPerConnection = 100, c => { c.WatchQueue = 16; c.MaxWatchers = 2; });
+        var feed = new FakeFeed();
+        using var slow = manager.Watch()!;
+        using var reading = manager.Watch()!;
+        Assert.Null(manager.Watch()); // MaxWatchers
+
+        var seen = 0;
+        var owner = new FakeOwner();
+        for (var i = 0; i < 40; i++)
+        {
+            manager.Create(owner, feed.Lease(), new FakeTransport());
+            while (reading.Events.TryRead(out _))
+            {
+                seen++;
+            }
+        }
+
+        Assert.Equal(40, seen);
+        Assert.True(slow.FellBehind);
+        var queued = 0;
+        while (slow.Events.TryRead(out _))
+        {
+            queued++;
+        }
+
+        Assert.Equal(16, queued);
+        Assert.True(slow.Events.Completion.IsCompleted);
     }
 
     private static bool HasBye(byte[] compound)
