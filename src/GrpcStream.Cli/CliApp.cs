@@ -16,6 +16,7 @@ public static class CliApp
         HashPasswordCommand.Create(console),
         EdgeControlCommands.Sessions(console),
         EdgeControlCommands.Edge(console),
+        StreamsCommand.Create(console),
     };
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)

@@ -18,8 +18,17 @@ namespace GrpcStream.ServiceDefaults;
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Path of the HTTP health endpoint (JSON; 200 when healthy or degraded, 503 when unhealthy).</summary>
+    /// <summary>Path of the combined health view (JSON; 200 when healthy or degraded, 503 when unhealthy): what a container's health check asks.</summary>
     public const string HealthPath = "/healthz";
+
+    /// <summary>Path of liveness: 200 whenever the process answers. A liveness probe must not fail while draining.</summary>
+    public const string LivePath = "/healthz/live";
+
+    /// <summary>Path of readiness: 200 only when every check tagged <see cref="ReadyTag"/> is healthy (degraded is 503).</summary>
+    public const string ReadyPath = "/healthz/ready";
+
+    /// <summary>The tag of the health checks that say whether the service should be given work now.</summary>
+    public const string ReadyTag = "ready";
 
     /// <summary>Path of the Prometheus text-format metrics endpoint.</summary>
     public const string MetricsPath = "/metrics";
@@ -59,12 +68,24 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Maps <see cref="HealthPath"/> and <see cref="MetricsPath"/>.</summary>
+    /// <summary>Maps <see cref="HealthPath"/>, <see cref="LivePath"/>, <see cref="ReadyPath"/> and <see cref="MetricsPath"/>.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
 
         app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealthAsync });
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteHealthAsync,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
         app.MapMetrics(MetricsPath);
         return app;
     }

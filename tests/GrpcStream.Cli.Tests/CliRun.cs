@@ -13,8 +13,11 @@ internal sealed class CliRun : IDisposable
 
     public string Error => _error.ToString();
 
-    public Task<int> StartAsync(params string[] args) =>
-        Task.Run(() => CliApp.RunAsync(args, new CliConsole(new ChannelReader(_input.Reader), TextWriter.Synchronized(_out), TextWriter.Synchronized(_error), IsInteractive: false), TestContext.Current.CancellationToken));
+    public Task<int> StartAsync(params string[] args) => StartAsync(TestContext.Current.CancellationToken, args);
+
+    /// <summary>Starts a run that <paramref name="interrupt"/> stops, as Ctrl+C would.</summary>
+    public Task<int> StartAsync(CancellationToken interrupt, params string[] args) =>
+        Task.Run(() => CliApp.RunAsync(args, new CliConsole(new ChannelReader(_input.Reader), TextWriter.Synchronized(_out), TextWriter.Synchronized(_error), IsInteractive: false), interrupt));
 
     public static async Task<(int Exit, CliRun Run)> RunAsync(params string[] args)
     {

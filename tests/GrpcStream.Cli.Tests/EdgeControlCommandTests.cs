@@ -1,5 +1,7 @@
 using System.Text.Json;
 using GrpcStream.Edge.Hosting;
+using GrpcStream.Cli.Commands;
+using GrpcStream.Rtsp.Client;
 using GrpcStream.Testing;
 
 namespace GrpcStream.Cli.Tests;
@@ -42,13 +44,69 @@ public class EdgeControlCommandTests
         var edge = host.Edge.ControlAddress();
         await using var player = await HonestPlayer.StartAsync(host.Url());
 
-        var (drainExit, drain) = await CliRun.RunAsync("edge", "drain", "--edge", edge, "--deadline", "1", "--wait");
+        var (drainExit, drain) = await CliRun.RunAsync("edge", "drain", "--edge", edge, "--deadline", "1s", "--wait");
         var (undrainExit, undrain) = await CliRun.RunAsync("edge", "undrain", "--edge", edge);
 
         Assert.Equal((0, 0), (drainExit, undrainExit));
         Assert.StartsWith("draining: 1 sessions left, closed at ", drain.Out, StringComparison.Ordinal);
         Assert.EndsWith("drained: no session left", drain.Out.Trim(), StringComparison.Ordinal);
         Assert.Equal("taking sessions: 0 open", undrain.Out.Trim());
+    }
+
+    [Fact]
+    public async Task Sessions_watch_prints_the_snapshot_then_each_change_until_interrupted()
+    {
+        await using var host = await EdgeTestHost.StartAsync();
+        await using var first = await HonestPlayer.StartAsync(host.Url());
+        using var watch = new CliRun();
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var running = watch.StartAsync(interrupt.Token, "sessions", "watch", "--edge", host.Edge.ControlAddress());
+        await Eventually.HoldsAsync(() => watch.Out.Contains("1 sessions open; changes follow", StringComparison.Ordinal), "the snapshot");
+
+        var second = await HonestPlayer.StartAsync(host.Url(), RtspTransport.Udp);
+        await second.WaitForMoreFramesAsync(1);
+        await second.DisposeAsync(); // TEARDOWN
+        await Eventually.HoldsAsync(() => watch.Out.Contains("(teardown)", StringComparison.Ordinal), "the teardown");
+        await interrupt.CancelAsync();
+
+        Assert.Equal(ExitCodes.Success, await running.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        var lines = watch.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^\d\d:\d\d:\d\d\.\d{3} open +\d+ movie\.Mjpeg tcp 127\.0\.0\.1:\d+ playing, \d+ frames, 0 dropped$", lines[0]);
+        Assert.Equal(["open", "--", "created", "playing", "closed"], lines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]));
+        Assert.Contains(" udp ", lines[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Streams_are_listed_from_the_edge_and_from_the_origin()
+    {
+        await using var host = await EdgeTestHost.StartAsync();
+        await using var player = await HonestPlayer.StartAsync(host.Url());
+        await player.WaitForMoreFramesAsync(2);
+
+        var (edgeExit, edge) = await CliRun.RunAsync("streams", "list", "--edge", host.Edge.ControlAddress());
+        var (jsonExit, json) = await CliRun.RunAsync("streams", "list", "--edge", host.Edge.ControlAddress(), "--json");
+        var (originExit, origin) = await CliRun.RunAsync("streams", "list", "--origin", host.OriginAddress);
+        var (bothExit, both) = await CliRun.RunAsync("streams", "list", "--origin", host.OriginAddress, "--edge", host.Edge.ControlAddress());
+
+        Assert.True((edgeExit, jsonExit, originExit) == (0, 0, 0), edge.Error + json.Error + origin.Error);
+        var edgeLines = edge.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^STREAM +SESSIONS +ORIGIN LINK +FPS +FRAMES IN +FRAMES OUT +LAST FRAME$", edgeLines[0]);
+        Assert.Matches(@"^movie\.Mjpeg +tcp=1 +receiving +\d+\.\d +\d+ +\d+ +\d+ ms ago$", edgeLines[1]);
+        var stream = Assert.Single(JsonDocument.Parse(json.Out).RootElement.GetProperty("streams").EnumerateArray());
+        Assert.Equal(1, stream.GetProperty("sessions").GetProperty("tcp").GetInt32());
+        Assert.True(stream.GetProperty("framesIn").GetString() is { } framesIn && long.Parse(framesIn, System.Globalization.CultureInfo.InvariantCulture) >= 2);
+        var originLines = origin.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^STREAM +SIZE +FPS +FRAMES +FORMAT +RTP/JPEG$", originLines[0]);
+        Assert.Matches(@"^movie\.Mjpeg +\d+x\d+ +25 +25 +Generated +yes$", originLines[1]);
+        Assert.Equal((ExitCodes.Usage, "grpcstream: give --edge or --origin, not both"), (bothExit, both.Error.Trim()));
+    }
+
+    [Fact]
+    public async Task A_deadline_that_is_not_a_duration_is_a_usage_error()
+    {
+        var (exit, run) = await CliRun.RunAsync("edge", "drain", "--edge", EdgeControlCommands.DefaultEdge, "--deadline", "soon");
+
+        Assert.Equal((ExitCodes.Usage, "grpcstream: --deadline 'soon' is not a duration such as 60s, 2m or 90"), (exit, run.Error.Trim()));
     }
 
     [Fact]

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Google.Protobuf;
-using Grpc.Core.Interceptors;
-using Grpc.Net.Client;
 using GrpcStream.Cli.Output;
 using GrpcStream.Protos.Edge.V1;
 
@@ -14,7 +12,6 @@ namespace GrpcStream.Cli.Commands;
 internal static class EdgeControlCommands
 {
     public const string DefaultEdge = "http://127.0.0.1:8090";
-    public const string TokenVariable = "GRPCSTREAM_TOKEN";
 
     public static Command Sessions(CliConsole console)
     {
@@ -44,14 +41,41 @@ internal static class EdgeControlCommands
             return ExitCodes.Success;
         }));
 
-        return new Command("sessions", "List and kick an edge's sessions (its control API).") { list, kick };
+        var watch = new Command("watch", "The edge's sessions as they are now, then every change as it happens, until interrupted.");
+        var (watchEdge, watchToken) = AddConnection(watch);
+        var watchStream = new Option<string?>("--stream") { Description = "Only this stream's sessions." };
+        var watchJson = new Option<bool>("--json") { Description = "One event per line, in protobuf's JSON mapping." };
+        watch.Options.Add(watchStream);
+        watch.Options.Add(watchJson);
+        watch.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
+        {
+            using var call = Client(result, watchEdge, watchToken).WatchSessions(new WatchSessionsRequest { Stream = result.GetValue(watchStream) ?? string.Empty }, cancellationToken: cancellationToken);
+            try
+            {
+                while (await call.ResponseStream.MoveNext(cancellationToken))
+                {
+                    var change = call.ResponseStream.Current;
+                    await console.Out.WriteAsync(result.GetValue(watchJson) ? JsonFormatter.Default.Format(change) + "\n" : EventLines(change));
+                    await console.Out.FlushAsync(cancellationToken);
+                }
+            }
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Cancelled })
+            {
+                return ExitCodes.Success; // interrupted: the normal way to stop watching
+            }
+
+            await console.Error.WriteLineAsync("grpcstream: the edge ended the watch");
+            return ExitCodes.ConnectionFailed;
+        }));
+
+        return new Command("sessions", "List, watch and kick an edge's sessions (its control API).") { list, watch, kick };
     }
 
     public static Command Edge(CliConsole console)
     {
         var drain = new Command("drain", "Take no new sessions; with --deadline, close the remaining ones then; with --wait, return once none is left.");
         var (edge, token) = AddConnection(drain);
-        var deadline = new Option<double?>("--deadline") { Description = "Seconds the sessions may go on before they are closed." };
+        var deadline = new Option<string?>("--deadline") { Description = "How long the sessions may go on before they are closed: 60s, 2m, or seconds." };
         var wait = new Option<bool>("--wait") { Description = "Wait until no session is left." };
         drain.Options.Add(deadline);
         drain.Options.Add(wait);
@@ -59,9 +83,14 @@ internal static class EdgeControlCommands
         {
             var client = Client(result, edge, token);
             var request = new DrainRequest();
-            if (result.GetValue(deadline) is { } seconds)
+            if (result.GetValue(deadline) is { } text)
             {
-                request.DeadlineSeconds = (uint)Math.Ceiling(seconds);
+                if (!GrpcStream.Shared.DurationText.TryParse(text, out var after) || after.TotalSeconds > uint.MaxValue)
+                {
+                    throw new CliUsageException($"--deadline '{text}' is not a duration such as 60s, 2m or 90");
+                }
+
+                request.DeadlineSeconds = (uint)Math.Ceiling(after.TotalSeconds);
             }
 
             var status = await client.DrainAsync(request, cancellationToken: cancellationToken);
@@ -94,50 +123,49 @@ internal static class EdgeControlCommands
         return new Command("edge", "Drain an edge before an upgrade, or undrain it (its control API).") { drain, undrain };
     }
 
-    private static (Option<string> Edge, Option<string?> Token) AddConnection(Command command)
+    /// <summary>One line per session the event is about: time, what happened, and the session.</summary>
+    internal static string EventLines(SessionEvent change)
+    {
+        var at = change.At?.ToDateTimeOffset().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) ?? string.Empty;
+        static string About(Session s) => Printable.Line(string.Create(CultureInfo.InvariantCulture, $"{s.Id} {s.Stream} {s.Transport} {s.ClientAddress}:{s.ClientPort} {s.State}, {s.FramesSent} frames, {s.FramesDropped} dropped"));
+        return change.EventCase switch
+        {
+            SessionEvent.EventOneofCase.Snapshot => string.Concat(change.Snapshot.Sessions.Select(s => $"{at} open     {About(s)}\n"))
+                + $"{at} -- {change.Snapshot.Sessions.Count} sessions open; changes follow --\n",
+            SessionEvent.EventOneofCase.Created => $"{at} created  {About(change.Created)}\n",
+            SessionEvent.EventOneofCase.Playing => $"{at} playing  {About(change.Playing)}\n",
+            SessionEvent.EventOneofCase.Paused => $"{at} paused   {About(change.Paused)}\n",
+            SessionEvent.EventOneofCase.Closed => $"{at} closed   {About(change.Closed.Session)} ({ReasonName(change.Closed.Reason)}{(change.Closed.Detail.Length > 0 ? ": " + Printable.Line(change.Closed.Detail) : string.Empty)})\n",
+            _ => string.Empty,
+        };
+    }
+
+    private static string ReasonName(CloseReason reason) => reason.ToString().ToLowerInvariant();
+
+    internal static (Option<string> Edge, Option<string?> Token) AddConnection(Command command)
     {
         var edge = new Option<string>("--edge") { Description = "The edge's control API.", DefaultValueFactory = _ => DefaultEdge };
-        var token = new Option<string?>("--token") { Description = $"A bearer token for the control API (default: {TokenVariable})." };
+        var token = new Option<string?>("--token") { Description = $"A bearer token for the control API (default: {ControlConnection.TokenVariable})." };
         command.Options.Add(edge);
         command.Options.Add(token);
         return (edge, token);
     }
 
-    private static EdgeControl.EdgeControlClient Client(ParseResult result, Option<string> edge, Option<string?> token)
-    {
-        var channel = GrpcChannel.ForAddress(result.GetValue(edge)!);
-        var bearer = result.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable);
-        return bearer is { Length: > 0 }
-            ? new EdgeControl.EdgeControlClient(channel.Intercept(metadata =>
-            {
-                metadata.Add("authorization", "Bearer " + bearer);
-                return metadata;
-            }))
-            : new EdgeControl.EdgeControlClient(channel);
-    }
+    internal static EdgeControl.EdgeControlClient Client(ParseResult result, Option<string> edge, Option<string?> token) =>
+        new(ControlConnection.Invoker(result.GetValue(edge)!, result.GetValue(token)));
 
     private static string Describe(DrainStatus status) => status.Draining
         ? string.Create(CultureInfo.InvariantCulture, $"draining: {status.Sessions} sessions left{(status.Deadline is { } deadline ? $", closed at {deadline.ToDateTimeOffset():u}" : string.Empty)}")
         : string.Create(CultureInfo.InvariantCulture, $"taking sessions: {status.Sessions} open");
 
     /// <summary>Sessions as aligned columns.</summary>
-    internal static string Table(IEnumerable<Session> sessions)
-    {
-        string[] header = ["ID", "STREAM", "TRANSPORT", "CLIENT", "STATE", "SINCE", "FRAMES", "DROPPED", "LOSS"];
-        var rows = sessions.Select(s => new[]
+    internal static string Table(IEnumerable<Session> sessions) => TextTable.Format(
+        ["ID", "STREAM", "TRANSPORT", "CLIENT", "STATE", "SINCE", "FRAMES", "DROPPED", "LOSS"],
+        sessions.Select(s => new[]
         {
             s.Id, s.Stream, s.Transport, $"{s.ClientAddress}:{s.ClientPort}", s.State,
             s.Since?.ToDateTimeOffset().ToString("u", CultureInfo.InvariantCulture) ?? string.Empty,
             s.FramesSent.ToString(CultureInfo.InvariantCulture), s.FramesDropped.ToString(CultureInfo.InvariantCulture),
             (s.ReportedFractionLost * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%",
-        }.Select(Printable.Line).ToArray()).ToList();
-        var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
-        var text = new System.Text.StringBuilder();
-        foreach (var row in rows.Prepend(header))
-        {
-            text.Append(string.Join("  ", row.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd()).Append('\n');
-        }
-
-        return text.ToString();
-    }
+        }));
 }

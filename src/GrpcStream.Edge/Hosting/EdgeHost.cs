@@ -7,6 +7,7 @@ using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Edge.Transports;
 using GrpcStream.ServiceDefaults;
+using GrpcStream.ServiceDefaults.Grpc;
 using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Edge.Hosting;
@@ -46,7 +47,6 @@ public static class EdgeHost
         services.AddSingleton<IPostConfigureOptions<EdgeOptions>, Auth.CommaSeparatedLists>();
         services.AddSingleton<Sessions.DrainState>();
         services.AddSingleton<Control.ControlAccess>();
-        services.AddGrpc(grpc => grpc.Interceptors.Add<Control.ControlAccess>());
         services.AddSingleton<Auth.RtspAuthenticator>();
         services.AddSingleton<Auth.AuthHook>();
         services.AddSingleton(sp => new Auth.FailedAttempts(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<EdgeOptions>>().Value.Auth.MaxFailureDelay));
@@ -63,13 +63,16 @@ public static class EdgeHost
         services.AddSingleton<RequestRouter>();
         services.AddSingleton<RtspListener>();
         services.AddHostedService(sp => sp.GetRequiredService<RtspListener>());
-        services.AddHealthChecks().AddCheck<EdgeHealthCheck>("origin-link");
+        services.AddGrpcDefaults<Control.ControlAccess>()
+            .AddCheck<EdgeHealthCheck>("origin-link", tags: [ServiceDefaultsExtensions.ReadyTag])
+            .AddCheck<DrainHealthCheck>("drain", tags: [ServiceDefaultsExtensions.ReadyTag]);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
         app.UseMetricsGate();
         app.MapDefaultEndpoints();
         app.MapGrpcService<Control.EdgeControlService>();
+        app.MapGrpcDefaults();
         return app;
     }
 

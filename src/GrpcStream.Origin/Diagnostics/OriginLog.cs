@@ -45,4 +45,7 @@ internal static partial class OriginLog
 
     [LoggerMessage(14, LogLevel.Warning, "gRPC is served in cleartext on {Url}, which is not a loopback address: anyone on the network can read every stream (set Origin:Tls, see README 'Securing a deployment')")]
     public static partial void CleartextOnNetwork(ILogger logger, string url);
+
+    [LoggerMessage(15, LogLevel.Information, "Rescan of the media root asked by {Peer}")]
+    public static partial void RescanAsked(ILogger logger, string peer);
 }

@@ -31,7 +31,7 @@ internal sealed class MediaOriginService(StreamCatalogue catalogue, LiveChannelH
         Subscriber subscriber;
         try
         {
-            subscriber = hub.Subscribe(stream, resumeAfter);
+            subscriber = hub.Subscribe(stream, resumeAfter, context.Peer);
         }
         catch (SubscriberLimitException ex)
         {
@@ -45,6 +45,7 @@ internal sealed class MediaOriginService(StreamCatalogue catalogue, LiveChannelH
             await foreach (var frame in subscriber.Frames.ReadAllAsync(context.CancellationToken))
             {
                 await responseStream.WriteAsync(frame, context.CancellationToken);
+                subscriber.Sent();
                 sent++;
             }
         }

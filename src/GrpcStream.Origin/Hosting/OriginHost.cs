@@ -3,6 +3,7 @@ using GrpcStream.Origin.Diagnostics;
 using GrpcStream.Origin.Grpc;
 using GrpcStream.Origin.Live;
 using GrpcStream.ServiceDefaults;
+using GrpcStream.ServiceDefaults.Grpc;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -42,14 +43,14 @@ public static class OriginHost
         services.AddSingleton<StreamCatalogue>();
         services.AddSingleton<LiveChannelHub>();
         services.AddHostedService<CatalogueRefreshService>();
-        services.AddSingleton<Security.BearerTokenInterceptor>();
-        services.AddGrpc(grpc => grpc.Interceptors.Add<Security.BearerTokenInterceptor>());
-        services.AddGrpcHealthChecks().AddCheck<CatalogueHealthCheck>("catalogue");
+        services.AddSingleton<Security.OriginCallAccess>();
+        services.AddGrpcDefaults<Security.OriginCallAccess>().AddCheck<CatalogueHealthCheck>("catalogue", tags: [ServiceDefaultsExtensions.ReadyTag]);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
         app.MapGrpcService<MediaOriginService>();
-        app.MapGrpcHealthChecksService();
+        app.MapGrpcService<OriginControlService>();
+        app.MapGrpcDefaults();
         app.MapDefaultEndpoints();
         app.Lifetime.ApplicationStarted.Register(() => ReportListening(app));
 

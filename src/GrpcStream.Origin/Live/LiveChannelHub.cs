@@ -29,7 +29,20 @@ internal sealed class LiveChannelHub : IDisposable
     private readonly int _maxSubscribers;
     private readonly int _maxPerStream;
     private readonly Dictionary<string, int> _subscribers = new(StringComparer.Ordinal);
+    private readonly HashSet<Subscriber> _all = [];
     private int _total;
+
+    /// <summary>Every subscriber now, oldest first.</summary>
+    public IReadOnlyList<Subscriber> Subscribers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _all.OrderBy(s => s.Since)];
+            }
+        }
+    }
 
     public LiveChannelHub(StreamCatalogue catalogue, TimeProvider time, OriginMetrics metrics, IOptions<OriginOptions> options)
     {
@@ -47,9 +60,9 @@ internal sealed class LiveChannelHub : IDisposable
     /// <paramref name="resumeAfter"/>, the first frame after that sequence number).
     /// </summary>
     /// <exception cref="SubscriberLimitException">The origin's or the stream's subscriber cap is reached.</exception>
-    public Subscriber Subscribe(MediaStream stream, ulong? resumeAfter)
+    public Subscriber Subscribe(MediaStream stream, ulong? resumeAfter, string peer = "")
     {
-        var subscriber = new Subscriber(stream.Name, _bufferFrames, resumeAfter, () => _metrics.FrameDropped(stream.Name));
+        var subscriber = new Subscriber(stream.Name, _bufferFrames, resumeAfter, () => _metrics.FrameDropped(stream.Name), peer, _time.GetUtcNow());
         lock (_gate)
         {
             _subscribers.TryGetValue(stream.Name, out var onStream);
@@ -72,6 +85,7 @@ internal sealed class LiveChannelHub : IDisposable
             }
 
             channel.Add(subscriber);
+            _all.Add(subscriber);
         }
 
         _metrics.SubscriberAdded(stream.Name);
@@ -82,6 +96,7 @@ internal sealed class LiveChannelHub : IDisposable
     {
         lock (_gate)
         {
+            _all.Remove(subscriber);
             _total--;
             if (_subscribers.TryGetValue(subscriber.Stream, out var onStream))
             {

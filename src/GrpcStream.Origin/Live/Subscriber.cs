@@ -14,9 +14,13 @@ internal sealed class Subscriber
     private ulong? _resumeAfter;
     private long _dropped;
 
-    public Subscriber(string stream, int capacity, ulong? resumeAfter, Action onDrop)
+    private long _sent;
+
+    public Subscriber(string stream, int capacity, ulong? resumeAfter, Action onDrop, string peer = "", DateTimeOffset since = default)
     {
         Stream = stream;
+        Peer = peer;
+        Since = since;
         _resumeAfter = resumeAfter;
         _onDrop = onDrop;
         _queue = Channel.CreateBounded<Frame>(
@@ -25,6 +29,17 @@ internal sealed class Subscriber
     }
 
     public string Stream { get; }
+
+    /// <summary>Who subscribed (gRPC's peer form), for the control API.</summary>
+    public string Peer { get; }
+
+    public DateTimeOffset Since { get; }
+
+    /// <summary>Frames written to the subscriber.</summary>
+    public long FramesSent => Interlocked.Read(ref _sent);
+
+    /// <summary>Counts a frame written to the subscriber.</summary>
+    public void Sent() => Interlocked.Increment(ref _sent);
 
     public ChannelReader<Frame> Frames => _queue.Reader;
 

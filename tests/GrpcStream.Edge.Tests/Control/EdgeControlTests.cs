@@ -5,6 +5,9 @@ using GrpcStream.Edge.Hosting;
 using GrpcStream.Protos.Edge.V1;
 using GrpcStream.Rtsp.Client;
 using GrpcStream.Testing;
+using Grpc.Health.V1;
+using Grpc.Reflection.V1Alpha;
+using static Grpc.Health.V1.HealthCheckResponse.Types;
 
 namespace GrpcStream.Edge.Tests.Control;
 
@@ -150,7 +153,13 @@ public class EdgeControlTests
 
         await player.WaitForMoreFramesAsync(5);
         Assert.Equal((true, 1u), (status.Draining, status.Sessions));
+        Assert.Equal((200, 503, 200), (await HttpStatusAsync(host, "/healthz/live"), await HttpStatusAsync(host, "/healthz/ready"), await HttpStatusAsync(host, "/healthz")));
+        Assert.Equal(ServingStatus.NotServing, await GrpcHealthAsync(host, "ready"));
+        Assert.Equal(ServingStatus.Serving, await GrpcHealthAsync(host, string.Empty));
+
         Assert.False((await control.UndrainAsync(new UndrainRequest())).Draining);
+        Assert.Equal(200, await HttpStatusAsync(host, "/healthz/ready"));
+        Assert.Equal(ServingStatus.Serving, await GrpcHealthAsync(host, "ready"));
         await using (var rtsp = await RtspTestClient.ConnectAsync(host.RtspPort))
         {
             Assert.Equal(200, (await rtsp.RequestAsync("SETUP", host.Url() + "/track1", ("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1"))).StatusCode);
@@ -160,6 +169,36 @@ public class EdgeControlTests
         Assert.NotNull(deadline.Deadline);
         await Eventually.HoldsAsync(async () => (await control.ListSessionsAsync(new ListSessionsRequest())).Sessions.Count == 0, "sessions closed at the deadline");
         Assert.Contains(host.Log.Lines, l => l.Contains("Draining: new sessions are refused", StringComparison.Ordinal));
+    }
+
+    private static async Task<int> HttpStatusAsync(EdgeTestHost host, string path)
+    {
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(new Uri(host.HttpAddress + path), TestContext.Current.CancellationToken);
+        return (int)response.StatusCode;
+    }
+
+    private static async Task<ServingStatus> GrpcHealthAsync(EdgeTestHost host, string service) =>
+        (await new Health.HealthClient(GrpcChannel.ForAddress(host.Edge.ControlAddress())).CheckAsync(new HealthCheckRequest { Service = service })).Status;
+
+    [Fact]
+    public async Task The_control_port_serves_reflection_and_readiness_follows_the_origin_link()
+    {
+        await using var host = await EdgeTestHost.StartAsync();
+        using var call = new ServerReflection.ServerReflectionClient(GrpcChannel.ForAddress(host.Edge.ControlAddress())).ServerReflectionInfo(cancellationToken: TestContext.Current.CancellationToken);
+        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = string.Empty }, TestContext.Current.CancellationToken);
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+        Assert.Contains(call.ResponseStream.Current.ListServicesResponse.Service, s => s.Name == "grpcstream.edge.v1.EdgeControl");
+        await using var player = await HonestPlayer.StartAsync(host.Url());
+        Assert.Equal(200, await HttpStatusAsync(host, "/healthz/ready"));
+
+        await host.StopOriginAsync();
+
+        await Eventually.HoldsAsync(async () => await HttpStatusAsync(host, "/healthz/ready") == 503, "not ready while the origin is away");
+        Assert.Equal((200, 200), (await HttpStatusAsync(host, "/healthz/live"), await HttpStatusAsync(host, "/healthz")));
+        await host.RestartOriginAsync();
+        await Eventually.HoldsAsync(async () => await HttpStatusAsync(host, "/healthz/ready") == 200, "ready again once frames flow");
     }
 
     [Fact]

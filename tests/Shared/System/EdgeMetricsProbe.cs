@@ -18,6 +18,7 @@ public sealed class EdgeMetricsProbe : IDisposable
     private readonly MetricCollector<long> _rtcpIgnored;
     private readonly MetricCollector<long> _queuedPeak;
     private readonly MetricCollector<long> _authFailures;
+    private readonly MetricCollector<long> _sessionsClosed;
 
     public EdgeMetricsProbe(IServiceProvider edgeServices)
     {
@@ -29,7 +30,11 @@ public sealed class EdgeMetricsProbe : IDisposable
         _rtcpIgnored = new(factory, Meter, "rtcp.ignored");
         _queuedPeak = new(factory, Meter, "queued.bytes.peak");
         _authFailures = new(factory, Meter, "auth.failures");
+        _sessionsClosed = new(factory, Meter, "sessions.closed");
     }
+
+    /// <summary>Sessions ended for <paramref name="reason"/> (teardown, timeout, kicked, drained...).</summary>
+    public long SessionsClosed(string reason) => Sum(_sessionsClosed, "reason", reason);
 
     /// <summary>How often the limit named <paramref name="limit"/> (write_timeout, ...) was hit.</summary>
     public long LimitHits(string limit) => Sum(_limitHits, "limit", limit);
@@ -64,6 +69,7 @@ public sealed class EdgeMetricsProbe : IDisposable
     {
         _limitHits.Dispose();
         _authFailures.Dispose();
+        _sessionsClosed.Dispose();
         _framesDropped.Dispose();
         _sessions.Dispose();
         _receiverReports.Dispose();

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Globalization;
+using Google.Protobuf;
+using GrpcStream.Cli.Output;
+using GrpcStream.Protos.Edge.V1;
+using GrpcStream.Protos.Origin.V1;
+
+namespace GrpcStream.Cli.Commands;
+
+/// <summary><c>grpcstream streams list</c>: what an edge serves (its control API) or what an origin offers.</summary>
+internal static class StreamsCommand
+{
+    public const string DefaultOrigin = "http://127.0.0.1:50051";
+
+    public static Command Create(CliConsole console)
+    {
+        var list = new Command("list", "An edge's streams (sessions, origin link, frame rate), or with --origin the origin's streams.");
+        var (edge, token) = EdgeControlCommands.AddConnection(list);
+        var origin = new Option<string?>("--origin") { Description = $"Ask this origin instead (e.g. {DefaultOrigin})." };
+        var json = new Option<bool>("--json") { Description = "The response in protobuf's JSON mapping." };
+        list.Options.Add(origin);
+        list.Options.Add(json);
+        list.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
+        {
+            IMessage response;
+            string table;
+            if (result.GetValue(origin) is { } originAddress)
+            {
+                if (result.GetResult(edge) is { Implicit: false })
+                {
+                    throw new CliUsageException("give --edge or --origin, not both");
+                }
+
+                var streams = await new MediaOrigin.MediaOriginClient(ControlConnection.Invoker(originAddress, result.GetValue(token)))
+                    .ListStreamsAsync(new Protos.Origin.V1.ListStreamsRequest(), cancellationToken: cancellationToken);
+                (response, table) = (streams, OriginTable(streams.Streams));
+            }
+            else
+            {
+                var streams = await EdgeControlCommands.Client(result, edge, token).ListStreamsAsync(new Protos.Edge.V1.ListStreamsRequest(), cancellationToken: cancellationToken);
+                (response, table) = (streams, EdgeTable(streams.Streams));
+            }
+
+            await console.Out.WriteAsync(result.GetValue(json) ? JsonFormatter.Default.Format(response) + "\n" : table);
+            return ExitCodes.Success;
+        }));
+
+        return new Command("streams", "List streams on an edge or an origin.") { list };
+    }
+
+    internal static string EdgeTable(IEnumerable<StreamInfo> streams) => TextTable.Format(
+        ["STREAM", "SESSIONS", "ORIGIN LINK", "FPS", "FRAMES IN", "FRAMES OUT", "LAST FRAME"],
+        streams.Select(s => new[]
+        {
+            s.Name,
+            s.Sessions.Count == 0 ? "0" : string.Join(' ', s.Sessions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")),
+            s.OriginProblem.Length > 0 ? $"{s.OriginLink}: {s.OriginProblem}" : s.OriginLink,
+            s.Fps.ToString("0.0", CultureInfo.InvariantCulture),
+            s.FramesIn.ToString(CultureInfo.InvariantCulture),
+            s.FramesOut.ToString(CultureInfo.InvariantCulture),
+            s.HasLastFrameAgeMs ? string.Create(CultureInfo.InvariantCulture, $"{s.LastFrameAgeMs} ms ago") : "none yet",
+        }));
+
+    internal static string OriginTable(IEnumerable<StreamDescription> streams) => TextTable.Format(
+        ["STREAM", "SIZE", "FPS", "FRAMES", "FORMAT", "RTP/JPEG"],
+        streams.Select(s => new[]
+        {
+            s.Name,
+            string.Create(CultureInfo.InvariantCulture, $"{s.Width}x{s.Height}"),
+            s.FrameRate.ToString("0.##", CultureInfo.InvariantCulture),
+            s.FrameCount.ToString(CultureInfo.InvariantCulture),
+            s.SourceFormat.ToString(),
+            s.RtpCarriable ? "yes" : "no",
+        }));
+}

@@ -1,0 +1,41 @@
+using Grpc.Core;
+using GrpcStream.ServiceDefaults.Grpc;
+using GrpcStream.ServiceDefaults.Tls;
+
+namespace GrpcStream.Origin.Security;
+
+/// <summary>
+/// Who may call what on the origin. The media calls need <c>authorization: Bearer TOKEN</c> when
+/// <c>Origin:Auth:Tokens</c> lists any: for deployments behind a TLS-terminating proxy, where client certificates
+/// do not reach the origin. The control calls need a token from <c>Origin:Control:Tokens</c>, or with none are
+/// answered on loopback only (<see cref="ControlCallers"/>). Health checks and reflection stay open for probes.
+/// </summary>
+internal sealed class OriginCallAccess(IConfiguration configuration) : CallGuard
+{
+    private const string MediaService = "/grpcstream.origin.v1.MediaOrigin/";
+    private const string ControlService = "/grpcstream.origin.v1.OriginControl/";
+    private readonly BearerTokens _mediaTokens = new(Read(configuration, "Origin:Auth:Tokens"));
+    private readonly ControlCallers _control = new(Read(configuration, "Origin:Control:Tokens"), "Origin:Control:Tokens");
+
+    /// <summary>The tokens configured at <paramref name="key"/>: indexed children or one comma-separated value.</summary>
+    public static string[] Read(IConfiguration configuration, string key)
+    {
+        var section = configuration.GetSection(key);
+        return section.Value is { } joined
+            ? joined.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            : [.. section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0)];
+    }
+
+    protected override void Check(ServerCallContext context)
+    {
+        if (context.Method.StartsWith(ControlService, StringComparison.Ordinal))
+        {
+            _control.Check(context);
+        }
+        else if (_mediaTokens.Any && context.Method.StartsWith(MediaService, StringComparison.Ordinal)
+            && _mediaTokens.Refusal(context.RequestHeaders.GetValue("authorization"), "Origin:Auth:Tokens") is { } refusal)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, refusal));
+        }
+    }
+}
