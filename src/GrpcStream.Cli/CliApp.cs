@@ -17,6 +17,7 @@ public static class CliApp
         EdgeControlCommands.Sessions(console),
         EdgeControlCommands.Edge(console),
         StreamsCommand.Create(console),
+        TopCommand.Create(console),
     };
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)

@@ -30,7 +30,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static string DllOf(string service) =>
         typeof(ServiceProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == service + "Dll").Value!;
 
-    /// <param name="service">"Origin" or "Edge".</param>
+    /// <param name="service">"Origin", "Edge" or "Cli".</param>
     /// <param name="arguments">Its command line.</param>
     /// <param name="environment">Extra environment variables.</param>
     /// <param name="launcher">A command that runs dotnet with the service (prlimit with its options, say), replacing itself.</param>
