@@ -65,7 +65,7 @@ sleep 2
 
 ticks=$(getconf CLK_TCK)
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-gen0() { curl -sf "http://127.0.0.1:$1/metrics" | awk '/^dotnet_collection_count_total\{generation="0"\}/ {print $2}'; }
+gen0() { curl -sf "http://127.0.0.1:$1/metrics" | awk '/^dotnet_gc_collections_total\{.*gc_heap_generation="gen0"/ {print $NF}'; }
 
 # One run: prints a table row.
 run() { # server transport n

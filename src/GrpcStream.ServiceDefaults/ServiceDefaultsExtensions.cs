@@ -8,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Prometheus;
 
 namespace GrpcStream.ServiceDefaults;
 
@@ -54,17 +53,29 @@ public static class ServiceDefaultsExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
 
-        builder.Logging.AddSimpleConsole(options =>
+        // One line per message for people; JSON (Logging:Console:FormatterName=json) for log pipelines.
+        if (string.Equals(builder.Configuration["Logging:Console:FormatterName"], "json", StringComparison.OrdinalIgnoreCase))
         {
-            options.SingleLine = true;
-            options.TimestampFormat = "HH:mm:ss.fff ";
-            options.UseUtcTimestamp = true;
-        });
+            builder.Logging.AddJsonConsole(options =>
+            {
+                options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                options.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.TimestampFormat = "HH:mm:ss.fff ";
+                options.UseUtcTimestamp = true;
+            });
+        }
 
         // Time is a dependency: tests replace it with a fake clock.
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
-        builder.Services.AddHostedService<MetricsListenerStart>();
+        builder.AddTelemetry();
         return builder;
     }
 
@@ -86,7 +97,7 @@ public static class ServiceDefaultsExtensions
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
         });
-        app.MapMetrics(MetricsPath);
+        app.MapMetrics();
         return app;
     }
 

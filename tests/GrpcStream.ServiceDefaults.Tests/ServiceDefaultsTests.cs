@@ -13,14 +13,14 @@ namespace GrpcStream.ServiceDefaults.Tests;
 public class ServiceDefaultsTests
 {
     [Theory]
-    [InlineData(HealthStatus.Healthy, HttpStatusCode.OK)]
-    [InlineData(HealthStatus.Degraded, HttpStatusCode.OK)]
-    [InlineData(HealthStatus.Unhealthy, HttpStatusCode.ServiceUnavailable)]
-    public async Task Healthz_reports_each_check_as_json(HealthStatus status, HttpStatusCode expected)
+    [InlineData(HealthStatus.Healthy, HttpStatusCode.OK, HttpStatusCode.OK)]
+    [InlineData(HealthStatus.Degraded, HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable)]
+    [InlineData(HealthStatus.Unhealthy, HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable)]
+    public async Task Healthz_reports_each_check_as_json_and_readiness_wants_healthy(HealthStatus status, HttpStatusCode expected, HttpStatusCode ready)
     {
         var builder = WebApplication.CreateBuilder(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning"]);
         builder.AddServiceDefaults();
-        builder.Services.AddHealthChecks().AddCheck("things", () => new HealthCheckResult(status, "what it says"));
+        builder.Services.AddHealthChecks().AddCheck("things", () => new HealthCheckResult(status, "what it says"), tags: [ServiceDefaultsExtensions.ReadyTag]);
         await using var app = builder.Build();
         app.MapDefaultEndpoints();
         await app.StartAsync(TestContext.Current.CancellationToken);
@@ -29,12 +29,15 @@ public class ServiceDefaultsTests
 
         using var response = await http.GetAsync(new Uri(address + ServiceDefaultsExtensions.HealthPath), TestContext.Current.CancellationToken);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-        var metrics = await http.GetStringAsync(new Uri(address + ServiceDefaultsExtensions.MetricsPath), TestContext.Current.CancellationToken);
+        var metrics = GrpcStream.Testing.PrometheusText.Parse(await http.GetStringAsync(new Uri(address + ServiceDefaultsExtensions.MetricsPath), TestContext.Current.CancellationToken));
+        using var live = await http.GetAsync(new Uri(address + ServiceDefaultsExtensions.LivePath), TestContext.Current.CancellationToken);
+        using var readiness = await http.GetAsync(new Uri(address + ServiceDefaultsExtensions.ReadyPath), TestContext.Current.CancellationToken);
 
         Assert.Equal(expected, response.StatusCode);
         Assert.Equal(status.ToString(), json.RootElement.GetProperty("status").GetString());
         Assert.Equal("what it says", json.RootElement.GetProperty("checks").GetProperty("things").GetProperty("description").GetString());
-        Assert.Contains("process_cpu_seconds_total", metrics, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.OK, ready), (live.StatusCode, readiness.StatusCode));
+        Assert.Equal("counter", metrics.Types["dotnet_gc_collections_total"]); // .NET's own meter, exported with the service's
     }
 
     [Fact]

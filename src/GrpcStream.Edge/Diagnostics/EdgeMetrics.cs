@@ -2,10 +2,14 @@ using System.Diagnostics.Metrics;
 
 namespace GrpcStream.Edge.Diagnostics;
 
-/// <summary>The edge's metrics, exported at /metrics as grpcstream_edge_*.</summary>
+/// <summary>The edge's metrics, exported at /metrics as grpcstream_edge_* (see <see cref="ServiceDefaults.Telemetry"/>).</summary>
 internal sealed class EdgeMetrics
 {
     public const string MeterName = "GrpcStream.Edge";
+
+    // Instrument names carry the service, as Prometheus series do: grpcstream.edge.frames.sent is exported as
+    // grpcstream_edge_frames_sent_total.
+    private const string Prefix = "grpcstream.edge.";
 
     private readonly UpDownCounter<long> _sessions;
     private readonly UpDownCounter<long> _connections;
@@ -23,31 +27,55 @@ internal sealed class EdgeMetrics
     private readonly Counter<long> _limitHits;
     private readonly Counter<long> _rtcpIgnored;
     private readonly Counter<long> _authFailures;
+    private readonly Histogram<double> _firstFrame;
+    private readonly Histogram<double> _reconnectDuration;
     private long _queuedBytes;
     private long _queuedPeak;
+    private Func<int>? _reconnectingStreams;
+    private Func<bool>? _draining;
 
-    public EdgeMetrics(IMeterFactory meterFactory)
+    // Seconds: a first frame is due within milliseconds; an origin comes back within seconds or minutes.
+    private static readonly double[] FirstFrameBuckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
+    private static readonly double[] ReconnectBuckets = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
+
+    public EdgeMetrics(IMeterFactory meterFactory, Microsoft.Extensions.Options.IOptions<Hosting.EdgeOptions>? options = null)
     {
         var meter = meterFactory.Create(MeterName);
-        _sessions = meter.CreateUpDownCounter<long>("sessions", description: "RTSP sessions by transport and stream.");
-        _connections = meter.CreateUpDownCounter<long>("connections", description: "Open RTSP connections.");
-        _frames = meter.CreateCounter<long>("frames.sent", description: "Frames sent to sessions.");
-        _packets = meter.CreateCounter<long>("packets.sent", description: "RTP packets sent.");
-        _bytes = meter.CreateCounter<long>("bytes.sent", description: "RTP bytes sent (headers included).");
-        _dropped = meter.CreateCounter<long>("frames.dropped", description: "Whole frames dropped for readers that could not keep up.");
-        _reportedLost = meter.CreateCounter<long>("rtcp.lost.packets", description: "Packets clients reported lost in RTCP receiver reports.");
-        _reports = meter.CreateCounter<long>("rtcp.receiver.reports", description: "RTCP receiver reports received.");
-        _reconnects = meter.CreateCounter<long>("origin.reconnects", description: "Attempts to reconnect to the origin.");
-        _outages = meter.CreateCounter<long>("origin.outages", description: "Origin streams lost while being watched.");
-        _circuitOpen = meter.CreateUpDownCounter<long>("origin.circuit.open", description: "Streams whose origin circuit breaker is open.");
-        _badRequests = meter.CreateCounter<long>("bad.requests", description: "Malformed requests and misbehaving connections.");
-        _closed = meter.CreateCounter<long>("sessions.closed", description: "Sessions ended, by reason (teardown, timeout, kicked, error, shutdown, drained, replaced, disconnected).");
-        _limitHits = meter.CreateCounter<long>("limit.hits", description: "Times a limit was reached, by limit (see EdgeLimits).");
-        _authFailures = meter.CreateCounter<long>("auth.failures", description: "Credentials refused, by status: 400 malformed, 401 wrong, 403 not allowed (each one delays that address's next failed answer).");
-        _rtcpIgnored = meter.CreateCounter<long>("rtcp.ignored", description: "RTCP packets that were invalid or named none of the session's sources (they keep nothing alive).");
-        meter.CreateObservableGauge("queued.bytes", () => Interlocked.Read(ref _queuedBytes), description: "Bytes waiting in all connections' outgoing queues.");
-        meter.CreateObservableGauge("queued.bytes.peak", () => Interlocked.Read(ref _queuedPeak), description: "The most bytes one connection has had waiting to be sent, since start.");
+        _sessions = meter.CreateUpDownCounter<long>(Prefix + "sessions", description: "RTSP sessions by transport and stream.");
+        _connections = meter.CreateUpDownCounter<long>(Prefix + "connections", description: "Open RTSP connections.");
+        _frames = meter.CreateCounter<long>(Prefix + "frames.sent", description: "Frames sent to sessions.");
+        _packets = meter.CreateCounter<long>(Prefix + "packets.sent", description: "RTP packets sent.");
+        _bytes = meter.CreateCounter<long>(Prefix + "bytes.sent", description: "RTP bytes sent (headers included).");
+        _dropped = meter.CreateCounter<long>(Prefix + "frames.dropped", description: "Whole frames dropped for readers that could not keep up.");
+        _reportedLost = meter.CreateCounter<long>(Prefix + "rtcp.lost.packets", description: "Packets clients reported lost in RTCP receiver reports.");
+        _reports = meter.CreateCounter<long>(Prefix + "rtcp.receiver.reports", description: "RTCP receiver reports received.");
+        _reconnects = meter.CreateCounter<long>(Prefix + "origin.reconnects", description: "Attempts to reconnect to the origin.");
+        _outages = meter.CreateCounter<long>(Prefix + "origin.outages", description: "Origin streams lost while being watched.");
+        _circuitOpen = meter.CreateUpDownCounter<long>(Prefix + "origin.circuit.open", description: "Streams whose origin circuit breaker is open.");
+        _badRequests = meter.CreateCounter<long>(Prefix + "bad.requests", description: "Malformed requests and misbehaving connections.");
+        _closed = meter.CreateCounter<long>(Prefix + "sessions.closed", description: "Sessions ended, by reason (teardown, timeout, kicked, error, shutdown, drained, replaced, disconnected).");
+        _limitHits = meter.CreateCounter<long>(Prefix + "limit.hits", description: "Times a limit was reached, by limit (see EdgeLimits).");
+        _authFailures = meter.CreateCounter<long>(Prefix + "auth.failures", description: "Credentials refused, by status: 400 malformed, 401 wrong, 403 not allowed (each one delays that address's next failed answer).");
+        _rtcpIgnored = meter.CreateCounter<long>(Prefix + "rtcp.ignored", description: "RTCP packets that were invalid or named none of the session's sources (they keep nothing alive).");
+        _firstFrame = meter.CreateHistogram(Prefix + "first_frame", unit: "s", description: "From a PLAY to the session's first frame handed to its transport.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = FirstFrameBuckets });
+        _reconnectDuration = meter.CreateHistogram(Prefix + "origin.reconnect.duration", unit: "s", description: "How long a watched stream received nothing from the origin before frames came again.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ReconnectBuckets });
+        var maxSessions = options?.Value.Rtsp.MaxSessions ?? new Hosting.RtspSettings().MaxSessions;
+        meter.CreateObservableGauge(Prefix + "sessions.limit", () => maxSessions, description: "Edge:Rtsp:MaxSessions: the sessions this edge takes at most (for alerts on nearing it).");
+        meter.CreateObservableGauge(Prefix + "origin.streams.reconnecting", () => _reconnectingStreams?.Invoke() ?? 0, description: "Watched streams receiving nothing from the origin now (the link retries them).");
+        meter.CreateObservableGauge(Prefix + "draining", () => _draining?.Invoke() == true ? 1 : 0, description: "1 while the edge is draining (new sessions refused).");
+        meter.CreateObservableGauge(Prefix + "queued.bytes", () => Interlocked.Read(ref _queuedBytes), description: "Bytes waiting in all connections' outgoing queues.");
+        meter.CreateObservableGauge(Prefix + "queued.bytes.peak", () => Interlocked.Read(ref _queuedPeak), description: "The most bytes one connection has had waiting to be sent, since start.");
     }
+
+    /// <summary>Where the origin link's count of streams not receiving is read from.</summary>
+    public void ObserveOriginLink(Func<int> reconnectingStreams) => _reconnectingStreams = reconnectingStreams;
+
+    /// <summary>Where whether the edge is draining is read from.</summary>
+    public void ObserveDrain(Func<bool> draining) => _draining = draining;
+
+    public void FirstFrame(TimeSpan afterPlay) => _firstFrame.Record(afterPlay.TotalSeconds);
+
+    public void OriginReconnected(TimeSpan outage) => _reconnectDuration.Record(outage.TotalSeconds);
 
     public void SessionOpened(string transport, string stream) => _sessions.Add(1, Tag("transport", transport), Tag("stream", stream));
 

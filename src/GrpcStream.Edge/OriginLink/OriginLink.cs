@@ -45,6 +45,9 @@ internal sealed class OriginLink : IDisposable
 
     // Watched streams without frames at the moment (not yet connected, or reconnecting), with the last reason.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _disconnected = new(StringComparer.Ordinal);
+
+    // When each stream stopped receiving, for the reconnect-duration histogram.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _outageStarted = new(StringComparer.Ordinal);
     private int _watching;
     private int _reconnecting;
 
@@ -53,6 +56,7 @@ internal sealed class OriginLink : IDisposable
         _settings = options.Value.Origin;
         _time = time;
         _metrics = metrics;
+        metrics.ObserveOriginLink(() => Volatile.Read(ref _reconnecting));
         _logger = logger;
         _channel = OriginChannel.Create(_settings, time, logger);
         _client = new MediaOrigin.MediaOriginClient(OriginChannel.Invoker(_channel, _settings));
@@ -70,6 +74,8 @@ internal sealed class OriginLink : IDisposable
     /// <exception cref="OriginUnavailableException">The origin did not answer in time.</exception>
     public async Task<StreamDescription> DescribeAsync(string name, CancellationToken cancellationToken)
     {
+        using var activity = EdgeActivities.Source.StartActivity(EdgeActivities.Describe, System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("grpcstream.stream", name);
         using var timeout = new CancellationTokenSource(_settings.DescribeTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
@@ -81,6 +87,7 @@ internal sealed class OriginLink : IDisposable
         catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
         {
             LastCallFailure = null;
+            activity.Failed("not found");
             throw new StreamNotFoundException(name);
         }
         catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
@@ -92,6 +99,7 @@ internal sealed class OriginLink : IDisposable
             }
 
             LastCallFailure = reason;
+            activity.Failed(reason);
             throw new OriginUnavailableException($"origin {Address} did not answer: {reason}", ex);
         }
     }
@@ -120,12 +128,15 @@ internal sealed class OriginLink : IDisposable
                     async token =>
                     {
                         var gotFrames = false;
+                        var connecting = EdgeActivities.Source.StartActivity(EdgeActivities.Connect, System.Diagnostics.ActivityKind.Client);
+                        connecting?.SetTag("grpcstream.stream", name);
                         try
                         {
                             var request = new WatchFramesRequest { Name = name };
                             if (lastSequence is { } last)
                             {
                                 request.ResumeAfterSequence = last;
+                                connecting?.SetTag("grpcstream.resume_after", last);
                             }
 
                             using var call = _client.WatchFrames(request, cancellationToken: token);
@@ -134,6 +145,8 @@ internal sealed class OriginLink : IDisposable
                                 if (!gotFrames)
                                 {
                                     gotFrames = true;
+                                    connecting?.Dispose();
+                                    connecting = null;
                                     Connected(name, lastSequence);
                                 }
 
@@ -151,6 +164,12 @@ internal sealed class OriginLink : IDisposable
                         {
                             Disconnected(name, Describe(ex));
                             return true;
+                        }
+                        finally
+                        {
+                            // Still open: the connection failed before its first frame (the pipeline retries it).
+                            connecting.Failed("no frame arrived");
+                            connecting?.Dispose();
                         }
                     },
                     cancellationToken);
@@ -175,6 +194,8 @@ internal sealed class OriginLink : IDisposable
             {
                 Interlocked.Decrement(ref _reconnecting);
             }
+
+            _outageStarted.TryRemove(name, out _); // nobody watches: the outage ends unmeasured
         }
     }
 
@@ -185,6 +206,12 @@ internal sealed class OriginLink : IDisposable
             Interlocked.Decrement(ref _reconnecting);
         }
 
+        // The first connection of a watch is not a reconnect: only a stream that had frames before is measured.
+        if (_outageStarted.TryRemove(name, out var since) && resumedAfter is not null)
+        {
+            _metrics.OriginReconnected(_time.GetElapsedTime(since));
+        }
+
         EdgeLog.OriginConnected(_logger, name, resumedAfter?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
     }
 
@@ -193,6 +220,7 @@ internal sealed class OriginLink : IDisposable
         if (_disconnected.TryAdd(name, reason))
         {
             Interlocked.Increment(ref _reconnecting);
+            _outageStarted.TryAdd(name, _time.GetTimestamp());
         }
         else
         {

@@ -4,8 +4,16 @@ namespace GrpcStream.Edge.Sessions;
 /// Whether the edge is draining (taking no new sessions) and until when its sessions may go on: how a rolling
 /// upgrade empties an edge. Set by the control API, read by <see cref="SessionManager"/>.
 /// </summary>
-internal sealed class DrainState(TimeProvider time)
+internal sealed class DrainState
 {
+    private readonly TimeProvider time;
+
+    public DrainState(TimeProvider time, Diagnostics.EdgeMetrics? metrics = null)
+    {
+        this.time = time;
+        metrics?.ObserveDrain(() => Draining);
+    }
+
     private readonly Lock _gate = new();
     private bool _draining;
     private DateTimeOffset? _deadline;

@@ -49,10 +49,20 @@ internal sealed class RtspSession
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
+    private readonly Action<TimeSpan>? _firstFrame;
     private long _lastActivity;
+    private long _playAskedAt;
 
-    public RtspSession(string id, IStreamFeed feed, IMediaTransport transport, RtpSender sender, ISessionOwner owner, TimeProvider time)
+    /// <param name="id">The RTSP Session id.</param>
+    /// <param name="feed">The stream it plays.</param>
+    /// <param name="transport">How its packets travel.</param>
+    /// <param name="sender">Its RTP numbering and counts.</param>
+    /// <param name="owner">The connection that set it up.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="firstFrame">Told how long each PLAY waited for its first frame.</param>
+    public RtspSession(string id, IStreamFeed feed, IMediaTransport transport, RtpSender sender, ISessionOwner owner, TimeProvider time, Action<TimeSpan>? firstFrame = null)
     {
+        _firstFrame = firstFrame;
         Id = id;
         Feed = feed;
         Transport = transport;
@@ -98,6 +108,11 @@ internal sealed class RtspSession
             }
 
             var wasPlaying = State == SessionState.Playing;
+            if (!wasPlaying && next == SessionState.Playing)
+            {
+                Volatile.Write(ref _playAskedAt, _time.GetTimestamp());
+            }
+
             State = next;
             if (wasPlaying && next != SessionState.Playing)
             {
@@ -118,7 +133,14 @@ internal sealed class RtspSession
     }
 
     /// <summary>Called by the feed for every frame while playing.</summary>
-    public void Send(SharedFrame frame) => Transport.SendFrame(Sender, frame);
+    public void Send(SharedFrame frame)
+    {
+        Transport.SendFrame(Sender, frame);
+        if (Volatile.Read(ref _playAskedAt) is not 0 and var asked && Interlocked.CompareExchange(ref _playAskedAt, 0, asked) == asked)
+        {
+            _firstFrame?.Invoke(_time.GetElapsedTime(asked));
+        }
+    }
 
     /// <summary>Sends an RTCP sender report (and a BYE when the session ends).</summary>
     public void SendReport(bool bye)

@@ -68,7 +68,7 @@ internal sealed class SessionManager(
                 _destinations.Remove(destination);
             }
 
-            session = new RtspSession(SessionRegistry.NewId(), lease.Take(), transport, new RtpSender(time), owner, time);
+            session = new RtspSession(SessionRegistry.NewId(), lease.Take(), transport, new RtpSender(time), owner, time, metrics.FirstFrame);
             registry.Add(session);
             owner.Add(session);
 

@@ -6,8 +6,10 @@ namespace GrpcStream.Origin.Diagnostics;
 /// <summary>The origin's metrics (exported at /metrics by the service defaults).</summary>
 internal sealed class OriginMetrics
 {
-    // prometheus-net prefixes each instrument with the meter name: grpcstream_origin_frames_published_total.
     public const string MeterName = "GrpcStream.Origin";
+
+    // Instrument names carry the service, as Prometheus series do: grpcstream_origin_frames_published_total.
+    private const string Prefix = "grpcstream.origin.";
 
     private readonly Counter<long> _published;
     private readonly Counter<long> _offered;
@@ -20,13 +22,13 @@ internal sealed class OriginMetrics
     public OriginMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
-        _published = meter.CreateCounter<long>("frames.published", description: "Clock ticks: frames made live, one per tick per watched stream.");
-        _offered = meter.CreateCounter<long>("frames.offered", description: "Frames queued to subscribers (published frames times subscribers).");
-        _dropped = meter.CreateCounter<long>("frames.dropped", description: "Frames dropped for a subscriber that read too slowly.");
-        _subscribers = meter.CreateUpDownCounter<long>("subscribers", description: "WatchFrames calls in progress.");
-        _refused = meter.CreateCounter<long>("subscribers.refused", description: "WatchFrames calls refused at Origin:MaxSubscribers or Origin:MaxSubscribersPerStream.");
-        _framesSkipped = meter.CreateCounter<long>("frames.skipped", description: "Source frames left out when a stream was loaded, by reason (truncated, corrupt, too_large, too_many_pixels, not_convertible, out_of_memory, unreadable).");
-        _entriesRefused = meter.CreateCounter<long>("entries.refused", description: "Media-root entries that are not streams, by reason (not_regular_file, symlink_outside_root, not_a_stream, scan_failed); once per version of an entry.");
+        _published = meter.CreateCounter<long>(Prefix + "frames.published", description: "Clock ticks: frames made live, one per tick per watched stream.");
+        _offered = meter.CreateCounter<long>(Prefix + "frames.offered", description: "Frames queued to subscribers (published frames times subscribers).");
+        _dropped = meter.CreateCounter<long>(Prefix + "frames.dropped", description: "Frames dropped for a subscriber that read too slowly.");
+        _subscribers = meter.CreateUpDownCounter<long>(Prefix + "subscribers", description: "WatchFrames calls in progress.");
+        _refused = meter.CreateCounter<long>(Prefix + "subscribers.refused", description: "WatchFrames calls refused at Origin:MaxSubscribers or Origin:MaxSubscribersPerStream.");
+        _framesSkipped = meter.CreateCounter<long>(Prefix + "frames.skipped", description: "Source frames left out when a stream was loaded, by reason (truncated, corrupt, too_large, too_many_pixels, not_convertible, out_of_memory, unreadable).");
+        _entriesRefused = meter.CreateCounter<long>(Prefix + "entries.refused", description: "Media-root entries that are not streams, by reason (not_regular_file, symlink_outside_root, not_a_stream, scan_failed); once per version of an entry.");
     }
 
     public void FramePublished(string stream, int subscribers)

@@ -55,11 +55,12 @@ public sealed class PlayerTests(StreamingSystem system) : IClassFixture<Streamin
         };
 
         // However many sessions watch a stream, the edge holds one subscription to it at the origin.
-        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         using var http = new HttpClient();
-        var originMetrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{system.OriginHttpPort}/metrics"), TestContext.Current.CancellationToken);
-        Assert.Contains("grpcstream_origin_subscribers{stream=\"movie.Mjpeg\"} 1\n", originMetrics, StringComparison.Ordinal);
-        Assert.Contains("grpcstream_origin_subscribers{stream=\"second.mjpeg\"} 1\n", originMetrics, StringComparison.Ordinal);
+        await Eventually.HoldsAsync(
+            async () => PrometheusText.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{system.EdgeHttpPort}/metrics"), TestContext.Current.CancellationToken)).Sum("grpcstream_edge_sessions") == 5,
+            "all five players set up");
+        var originMetrics = PrometheusText.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{system.OriginHttpPort}/metrics"), TestContext.Current.CancellationToken));
+        Assert.Equal((1, 1), (originMetrics.Sum("grpcstream_origin_subscribers", ("stream", "movie.Mjpeg")), originMetrics.Sum("grpcstream_origin_subscribers", ("stream", "second.mjpeg"))));
 
         var results = await Task.WhenAll(players);
 

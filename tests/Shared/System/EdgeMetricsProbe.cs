@@ -5,8 +5,8 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 namespace GrpcStream.Testing;
 
 /// <summary>
-/// One in-process edge's own measurements, from its meter factory. The /metrics page of an in-process edge is
-/// no use for exact counts: prometheus-net listens process-wide, so it adds up every edge the test run hosts.
+/// One in-process edge's own measurements, from its meter factory: exact counts without going through the
+/// Prometheus text, for tests about a behaviour rather than about the exposition.
 /// </summary>
 public sealed class EdgeMetricsProbe : IDisposable
 {
@@ -23,14 +23,14 @@ public sealed class EdgeMetricsProbe : IDisposable
     public EdgeMetricsProbe(IServiceProvider edgeServices)
     {
         var factory = edgeServices.GetRequiredService<IMeterFactory>();
-        _limitHits = new(factory, Meter, "limit.hits");
-        _framesDropped = new(factory, Meter, "frames.dropped");
-        _sessions = new(factory, Meter, "sessions");
-        _receiverReports = new(factory, Meter, "rtcp.receiver.reports");
-        _rtcpIgnored = new(factory, Meter, "rtcp.ignored");
-        _queuedPeak = new(factory, Meter, "queued.bytes.peak");
-        _authFailures = new(factory, Meter, "auth.failures");
-        _sessionsClosed = new(factory, Meter, "sessions.closed");
+        _limitHits = new(factory, Meter, "grpcstream.edge.limit.hits");
+        _framesDropped = new(factory, Meter, "grpcstream.edge.frames.dropped");
+        _sessions = new(factory, Meter, "grpcstream.edge.sessions");
+        _receiverReports = new(factory, Meter, "grpcstream.edge.rtcp.receiver.reports");
+        _rtcpIgnored = new(factory, Meter, "grpcstream.edge.rtcp.ignored");
+        _queuedPeak = new(factory, Meter, "grpcstream.edge.queued.bytes.peak");
+        _authFailures = new(factory, Meter, "grpcstream.edge.auth.failures");
+        _sessionsClosed = new(factory, Meter, "grpcstream.edge.sessions.closed");
     }
 
     /// <summary>Sessions ended for <paramref name="reason"/> (teardown, timeout, kicked, drained...).</summary>

@@ -25,7 +25,7 @@ public sealed class EdgeTestHost : IAsyncDisposable
 
     public string OriginAddress { get; }
 
-    /// <summary>This edge's own measurements (its /metrics page adds up every edge in the test process).</summary>
+    /// <summary>This edge's own measurements, straight from its meters.</summary>
     public EdgeMetricsProbe Metrics { get; private set; } = null!;
 
     /// <summary>What the edge logged.</summary>
@@ -37,8 +37,8 @@ public sealed class EdgeTestHost : IAsyncDisposable
 
     public string Url(string stream = "movie.Mjpeg") => $"rtsp://127.0.0.1:{RtspPort}/{stream}";
 
-    /// <summary>The origin's /metrics, read over cleartext HTTP/2 on its gRPC port.</summary>
-    public async Task<string> OriginMetricsAsync()
+    /// <summary>The origin's /metrics, read over cleartext HTTP/2 on its gRPC port, parsed.</summary>
+    public async Task<PrometheusText> OriginMetricsAsync()
     {
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(OriginAddress + "/metrics"))
@@ -47,7 +47,7 @@ public sealed class EdgeTestHost : IAsyncDisposable
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
-        return await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return PrometheusText.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
 
