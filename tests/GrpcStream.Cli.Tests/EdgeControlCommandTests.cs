@@ -102,9 +102,27 @@ public class EdgeControlCommandTests
     }
 
     [Fact]
+    public async Task Over_tls_a_client_certificate_is_a_credential_and_none_is_refused()
+    {
+        using var ca = new TestCertificates();
+        var (certificate, key) = ca.Issue("edge");
+        var (operatorCertificate, operatorKey) = ca.Issue("operator", client: true);
+        await using var host = await EdgeTestHost.StartAsync(
+            true, "Rtsps:Port=0", $"Rtsps:CertificatePath={certificate}", $"Rtsps:KeyPath={key}", $"Control:ClientCaPath={ca.CaPath}", "Control:Tokens=secret");
+        var edge = host.Edge.ControlAddress();
+
+        var (withExit, with) = await CliRun.RunAsync("streams", "list", "--edge", edge, "--ca", ca.CaPath, "--cert", operatorCertificate, "--key", operatorKey);
+        var (withoutExit, without) = await CliRun.RunAsync("streams", "list", "--edge", edge, "--ca", ca.CaPath);
+
+        Assert.True(withExit == ExitCodes.Success, with.Error);
+        Assert.StartsWith("STREAM ", with.Out, StringComparison.Ordinal);
+        Assert.Equal((ExitCodes.ControlRefused, "grpcstream: the control API refused the call: a bearer token is required (Edge:Control:Tokens)"), (withoutExit, without.Error.Trim()));
+    }
+
+    [Fact]
     public async Task A_deadline_that_is_not_a_duration_is_a_usage_error()
     {
-        var (exit, run) = await CliRun.RunAsync("edge", "drain", "--edge", EdgeControlCommands.DefaultEdge, "--deadline", "soon");
+        var (exit, run) = await CliRun.RunAsync("edge", "drain", "--edge", ControlConnection.DefaultEdge, "--deadline", "soon");
 
         Assert.Equal((ExitCodes.Usage, "grpcstream: --deadline 'soon' is not a duration such as 60s, 2m or 90"), (exit, run.Error.Trim()));
     }

@@ -1,24 +1,71 @@
+using System.CommandLine;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using GrpcStream.Rtsp.Client;
 
 namespace GrpcStream.Cli.Commands;
 
-/// <summary>The gRPC connection of the control commands, to an edge's control API or to an origin.</summary>
-internal static class ControlConnection
+/// <summary>
+/// How the control commands reach an edge's control API (or an origin): its address, and the credentials, a
+/// bearer token or a client certificate, with the CA to trust for https:// addresses.
+/// </summary>
+internal sealed class ControlConnection
 {
+    public const string DefaultEdge = "http://127.0.0.1:8090";
     public const string TokenVariable = "GRPCSTREAM_TOKEN";
 
-    /// <summary>Calls to <paramref name="address"/>, with a bearer token from <paramref name="token"/> or <see cref="TokenVariable"/>.</summary>
-    public static CallInvoker Invoker(string address, string? token)
+    private ControlConnection(Command command)
     {
+        command.Options.Add(Edge);
+        command.Options.Add(Token);
+        command.Options.Add(Ca);
+        command.Options.Add(Certificate);
+        command.Options.Add(Key);
+    }
+
+    public Option<string> Edge { get; } = new("--edge") { Description = "The edge's control API (https:// when it serves TLS).", DefaultValueFactory = _ => DefaultEdge };
+
+    public Option<string?> Token { get; } = new("--token") { Description = $"A bearer token for the control API (default: {TokenVariable})." };
+
+    public Option<string?> Ca { get; } = new("--ca") { Description = "CA certificates (PEM) to trust for an https:// address, besides the system's." };
+
+    public Option<string?> Certificate { get; } = new("--cert") { Description = "A client certificate (PEM), where the server takes certificates as credentials." };
+
+    public Option<string?> Key { get; } = new("--key") { Description = "The client certificate's private key (PEM)." };
+
+    public static ControlConnection AddTo(Command command) => new(command);
+
+    /// <summary>Calls to the edge given by --edge, or to <paramref name="address"/> when given.</summary>
+    public CallInvoker Invoker(ParseResult result, string? address = null)
+    {
+        address ??= result.GetValue(Edge)!;
         if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
             throw new CliUsageException($"'{address}' is not an http:// or https:// address");
         }
 
-        var channel = GrpcChannel.ForAddress(uri);
-        var bearer = token ?? Environment.GetEnvironmentVariable(TokenVariable);
+        var handler = new SocketsHttpHandler();
+        if (result.GetValue(Ca) is { } ca)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = TlsTrust.Validator(ca, acceptAny: false);
+        }
+
+        if (result.GetValue(Certificate) is { } certificate)
+        {
+            try
+            {
+                handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPemFile(certificate, result.GetValue(Key))];
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new CliUsageException($"--cert {certificate} cannot be loaded: {ex.Message}");
+            }
+        }
+
+        var channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions { HttpHandler = handler });
+        var bearer = result.GetValue(Token) ?? Environment.GetEnvironmentVariable(TokenVariable);
         return bearer is { Length: > 0 }
             ? channel.Intercept(metadata =>
             {

@@ -11,19 +11,18 @@ namespace GrpcStream.Cli.Commands;
 /// </summary>
 internal static class EdgeControlCommands
 {
-    public const string DefaultEdge = "http://127.0.0.1:8090";
 
     public static Command Sessions(CliConsole console)
     {
         var list = new Command("list", "The edge's sessions: id, stream, transport, client, state, frames, loss.");
-        var (edge, token) = AddConnection(list);
+        var edge = ControlConnection.AddTo(list);
         var stream = new Option<string?>("--stream") { Description = "Only this stream's sessions." };
         var json = new Option<bool>("--json") { Description = "The response in protobuf's JSON mapping." };
         list.Options.Add(stream);
         list.Options.Add(json);
         list.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
         {
-            var response = await Client(result, edge, token).ListSessionsAsync(new ListSessionsRequest { Stream = result.GetValue(stream) ?? string.Empty }, cancellationToken: cancellationToken);
+            var response = await Client(result, edge).ListSessionsAsync(new ListSessionsRequest { Stream = result.GetValue(stream) ?? string.Empty }, cancellationToken: cancellationToken);
             await console.Out.WriteAsync(result.GetValue(json) ? JsonFormatter.Default.Format(response) + "\n" : Table(response.Sessions));
             return ExitCodes.Success;
         }));
@@ -33,23 +32,23 @@ internal static class EdgeControlCommands
         var reason = new Option<string?>("--reason") { Description = "Why, for the edge's log." };
         kick.Arguments.Add(id);
         kick.Options.Add(reason);
-        var (kickEdge, kickToken) = AddConnection(kick);
+        var kickEdge = ControlConnection.AddTo(kick);
         kick.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
         {
-            await Client(result, kickEdge, kickToken).KickSessionAsync(new KickSessionRequest { Id = result.GetValue(id)!, Reason = result.GetValue(reason) ?? string.Empty }, cancellationToken: cancellationToken);
+            await Client(result, kickEdge).KickSessionAsync(new KickSessionRequest { Id = result.GetValue(id)!, Reason = result.GetValue(reason) ?? string.Empty }, cancellationToken: cancellationToken);
             await console.Out.WriteLineAsync($"session {Printable.Line(result.GetValue(id)!)} kicked");
             return ExitCodes.Success;
         }));
 
         var watch = new Command("watch", "The edge's sessions as they are now, then every change as it happens, until interrupted.");
-        var (watchEdge, watchToken) = AddConnection(watch);
+        var watchEdge = ControlConnection.AddTo(watch);
         var watchStream = new Option<string?>("--stream") { Description = "Only this stream's sessions." };
         var watchJson = new Option<bool>("--json") { Description = "One event per line, in protobuf's JSON mapping." };
         watch.Options.Add(watchStream);
         watch.Options.Add(watchJson);
         watch.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
         {
-            using var call = Client(result, watchEdge, watchToken).WatchSessions(new WatchSessionsRequest { Stream = result.GetValue(watchStream) ?? string.Empty }, cancellationToken: cancellationToken);
+            using var call = Client(result, watchEdge).WatchSessions(new WatchSessionsRequest { Stream = result.GetValue(watchStream) ?? string.Empty }, cancellationToken: cancellationToken);
             try
             {
                 while (await call.ResponseStream.MoveNext(cancellationToken))
@@ -74,14 +73,14 @@ internal static class EdgeControlCommands
     public static Command Edge(CliConsole console)
     {
         var drain = new Command("drain", "Take no new sessions; with --deadline, close the remaining ones then; with --wait, return once none is left.");
-        var (edge, token) = AddConnection(drain);
+        var edge = ControlConnection.AddTo(drain);
         var deadline = new Option<string?>("--deadline") { Description = "How long the sessions may go on before they are closed: 60s, 2m, or seconds." };
         var wait = new Option<bool>("--wait") { Description = "Wait until no session is left." };
         drain.Options.Add(deadline);
         drain.Options.Add(wait);
         drain.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
         {
-            var client = Client(result, edge, token);
+            var client = Client(result, edge);
             var request = new DrainRequest();
             if (result.GetValue(deadline) is { } text)
             {
@@ -113,10 +112,10 @@ internal static class EdgeControlCommands
         }));
 
         var undrain = new Command("undrain", "Take new sessions again.");
-        var (undrainEdge, undrainToken) = AddConnection(undrain);
+        var undrainEdge = ControlConnection.AddTo(undrain);
         undrain.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
         {
-            await console.Out.WriteLineAsync(Describe(await Client(result, undrainEdge, undrainToken).UndrainAsync(new UndrainRequest(), cancellationToken: cancellationToken)));
+            await console.Out.WriteLineAsync(Describe(await Client(result, undrainEdge).UndrainAsync(new UndrainRequest(), cancellationToken: cancellationToken)));
             return ExitCodes.Success;
         }));
 
@@ -142,17 +141,7 @@ internal static class EdgeControlCommands
 
     private static string ReasonName(CloseReason reason) => reason.ToString().ToLowerInvariant();
 
-    internal static (Option<string> Edge, Option<string?> Token) AddConnection(Command command)
-    {
-        var edge = new Option<string>("--edge") { Description = "The edge's control API.", DefaultValueFactory = _ => DefaultEdge };
-        var token = new Option<string?>("--token") { Description = $"A bearer token for the control API (default: {ControlConnection.TokenVariable})." };
-        command.Options.Add(edge);
-        command.Options.Add(token);
-        return (edge, token);
-    }
-
-    internal static EdgeControl.EdgeControlClient Client(ParseResult result, Option<string> edge, Option<string?> token) =>
-        new(ControlConnection.Invoker(result.GetValue(edge)!, result.GetValue(token)));
+    internal static EdgeControl.EdgeControlClient Client(ParseResult result, ControlConnection connection) => new(connection.Invoker(result));
 
     private static string Describe(DrainStatus status) => status.Draining
         ? string.Create(CultureInfo.InvariantCulture, $"draining: {status.Sessions} sessions left{(status.Deadline is { } deadline ? $", closed at {deadline.ToDateTimeOffset():u}" : string.Empty)}")

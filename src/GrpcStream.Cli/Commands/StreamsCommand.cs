@@ -15,7 +15,7 @@ internal static class StreamsCommand
     public static Command Create(CliConsole console)
     {
         var list = new Command("list", "An edge's streams (sessions, origin link, frame rate), or with --origin the origin's streams.");
-        var (edge, token) = EdgeControlCommands.AddConnection(list);
+        var connection = ControlConnection.AddTo(list);
         var origin = new Option<string?>("--origin") { Description = $"Ask this origin instead (e.g. {DefaultOrigin})." };
         var json = new Option<bool>("--json") { Description = "The response in protobuf's JSON mapping." };
         list.Options.Add(origin);
@@ -26,18 +26,18 @@ internal static class StreamsCommand
             string table;
             if (result.GetValue(origin) is { } originAddress)
             {
-                if (result.GetResult(edge) is { Implicit: false })
+                if (result.GetResult(connection.Edge) is { Implicit: false })
                 {
                     throw new CliUsageException("give --edge or --origin, not both");
                 }
 
-                var streams = await new MediaOrigin.MediaOriginClient(ControlConnection.Invoker(originAddress, result.GetValue(token)))
+                var streams = await new MediaOrigin.MediaOriginClient(connection.Invoker(result, originAddress))
                     .ListStreamsAsync(new Protos.Origin.V1.ListStreamsRequest(), cancellationToken: cancellationToken);
                 (response, table) = (streams, OriginTable(streams.Streams));
             }
             else
             {
-                var streams = await EdgeControlCommands.Client(result, edge, token).ListStreamsAsync(new Protos.Edge.V1.ListStreamsRequest(), cancellationToken: cancellationToken);
+                var streams = await EdgeControlCommands.Client(result, connection).ListStreamsAsync(new Protos.Edge.V1.ListStreamsRequest(), cancellationToken: cancellationToken);
                 (response, table) = (streams, EdgeTable(streams.Streams));
             }
 

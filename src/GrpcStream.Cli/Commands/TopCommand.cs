@@ -17,7 +17,7 @@ internal static class TopCommand
     public static Command Create(CliConsole console)
     {
         var command = new Command("top", "A live view of an edge: streams, sessions, bitrates, loss and the origin link, refreshed every second.");
-        var (edge, token) = EdgeControlCommands.AddConnection(command);
+        var connection = ControlConnection.AddTo(command);
         var interval = new Option<string?>("--interval") { Description = "Time between refreshes: 1s (default), 500ms, 5s..." };
         var count = new Option<int?>("--count", "-n") { Description = "Stop after this many refreshes (default: until Ctrl+C)." };
         command.Options.Add(interval);
@@ -35,7 +35,7 @@ internal static class TopCommand
                 throw new CliUsageException("--count must be at least 1");
             }
 
-            var view = new TopView(EdgeControlCommands.Client(result, edge, token), result.GetValue(edge)!);
+            var view = new TopView(EdgeControlCommands.Client(result, connection), result.GetValue(connection.Edge)!);
             var refreshes = result.GetValue(count) ?? int.MaxValue;
             try
             {

@@ -98,4 +98,7 @@ internal static partial class EdgeLog
 
     [LoggerMessage(44, LogLevel.Information, "Drain lifted: new sessions are taken again")]
     public static partial void Undrained(ILogger logger);
+
+    [LoggerMessage(45, LogLevel.Warning, "Control API: client certificate {Subject} refused: {Reason}")]
+    public static partial void ControlCertificateRefused(ILogger logger, string subject, string reason);
 }

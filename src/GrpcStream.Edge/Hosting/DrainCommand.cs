@@ -57,7 +57,24 @@ internal static class DrainCommand
             : configuration["Edge:Control:Tokens"]?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()
                 ?? configuration["Edge:Control:Tokens:0"];
 
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        // With TLS on the control port the edge presents its own certificate, issued for its public name: on loopback
+        // the name cannot match, so the certificate is checked to be the very one the edge is configured with.
+        var controlSettings = configuration.GetSection("Edge:Control").Get<ControlSettings>() ?? new ControlSettings();
+        var rtsps = configuration.GetSection("Edge:Rtsps").Get<RtspsSettings>() ?? new RtspsSettings();
+        var tls = controlSettings.UsesTls(rtsps) && rtsps.Enabled;
+        using var handler = new SocketsHttpHandler();
+        if (tls)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) =>
+            {
+                using var expected = Connections.ServerCertificate.Load(rtsps);
+                return presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(expected.RawData);
+            };
+        }
+
+        using var channel = GrpcChannel.ForAddress(
+            $"{(tls ? "https" : "http")}://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+            new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false });
         var invoker = token is { Length: > 0 }
             ? channel.Intercept(metadata =>
             {

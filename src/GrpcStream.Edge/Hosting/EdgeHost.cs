@@ -35,10 +35,19 @@ public static class EdgeHost
         var httpAddress = builder.Configuration.GetValue("Edge:Http:Address", new HttpSettings().Address);
         var controlPort = builder.Configuration.GetValue("Edge:Control:Port", new ControlSettings().Port);
         var controlAddress = builder.Configuration.GetValue("Edge:Control:Address", new ControlSettings().Address);
+        var control = builder.Configuration.GetSection("Edge:Control").Get<ControlSettings>() ?? new ControlSettings();
+        var rtsps = builder.Configuration.GetSection("Edge:Rtsps").Get<RtspsSettings>() ?? new RtspsSettings();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(ParseAddress(httpAddress), httpPort, endpoint => endpoint.Protocols = HttpProtocols.Http1);
-            kestrel.Listen(ParseAddress(controlAddress), controlPort, endpoint => endpoint.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(ParseAddress(controlAddress), controlPort, endpoint =>
+            {
+                endpoint.Protocols = HttpProtocols.Http2;
+                if (control.UsesTls(rtsps) && rtsps.Enabled)
+                {
+                    Control.ControlTls.Use(endpoint, rtsps, control);
+                }
+            });
         });
 
         var services = builder.Services;

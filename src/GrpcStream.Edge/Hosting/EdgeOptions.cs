@@ -29,6 +29,18 @@ public sealed class ControlSettings
     /// <summary>Bearer tokens, any of which lets a caller in. None: only callers on loopback are answered.</summary>
     public List<string>? Tokens { get; set; }
 
+    /// <summary>
+    /// TLS on the control port with the edge's certificate (<c>Edge:Rtsps:CertificatePath</c>). Unset: on whenever
+    /// that certificate is configured.
+    /// </summary>
+    public bool? Tls { get; set; }
+
+    /// <summary>CA certificates (PEM) whose client certificates are credentials for the control API, as a token is.</summary>
+    public string? ClientCaPath { get; set; }
+
+    /// <summary>Whether the control port serves TLS, given the RTSPS settings.</summary>
+    public bool UsesTls(RtspsSettings rtsps) => Tls ?? rtsps.CertificatePath is not null;
+
     /// <summary>How many <c>WatchSessions</c> streams may be open at once.</summary>
     public int MaxWatchers { get; set; } = 16;
 

@@ -20,6 +20,20 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add($"Edge:Origin:Address must be an http:// or https:// URL (was '{options.Origin.Address}')");
         }
 
+        if (options.Control.Tls == true && options.Rtsps.CertificatePath is null)
+        {
+            failures.Add("Edge:Control:Tls needs the edge's certificate: set Edge:Rtsps:CertificatePath (and KeyPath)");
+        }
+
+        if (options.Control.ClientCaPath is not null && !options.Control.UsesTls(options.Rtsps))
+        {
+            failures.Add("Edge:Control:ClientCaPath needs TLS on the control port: set Edge:Rtsps:CertificatePath, and leave Edge:Control:Tls unset or true");
+        }
+        else if (options.Control.ClientCaPath is { } ca && !File.Exists(ca))
+        {
+            failures.Add($"Edge:Control:ClientCaPath '{ca}' does not exist");
+        }
+
         if (options.Control.MaxWatchers < 0 || options.Control.WatchQueue < 16)
         {
             failures.Add($"Edge:Control:MaxWatchers must be 0 or more and Edge:Control:WatchQueue at least 16 (were {options.Control.MaxWatchers} and {options.Control.WatchQueue})");

@@ -7,15 +7,18 @@ namespace GrpcStream.Origin.Security;
 /// <summary>
 /// Who may call what on the origin. The media calls need <c>authorization: Bearer TOKEN</c> when
 /// <c>Origin:Auth:Tokens</c> lists any: for deployments behind a TLS-terminating proxy, where client certificates
-/// do not reach the origin. The control calls need a token from <c>Origin:Control:Tokens</c>, or with none are
-/// answered on loopback only (<see cref="ControlCallers"/>). Health checks and reflection stay open for probes.
+/// do not reach the origin. The control calls need a token from <c>Origin:Control:Tokens</c> or a client
+/// certificate (with <c>Origin:Tls:ClientCaPath</c>), or with neither are answered on loopback only
+/// (<see cref="ControlCallers"/>). Health checks and reflection stay open for probes.
 /// </summary>
 internal sealed class OriginCallAccess(IConfiguration configuration) : CallGuard
 {
     private const string MediaService = "/grpcstream.origin.v1.MediaOrigin/";
     private const string ControlService = "/grpcstream.origin.v1.OriginControl/";
     private readonly BearerTokens _mediaTokens = new(Read(configuration, "Origin:Auth:Tokens"));
-    private readonly ControlCallers _control = new(Read(configuration, "Origin:Control:Tokens"), "Origin:Control:Tokens");
+    // With Origin:Tls:ClientCaPath every caller has shown a certificate from that CA during the handshake.
+    private readonly ControlCallers _control = new(
+        Read(configuration, "Origin:Control:Tokens"), "Origin:Control:Tokens", acceptsClientCertificates: !string.IsNullOrEmpty(configuration["Origin:Tls:ClientCaPath"]));
 
     /// <summary>The tokens configured at <paramref name="key"/>: indexed children or one comma-separated value.</summary>
     public static string[] Read(IConfiguration configuration, string key)

@@ -9,13 +9,22 @@ namespace GrpcStream.ServiceDefaults.Grpc;
 /// configured, whoever presents one (UNAUTHENTICATED otherwise); with none, only callers on loopback, and others
 /// are told why (PERMISSION_DENIED). A control plane left without tokens is then safe by default.
 /// </summary>
-public sealed class ControlCallers(IEnumerable<string> tokens, string setting)
+/// <param name="tokens">The accepted bearer tokens.</param>
+/// <param name="setting">Where they are configured, for the refusal's message.</param>
+/// <param name="acceptsClientCertificates">True when TLS asks callers for certificates and checks them against a
+/// CA: a caller that presented one has proved who it is, as a token would.</param>
+public sealed class ControlCallers(IEnumerable<string> tokens, string setting, bool acceptsClientCertificates = false)
 {
     private readonly BearerTokens _tokens = new(tokens);
 
     public void Check(ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (acceptsClientCertificates && context.GetHttpContext().Connection.ClientCertificate is not null)
+        {
+            return; // validated during the handshake, which fails for a certificate the CA did not issue
+        }
+
         if (!_tokens.Any)
         {
             var remote = context.GetHttpContext().Connection.RemoteIpAddress;

@@ -44,11 +44,7 @@ public sealed class PlayerAuthenticationTests : IDisposable
     {
         await using var host = await EdgeTestHost.StartAsync(true, Users);
 
-        await ExternalTool.RunAsync("gst-launch-1.0",
-        [
-            "-q", "rtspsrc", $"location={host.Url()}", "user-id=alice", "user-pw=wonder land", "protocols=tcp", "!", "rtpjpegdepay", "!",
-            "identity", "eos-after=5", "!", "multifilesink", $"location={_dir}/gst%03d.jpg",
-        ], timeout: TimeSpan.FromSeconds(60));
+        await GStreamerPlayer.PlayAsync(host.Url(), _dir, 5, "user-id=alice", "user-pw=wonder land", "protocols=tcp");
 
         Assert.True(Directory.GetFiles(_dir, "gst*.jpg").Length >= 4);
     }

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using GrpcStream.Edge.Connections;
+using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Hosting;
+using GrpcStream.ServiceDefaults.Tls;
+
+namespace GrpcStream.Edge.Control;
+
+/// <summary>
+/// TLS on the control port, with the edge's own certificate (the RTSPS one, reloaded when its files change), and
+/// client certificates from <see cref="ControlSettings.ClientCaPath"/> taken as credentials.
+/// </summary>
+internal static class ControlTls
+{
+    public static void Use(ListenOptions endpoint, RtspsSettings rtsps, ControlSettings control)
+    {
+        var services = endpoint.ApplicationServices;
+        var time = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("GrpcStream.Edge.Control.ControlTls");
+        var certificate = ServerCertificate.Reloading(rtsps, time, logger);
+        var options = new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, _) => certificate.Current };
+        if (control.ClientCaPath is { } caPath)
+        {
+            // Allowed, not required: a caller may present a token instead, and on loopback (without tokens) nothing.
+            var trust = new ReloadingTrust(caPath, time);
+            options.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+            options.ClientCertificateValidation = (client, _, _) =>
+            {
+                if (trust.Trusts(client, out var why))
+                {
+                    return true;
+                }
+
+                EdgeLog.ControlCertificateRefused(logger, client.Subject, why);
+                return false;
+            };
+        }
+
+        endpoint.UseHttps(options);
+    }
+}
