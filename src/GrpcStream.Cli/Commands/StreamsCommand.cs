@@ -53,12 +53,12 @@ internal static class StreamsCommand
         streams.Select(s => new[]
         {
             s.Name,
-            s.Sessions.Count == 0 ? "0" : string.Join(' ', s.Sessions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")),
-            s.OriginProblem.Length > 0 ? $"{s.OriginLink}: {s.OriginProblem}" : s.OriginLink,
-            s.Fps.ToString("0.0", CultureInfo.InvariantCulture),
+            StreamText.Sessions(s),
+            StreamText.OriginLink(s),
+            StreamText.Fps(s),
             s.FramesIn.ToString(CultureInfo.InvariantCulture),
             s.FramesOut.ToString(CultureInfo.InvariantCulture),
-            s.HasLastFrameAgeMs ? string.Create(CultureInfo.InvariantCulture, $"{s.LastFrameAgeMs} ms ago") : "none yet",
+            StreamText.LastFrame(s),
         }));
 
     internal static string OriginTable(IEnumerable<StreamDescription> streams) => TextTable.Format(

@@ -144,11 +144,11 @@ internal sealed class TopView(EdgeControl.EdgeControlClient client, string edge)
         var streamRows = streams.Select(s => new[]
         {
             s.Name,
-            s.Sessions.Count == 0 ? "0" : string.Join(' ', s.Sessions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")),
-            s.Fps.ToString("0.0", CultureInfo.InvariantCulture),
+            StreamText.Sessions(s),
+            StreamText.Fps(s),
             Bitrate(sessions.Where(x => x.Stream == s.Name).Select(x => rates[x.Id]).ToArray()),
-            s.OriginProblem.Length > 0 ? $"{s.OriginLink}: {s.OriginProblem}" : s.OriginLink,
-            s.HasLastFrameAgeMs ? string.Create(CultureInfo.InvariantCulture, $"{s.LastFrameAgeMs} ms ago") : "none yet",
+            StreamText.OriginLink(s),
+            StreamText.LastFrame(s),
         }).ToList();
         var sessionRows = sessions.Select(s => new[]
         {

@@ -23,18 +23,8 @@ internal static class ControlTls
         if (control.ClientCaPath is { } caPath)
         {
             // Allowed, not required: a caller may present a token instead, and on loopback (without tokens) nothing.
-            var trust = new ReloadingTrust(caPath, time);
             options.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-            options.ClientCertificateValidation = (client, _, _) =>
-            {
-                if (trust.Trusts(client, out var why))
-                {
-                    return true;
-                }
-
-                EdgeLog.ControlCertificateRefused(logger, client.Subject, why);
-                return false;
-            };
+            options.ClientCertificateValidation = new ReloadingTrust(caPath, time).ClientValidator((subject, why) => EdgeLog.ControlCertificateRefused(logger, subject, why));
         }
 
         endpoint.UseHttps(options);

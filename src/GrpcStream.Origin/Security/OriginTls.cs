@@ -82,18 +82,9 @@ internal static class OriginTls
             options.ServerCertificateSelector = (_, _) => certificate.Current;
             if (settings.ClientCaPath is { } caPath)
             {
-                var trust = new ReloadingTrust(caPath, TimeProvider.System);
                 options.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
-                options.ClientCertificateValidation = (client, _, _) =>
-                {
-                    if (trust.Trusts(client, out var why))
-                    {
-                        return true;
-                    }
-
-                    OriginLog.ClientCertificateRefused(logger, client.Subject, why);
-                    return false;
-                };
+                options.ClientCertificateValidation = new ReloadingTrust(caPath, TimeProvider.System)
+                    .ClientValidator((subject, why) => OriginLog.ClientCertificateRefused(logger, subject, why));
             }
         }));
     }

@@ -120,6 +120,25 @@ public sealed class ReloadingTrust(string caPath, TimeProvider time)
     private string? _stamp;
     private long _checkedAt;
 
+    /// <summary>
+    /// A TLS server's check of client certificates: true for one the CAs issued; otherwise
+    /// <paramref name="refused"/> is told the subject and why, and the handshake fails.
+    /// </summary>
+    public Func<X509Certificate2, X509Chain?, System.Net.Security.SslPolicyErrors, bool> ClientValidator(Action<string, string> refused)
+    {
+        ArgumentNullException.ThrowIfNull(refused);
+        return (client, _, _) =>
+        {
+            if (Trusts(client, out var why))
+            {
+                return true;
+            }
+
+            refused(client.Subject, why);
+            return false;
+        };
+    }
+
     /// <summary>Whether <paramref name="certificate"/> chains to one of the CAs (and is within its validity).</summary>
     public bool Trusts(X509Certificate2 certificate, out string why)
     {
