@@ -18,6 +18,7 @@ public static class CliApp
         EdgeControlCommands.Edge(console),
         StreamsCommand.Create(console),
         TopCommand.Create(console),
+        OriginCommands.Create(console),
     };
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)

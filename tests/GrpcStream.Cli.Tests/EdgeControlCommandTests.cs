@@ -120,6 +120,26 @@ public class EdgeControlCommandTests
     }
 
     [Fact]
+    public async Task The_origin_lists_the_edge_watching_it_and_rescans_on_demand()
+    {
+        await using var host = await EdgeTestHost.StartAsync();
+        await using var player = await HonestPlayer.StartAsync(host.Url());
+        await player.WaitForMoreFramesAsync(2);
+
+        var (listExit, list) = await CliRun.RunAsync("origin", "subscribers", "--origin", host.OriginAddress);
+        var (jsonExit, json) = await CliRun.RunAsync("origin", "subscribers", "--origin", host.OriginAddress, "--json");
+        var (rescanExit, rescan) = await CliRun.RunAsync("origin", "rescan", "--origin", host.OriginAddress);
+
+        Assert.True((listExit, jsonExit, rescanExit) == (0, 0, 0), list.Error + json.Error + rescan.Error);
+        var lines = list.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^PEER +STREAM +SINCE +FRAMES +DROPPED$", lines[0]);
+        Assert.Matches(@"^ipv4:127\.0\.0\.1:\d+ +movie\.Mjpeg +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +\d+ +\d+$", Assert.Single(lines[1..]));
+        var subscriber = Assert.Single(JsonDocument.Parse(json.Out).RootElement.GetProperty("subscribers").EnumerateArray());
+        Assert.Equal("movie.Mjpeg", subscriber.GetProperty("stream").GetString());
+        Assert.Equal("rescanned: 1 streams", rescan.Out.Trim());
+    }
+
+    [Fact]
     public async Task A_deadline_that_is_not_a_duration_is_a_usage_error()
     {
         var (exit, run) = await CliRun.RunAsync("edge", "drain", "--edge", ControlConnection.DefaultEdge, "--deadline", "soon");

@@ -14,18 +14,21 @@ namespace GrpcStream.Cli.Commands;
 internal sealed class ControlConnection
 {
     public const string DefaultEdge = "http://127.0.0.1:8090";
+    public const string DefaultOrigin = "http://127.0.0.1:50051";
     public const string TokenVariable = "GRPCSTREAM_TOKEN";
 
-    private ControlConnection(Command command)
+    private ControlConnection(Command command, Option<string> address)
     {
-        command.Options.Add(Edge);
+        Address = address;
+        command.Options.Add(Address);
         command.Options.Add(Token);
         command.Options.Add(Ca);
         command.Options.Add(Certificate);
         command.Options.Add(Key);
     }
 
-    public Option<string> Edge { get; } = new("--edge") { Description = "The edge's control API (https:// when it serves TLS).", DefaultValueFactory = _ => DefaultEdge };
+    /// <summary>Where the calls go: --edge, or --origin for the origin's commands.</summary>
+    public Option<string> Address { get; }
 
     public Option<string?> Token { get; } = new("--token") { Description = $"A bearer token for the control API (default: {TokenVariable})." };
 
@@ -35,12 +38,18 @@ internal sealed class ControlConnection
 
     public Option<string?> Key { get; } = new("--key") { Description = "The client certificate's private key (PEM)." };
 
-    public static ControlConnection AddTo(Command command) => new(command);
+    /// <summary>Adds --edge (the edge's control API) and the credentials to <paramref name="command"/>.</summary>
+    public static ControlConnection AddTo(Command command) =>
+        new(command, new Option<string>("--edge") { Description = "The edge's control API (https:// when it serves TLS).", DefaultValueFactory = _ => DefaultEdge });
 
-    /// <summary>Calls to the edge given by --edge, or to <paramref name="address"/> when given.</summary>
+    /// <summary>Adds --origin (the origin's gRPC address) and the credentials to <paramref name="command"/>.</summary>
+    public static ControlConnection AddOriginTo(Command command) =>
+        new(command, new Option<string>("--origin") { Description = "The origin (https:// when it serves TLS).", DefaultValueFactory = _ => DefaultOrigin });
+
+    /// <summary>Calls to the address option's value, or to <paramref name="address"/> when given.</summary>
     public CallInvoker Invoker(ParseResult result, string? address = null)
     {
-        address ??= result.GetValue(Edge)!;
+        address ??= result.GetValue(Address)!;
         if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
             throw new CliUsageException($"'{address}' is not an http:// or https:// address");

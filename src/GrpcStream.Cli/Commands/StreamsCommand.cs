@@ -10,13 +10,11 @@ namespace GrpcStream.Cli.Commands;
 /// <summary><c>grpcstream streams list</c>: what an edge serves (its control API) or what an origin offers.</summary>
 internal static class StreamsCommand
 {
-    public const string DefaultOrigin = "http://127.0.0.1:50051";
-
     public static Command Create(CliConsole console)
     {
         var list = new Command("list", "An edge's streams (sessions, origin link, frame rate), or with --origin the origin's streams.");
         var connection = ControlConnection.AddTo(list);
-        var origin = new Option<string?>("--origin") { Description = $"Ask this origin instead (e.g. {DefaultOrigin})." };
+        var origin = new Option<string?>("--origin") { Description = $"Ask this origin instead (e.g. {ControlConnection.DefaultOrigin})." };
         var json = new Option<bool>("--json") { Description = "The response in protobuf's JSON mapping." };
         list.Options.Add(origin);
         list.Options.Add(json);
@@ -26,7 +24,7 @@ internal static class StreamsCommand
             string table;
             if (result.GetValue(origin) is { } originAddress)
             {
-                if (result.GetResult(connection.Edge) is { Implicit: false })
+                if (result.GetResult(connection.Address) is { Implicit: false })
                 {
                     throw new CliUsageException("give --edge or --origin, not both");
                 }

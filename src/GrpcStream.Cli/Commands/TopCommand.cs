@@ -35,7 +35,7 @@ internal static class TopCommand
                 throw new CliUsageException("--count must be at least 1");
             }
 
-            var view = new TopView(EdgeControlCommands.Client(result, connection), result.GetValue(connection.Edge)!);
+            var view = new TopView(EdgeControlCommands.Client(result, connection), result.GetValue(connection.Address)!);
             var refreshes = result.GetValue(count) ?? int.MaxValue;
             try
             {

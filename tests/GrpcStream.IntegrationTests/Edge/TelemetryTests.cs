@@ -10,6 +10,7 @@ namespace GrpcStream.IntegrationTests.Edge;
 /// <summary>The services as an operator's pipeline sees them: traces sent by OTLP, logs as JSON lines.</summary>
 public class TelemetryTests
 {
+
     [Fact]
     public async Task With_an_otlp_endpoint_origin_calls_are_exported_as_traces_and_logs_are_json_lines()
     {
@@ -44,12 +45,13 @@ public class TelemetryTests
         var originPort = FreePorts.Tcp();
         var rtspPort = FreePorts.Tcp();
         var httpPort = FreePorts.Tcp();
+        var controlPort = FreePorts.Tcp();
         string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
         await using var origin = ServiceProcess.Start("Origin", ["--urls", $"http://127.0.0.1:{originPort}", "--http-port", "0"]);
         await Eventually.HoldsAsync(() => origin.Output.Any(l => l.Contains("Origin listening on", StringComparison.Ordinal)), "the origin listening", TimeSpan.FromSeconds(60));
         await using var edge = ServiceProcess.Start(
             "Edge",
-            ["--rtsp-port", Port(rtspPort), "--http-port", Port(httpPort), "--rtp-port", "0", "--Edge:Control:Port=0", "--origin", $"http://127.0.0.1:{originPort}"],
+            ["--rtsp-port", Port(rtspPort), "--http-port", Port(httpPort), "--rtp-port", "0", $"--Edge:Control:Port={Port(controlPort)}", "--origin", $"http://127.0.0.1:{originPort}"],
             new Dictionary<string, string>
             {
                 ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{collectorPort}",
@@ -64,10 +66,16 @@ public class TelemetryTests
             await player.WaitForMoreFramesAsync(2);
         }
 
+        using (var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{controlPort}"))
+        {
+            await new GrpcStream.Protos.Edge.V1.EdgeControl.EdgeControlClient(channel).GetStatsAsync(new GrpcStream.Protos.Edge.V1.GetStatsRequest());
+        }
+
         static bool Carries(byte[] body, string text) => body.AsSpan().IndexOf(Encoding.UTF8.GetBytes(text)) >= 0;
+        bool Traced(string text) => posted.Any(p => p.Path == "/v1/traces" && Carries(p.Body, text));
         await Eventually.HoldsAsync(
-            () => posted.Any(p => p.Path == "/v1/traces" && Carries(p.Body, "origin.describe")) && posted.Any(p => p.Path == "/v1/traces" && Carries(p.Body, "origin.connect")),
-            "the origin calls' spans exported",
+            () => Traced("origin.describe") && Traced("origin.connect") && Traced("grpcstream.edge.v1.EdgeControl/GetStats"),
+            "the origin calls' and the control call's spans exported",
             TimeSpan.FromSeconds(30));
         Assert.Contains(posted, p => p.Path == "/v1/traces" && Carries(p.Body, "GrpcStream.Edge"));
 
