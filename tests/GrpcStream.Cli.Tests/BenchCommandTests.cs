@@ -22,6 +22,44 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public async Task Given_the_servers_process_it_reports_the_servers_cpu_per_packet_beside_its_own()
+    {
+        var dir = Directory.CreateTempSubdirectory("grpcstream-bench-").FullName;
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(dir, $"frame{i}.jpg"), await TestJpegs.CjpegAsync(TestJpegs.Ppm(160, 120, seed: i * 70)), TestContext.Current.CancellationToken);
+            }
+
+            using var server = await GStreamerRtspServer.StartAsync(Path.Combine(dir, "frame%d.jpg"));
+            var (exit, run) = await CliRun.RunAsync("bench", server.Url, "--sessions", "4", "--duration", "1", "--server-pid", server.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var (missingExit, missing) = await CliRun.RunAsync("bench", server.Url, "--server-pid", int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+            Assert.True(exit == 0, run.Error);
+            Assert.Matches(@"\nbench cpu: \d+\.\d\d s in \d+\.\d\d s \(\d+% of a core\), \d+\.\d\d µs per packet\n", run.Out);
+            Assert.Matches(@"\nserver cpu: \d+\.\d\d s in \d+\.\d\d s \(\d+% of a core\), \d+\.\d\d µs per packet\n", run.Out);
+            Assert.Equal((ExitCodes.Usage, $"grpcstream: --server-pid {int.MaxValue}: no such process to measure (/proc/{int.MaxValue}/stat)"), (missingExit, missing.Error.Trim()));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Cpu_is_reported_as_a_share_of_a_core_and_per_delivered_packet()
+    {
+        var report = Commands.BenchCommand.CpuReport(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), 100_000, TimeSpan.FromSeconds(2));
+
+        Assert.Equal(
+            "bench cpu: 0.50 s in 2.00 s (25% of a core), 5.00 µs per packet\nserver cpu: 1.00 s in 2.00 s (50% of a core), 10.00 µs per packet\n",
+            report.ReplaceLineEndings("\n"));
+        Assert.NotNull(Output.ProcessCpu.Read(Environment.ProcessId));
+        Assert.Null(Output.ProcessCpu.Read(int.MaxValue));
+    }
+
+    [Fact]
     public async Task Bench_against_a_missing_stream_fails_with_the_status()
     {
         await using var host = await EdgeTestHost.StartAsync();

@@ -18,10 +18,11 @@ internal static class BenchCommand
         var url = CommonOptions.Url();
         var sessions = new Option<int>("--sessions", "-s") { Description = "Sessions to open at once.", DefaultValueFactory = _ => 10 };
         var duration = new Option<double>("--duration", "-d") { Description = "Seconds to play after the last session started.", DefaultValueFactory = _ => 10 };
+        var serverPid = new Option<int?>("--server-pid") { Description = "The server's process id: its CPU per delivered packet over the window is reported (Linux)." };
         sessions.Validators.Add(r => { if (r.GetValue(sessions) is < 1 or > 5000) { r.AddError("--sessions must be between 1 and 5000."); } });
         duration.Validators.Add(r => { if (r.GetValue(duration) <= 0) { r.AddError("--duration must be above 0."); } });
 
-        var command = new Command("bench", "Load a server with many sessions and report what each received.") { url, sessions, duration };
+        var command = new Command("bench", "Load a server with many sessions and report what each received.") { url, sessions, duration, serverPid };
         var client = ClientOptionSet.AddTo(command, media: true);
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, () => RunAsync(
             console,
@@ -29,12 +30,18 @@ internal static class BenchCommand
             result.GetValue(sessions),
             TimeSpan.FromSeconds(result.GetValue(duration)),
             client.Build(result, console) with { DeliverFrames = false },
+            result.GetValue(serverPid),
             cancellationToken)));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliConsole console, string url, int count, TimeSpan duration, RtspClientOptions options, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliConsole console, string url, int count, TimeSpan duration, RtspClientOptions options, int? serverPid, CancellationToken cancellationToken)
     {
+        if (serverPid is { } pid && ProcessCpu.Read(pid) is null)
+        {
+            throw new CliUsageException($"--server-pid {pid}: no such process to measure (/proc/{pid}/stat)");
+        }
+
         var clients = Enumerable.Range(0, count).Select(_ => new RtspClient(url, options)).ToArray();
         try
         {
@@ -61,6 +68,7 @@ internal static class BenchCommand
             var before = playing.Select(c => c.GetStatistics()).ToArray();
             var (framesBefore, packetsBefore) = (before.Sum(s => s.Frames), before.Sum(s => s.Packets));
             var window = Stopwatch.StartNew();
+            var (ownBefore, serverBefore) = (ProcessCpu.Read(Environment.ProcessId), serverPid is { } measured ? ProcessCpu.Read(measured) : null);
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{count - failed} of {count} sessions playing after {clock.Elapsed.TotalSeconds:0.00} s; measuring for {duration.TotalSeconds:0} s"));
             try
             {
@@ -73,7 +81,10 @@ internal static class BenchCommand
 
             var stats = playing.Select(c => c.GetStatistics()).ToArray();
             var elapsed = window.Elapsed;
-            await console.Out.WriteAsync(Report(stats, stats.Sum(s => s.Frames) - framesBefore, stats.Sum(s => s.Packets) - packetsBefore, elapsed));
+            var (ownAfter, serverAfter) = (ProcessCpu.Read(Environment.ProcessId), serverPid is { } again ? ProcessCpu.Read(again) : null);
+            var windowPackets = stats.Sum(s => s.Packets) - packetsBefore;
+            await console.Out.WriteAsync(Report(stats, stats.Sum(s => s.Frames) - framesBefore, windowPackets, elapsed));
+            await console.Out.WriteAsync(CpuReport(ownAfter - ownBefore, serverAfter - serverBefore, windowPackets, elapsed));
             if (failed > 0)
             {
                 await console.Error.WriteLineAsync($"grpcstream: {failed} sessions failed to start; first: {Printable.Line(CommandErrors.Describe(started.First(e => e is not null)!)!.Value.Message)}");
@@ -104,6 +115,25 @@ internal static class BenchCommand
             $"total: {stats.Sum(s => s.Frames)} frames, {stats.Sum(s => s.Packets)} packets, {stats.Sum(s => s.LostPackets)} packets lost, {stats.Sum(s => s.DroppedFrames)} frames lost"));
         text.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"window: {windowFrames} frames, {windowPackets} packets in {window.TotalSeconds:0.00} s ({windowFrames / Math.Max(window.TotalSeconds, 0.001) / Math.Max(stats.Count, 1):0.0} frames/s per session, {windowPackets / Math.Max(window.TotalSeconds, 0.001):0} packets/s)"));
+        return text.ToString();
+    }
+
+    /// <summary>The generator's CPU and, when measured, the server's, over the window: per delivered packet too.</summary>
+    internal static string CpuReport(TimeSpan? bench, TimeSpan? server, long windowPackets, TimeSpan window)
+    {
+        var text = new System.Text.StringBuilder();
+        void Add(string who, TimeSpan cpu) => text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"{who} cpu: {cpu.TotalSeconds:0.00} s in {window.TotalSeconds:0.00} s ({cpu / window * 100:0}% of a core), {(windowPackets > 0 ? cpu.TotalMicroseconds / windowPackets : 0):0.00} µs per packet"));
+        if (bench is { } own)
+        {
+            Add("bench", own);
+        }
+
+        if (server is { } measured)
+        {
+            Add("server", measured);
+        }
+
         return text.ToString();
     }
 

@@ -18,6 +18,9 @@ public sealed class GStreamerRtspServer : IDisposable
 
     public string Url { get; }
 
+    /// <summary>The server's process, for measuring it.</summary>
+    public int ProcessId => _process.Id;
+
     /// <param name="framePattern">A multifilesrc pattern such as /dir/frame%d.jpg.</param>
     /// <param name="auth">Optionally "basic" or "digest", a user name and a password.</param>
     public static async Task<GStreamerRtspServer> StartAsync(string framePattern, params string[] auth)
