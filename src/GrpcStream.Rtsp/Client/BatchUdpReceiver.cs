@@ -9,53 +9,43 @@ internal delegate void DatagramHandler(ReadOnlySpan<byte> datagram, int? fromPor
 /// <summary>
 /// Receives a UDP socket's datagrams many to a system call (Linux <c>recvmmsg</c>): it awaits readiness the .NET
 /// way (a zero-byte peek, so no thread waits per socket), then drains what has arrived in batches without waiting.
-/// A load generator with a thousand sessions would otherwise pay a system call and a wake-up per packet. Datagrams
-/// are read into fixed slots of <see cref="SlotBytes"/>: one larger than that is cut, so the receiver reports it
-/// and the caller goes on with a plain receive (<see cref="RunAsync"/> returns false).
+/// With UDP generic receive offload (<c>UDP_GRO</c>), a run of datagrams a sender gave the kernel in one segmented
+/// send arrives as one buffer with its segment size, and is cut back into datagrams here. A load generator with a
+/// thousand sessions would otherwise pay a system call, a trip through the stack and a wake-up per packet.
 /// </summary>
 internal sealed partial class BatchUdpReceiver
 {
-    // What a batch holds: a frame of 640x480 MJPEG is about 20 packets, a burst at the sender.
-    private const int Batch = 32;
+    /// <summary>The largest datagram (or coalesced run) a slot holds: all UDP can carry.</summary>
+    public const int SlotBytes = 65536;
 
-    /// <summary>The largest datagram a slot holds: an Ethernet frame's payload, with room to spare.</summary>
-    public const int SlotBytes = 2048;
-
-    private const int AddressBytes = 128; // struct sockaddr_storage
-    private const int DontWait = 0x40;
-    private const int Truncated = 0x20;
-    private const int EAgain = 11;
-    private const int EInterrupted = 4;
+    private const int SolUdp = 17;
+    private const int UdpGro = 104;
 
     private readonly Socket _socket;
-    private readonly byte[] _slots = GC.AllocateArray<byte>(Batch * SlotBytes, pinned: true);
-    private readonly byte[] _addresses = GC.AllocateArray<byte>(Batch * AddressBytes, pinned: true);
-    private readonly IoVec[] _vectors = GC.AllocateArray<IoVec>(Batch, pinned: true);
-    private readonly MultiMessageHeader[] _messages = GC.AllocateArray<MultiMessageHeader>(Batch, pinned: true);
+    private readonly bool _coalesced;
 
-    public unsafe BatchUdpReceiver(Socket socket)
+    public BatchUdpReceiver(Socket socket)
     {
         _socket = socket;
-        fixed (byte* slots = _slots)
-        fixed (byte* addresses = _addresses)
-        fixed (IoVec* vectors = _vectors)
+        try
         {
-            // Pinned for the receiver's life: the addresses stay valid after the fixed blocks end.
-            for (var i = 0; i < Batch; i++)
-            {
-                vectors[i] = new IoVec { Base = slots + (i * SlotBytes), Length = SlotBytes };
-                _messages[i].Header.Iov = vectors + i;
-                _messages[i].Header.IovLength = 1;
-                _messages[i].Header.Name = addresses + (i * AddressBytes);
-            }
+            socket.SetRawSocketOption(SolUdp, UdpGro, BitConverter.GetBytes(1));
+            _coalesced = true;
+        }
+        catch (SocketException)
+        {
+            // An older kernel: datagrams come one by one, still many to a call.
         }
     }
 
     public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
+    /// <summary>Whether the kernel coalesces runs of datagrams for this socket.</summary>
+    public bool Coalesced => _coalesced;
+
     /// <summary>
-    /// Hands every datagram to <paramref name="handle"/> until the socket closes (true), or until one did not fit a
-    /// slot (false: it was lost, and the caller should receive the rest one by one).
+    /// Hands every datagram to <paramref name="handle"/> until the socket closes (true), or until the kernel cut one
+    /// (false, which a slot of all UDP can carry should never see: the caller then receives the rest one by one).
     /// </summary>
     public async Task<bool> RunAsync(DatagramHandler handle, CancellationToken cancellationToken)
     {
@@ -63,10 +53,13 @@ internal sealed partial class BatchUdpReceiver
         {
             // Completes when a datagram is waiting, and takes nothing from the queue.
             await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, cancellationToken).ConfigureAwait(false);
+
+            // Drained synchronously, so one set of buffers per thread serves every socket that thread drains.
+            var batch = ReceiveBatch.ForThisThread;
             int received;
             do
             {
-                received = Receive();
+                received = batch.Receive(_socket);
                 if (received < 0)
                 {
                     return true; // closed under us
@@ -74,62 +67,154 @@ internal sealed partial class BatchUdpReceiver
 
                 for (var i = 0; i < received; i++)
                 {
-                    ref var message = ref _messages[i];
-                    if ((message.Header.Flags & Truncated) != 0)
+                    if (!batch.Deliver(i, handle))
                     {
                         return false;
                     }
-
-                    var address = _addresses.AsSpan(i * AddressBytes, AddressBytes);
-                    handle(_slots.AsSpan(i * SlotBytes, (int)message.Length), (address[2] << 8) | address[3]);
                 }
             }
-            while (received == Batch);
+            while (received == ReceiveBatch.Size);
         }
     }
 
-    // The datagrams waiting now, at most a batch, without waiting; 0 when none, -1 when the socket is gone.
-    private unsafe int Receive()
+    /// <summary>Pinned buffers and headers for one <c>recvmmsg</c>.</summary>
+    private sealed unsafe class ReceiveBatch
     {
-        var handle = _socket.SafeHandle;
-        var added = false;
-        try
+        public const int Size = 32;
+        private const int AddressBytes = 128; // struct sockaddr_storage
+        private const int ControlBytes = 64; // room for one UDP_GRO message (an int) and more
+        private const int DontWait = 0x40;
+        private const int Truncated = 0x20;
+        private const int EAgain = 11;
+        private const int EInterrupted = 4;
+
+        [ThreadStatic]
+        private static ReceiveBatch? _current;
+
+        private readonly byte[] _slots = GC.AllocateArray<byte>(Size * SlotBytes, pinned: true);
+        private readonly byte[] _addresses = GC.AllocateArray<byte>(Size * AddressBytes, pinned: true);
+        private readonly byte[] _controls = GC.AllocateArray<byte>(Size * ControlBytes, pinned: true);
+        private readonly IoVec[] _vectors = GC.AllocateArray<IoVec>(Size, pinned: true);
+        private readonly MultiMessageHeader[] _messages = GC.AllocateArray<MultiMessageHeader>(Size, pinned: true);
+
+        private ReceiveBatch()
         {
-            handle.DangerousAddRef(ref added);
-            for (var i = 0; i < Batch; i++)
+            fixed (byte* slots = _slots)
+            fixed (byte* addresses = _addresses)
+            fixed (byte* controls = _controls)
+            fixed (IoVec* vectors = _vectors)
             {
-                _messages[i].Header.NameLength = AddressBytes;
-                _messages[i].Header.Flags = 0;
-            }
-
-            fixed (MultiMessageHeader* messages = _messages)
-            {
-                while (true)
+                // Pinned for the batch's life: the addresses stay valid after the fixed blocks end.
+                for (var i = 0; i < Size; i++)
                 {
-                    var count = ReceiveMessages((int)handle.DangerousGetHandle(), messages, Batch, DontWait, null);
-                    if (count >= 0)
-                    {
-                        return count;
-                    }
-
-                    var error = Marshal.GetLastPInvokeError();
-                    if (error != EInterrupted)
-                    {
-                        return error == EAgain ? 0 : -1;
-                    }
+                    vectors[i] = new IoVec { Base = slots + (i * SlotBytes), Length = SlotBytes };
+                    _messages[i].Header.Iov = vectors + i;
+                    _messages[i].Header.IovLength = 1;
+                    _messages[i].Header.Name = addresses + (i * AddressBytes);
+                    _messages[i].Header.Control = controls + (i * ControlBytes);
                 }
             }
         }
-        catch (ObjectDisposedException)
+
+        public static ReceiveBatch ForThisThread => _current ??= new ReceiveBatch();
+
+        /// <summary>The datagrams waiting now, at most <see cref="Size"/>, without waiting; 0 when none, -1 when the socket is gone.</summary>
+        public int Receive(Socket socket)
         {
-            return -1;
-        }
-        finally
-        {
-            if (added)
+            var handle = socket.SafeHandle;
+            var added = false;
+            try
             {
-                handle.DangerousRelease();
+                handle.DangerousAddRef(ref added);
+                for (var i = 0; i < Size; i++)
+                {
+                    _messages[i].Header.NameLength = AddressBytes;
+                    _messages[i].Header.ControlLength = ControlBytes;
+                    _messages[i].Header.Flags = 0;
+                }
+
+                fixed (MultiMessageHeader* messages = _messages)
+                {
+                    while (true)
+                    {
+                        var count = ReceiveMessages((int)handle.DangerousGetHandle(), messages, Size, DontWait, null);
+                        if (count >= 0)
+                        {
+                            return count;
+                        }
+
+                        var error = Marshal.GetLastPInvokeError();
+                        if (error != EInterrupted)
+                        {
+                            return error == EAgain ? 0 : -1;
+                        }
+                    }
+                }
             }
+            catch (ObjectDisposedException)
+            {
+                return -1;
+            }
+            finally
+            {
+                if (added)
+                {
+                    handle.DangerousRelease();
+                }
+            }
+        }
+
+        /// <summary>Hands message <paramref name="index"/>'s datagrams over (several when coalesced); false when it was cut.</summary>
+        public bool Deliver(int index, DatagramHandler handle)
+        {
+            ref var message = ref _messages[index];
+            if ((message.Header.Flags & Truncated) != 0)
+            {
+                return false;
+            }
+
+            var address = _addresses.AsSpan(index * AddressBytes, AddressBytes);
+            var port = (address[2] << 8) | address[3];
+            var data = _slots.AsSpan(index * SlotBytes, (int)message.Length);
+            var segment = SegmentSize(index, (int)message.Header.ControlLength);
+            if (segment <= 0)
+            {
+                handle(data, port);
+                return true;
+            }
+
+            for (var offset = 0; offset < data.Length; offset += segment)
+            {
+                handle(data.Slice(offset, Math.Min(segment, data.Length - offset)), port);
+            }
+
+            return true;
+        }
+
+        // The UDP_GRO control message's segment size; 0 when the datagram was not coalesced. A control message is
+        // a cmsghdr (length as size_t, level and type as ints) followed by its data, each aligned to size_t.
+        private int SegmentSize(int index, int controlLength)
+        {
+            var control = _controls.AsSpan(index * ControlBytes, Math.Min(controlLength, ControlBytes));
+            var header = sizeof(nuint) + (2 * sizeof(int));
+            while (control.Length >= header)
+            {
+                var length = (int)MemoryMarshal.Read<nuint>(control);
+                if (length < header || length > control.Length)
+                {
+                    return 0;
+                }
+
+                if (MemoryMarshal.Read<int>(control[sizeof(nuint)..]) == SolUdp && MemoryMarshal.Read<int>(control[(sizeof(nuint) + sizeof(int))..]) == UdpGro && length >= header + sizeof(int))
+                {
+                    return MemoryMarshal.Read<int>(control[header..]);
+                }
+
+                var next = (length + sizeof(nuint) - 1) & ~(sizeof(nuint) - 1);
+                control = next >= control.Length ? [] : control[next..];
+            }
+
+            return 0;
         }
     }
 

@@ -473,8 +473,7 @@ public sealed class RtspClient : IAsyncDisposable
     }
 
     // A load generator (frames counted, not kept) takes datagrams in batches where it can: its cost per packet is
-    // what limits how hard it can load a server. A datagram too large for a batch slot is lost once, and the rest
-    // are received one by one.
+    // what limits how hard it can load a server. Should the batch receiver give up, the rest is received one by one.
     private async Task ReceiveRtpAsync(UdpClient socket)
     {
         if (!_options.DeliverFrames && BatchUdpReceiver.IsSupported)
