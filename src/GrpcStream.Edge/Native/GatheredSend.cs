@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using GrpcStream.Shared.Native;
 
 namespace GrpcStream.Edge.Native;
 
@@ -33,7 +34,7 @@ internal static unsafe class GatheredSend
         }
 
         var count = Math.Min(pieces.Count, MaxPieces);
-        var iov = stackalloc Libc.IoVec[count];
+        var iov = stackalloc IoVec[count];
         var handles = stackalloc GCHandle[MaxArrays];
         var bases = stackalloc nint[MaxArrays];
         var arrays = default(Arrays);
@@ -63,10 +64,10 @@ internal static unsafe class GatheredSend
                     pinned++;
                 }
 
-                iov[i] = new Libc.IoVec { Base = (byte*)bases[slot] + piece.Offset, Length = (nuint)piece.Count };
+                iov[i] = new IoVec { Base = (byte*)bases[slot] + piece.Offset, Length = (nuint)piece.Count };
             }
 
-            var message = new Libc.MessageHeader { Iov = iov, IovLength = (nuint)count };
+            var message = new MessageHeader { Iov = iov, IovLength = (nuint)count };
             nint sent;
             int error;
             try

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using GrpcStream.Shared.Native;
 
 namespace GrpcStream.Edge.Native;
 
@@ -53,25 +54,4 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
     private static partial nint SendMessage(int socket, MessageHeader* message, int flags);
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct IoVec
-    {
-        public byte* Base;
-        public nuint Length;
-    }
-
-    // struct msghdr of glibc on LP64 (musl's int-plus-padding iov length and control length read the same on
-    // little-endian processors).
-    [StructLayout(LayoutKind.Sequential)]
-    public struct MessageHeader
-    {
-        public byte* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public byte* Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
 }

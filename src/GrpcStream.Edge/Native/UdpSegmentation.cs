@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using GrpcStream.Shared.Native;
 
 namespace GrpcStream.Edge.Native;
 
@@ -67,7 +68,7 @@ internal static unsafe partial class UdpSegmentation
             throw new ArgumentOutOfRangeException(nameof(ranges), ranges.Length, "One segmented send carries 1 to 64 datagrams.");
         }
 
-        var iov = stackalloc Libc.IoVec[ranges.Length];
+        var iov = stackalloc IoVec[ranges.Length];
         var control = stackalloc byte[ControlSpace];
         new Span<byte>(control, ControlSpace).Clear();
         var header = (ControlHeader*)control;
@@ -83,10 +84,10 @@ internal static unsafe partial class UdpSegmentation
             for (var i = 0; i < ranges.Length; i++)
             {
                 var (offset, length) = ranges[i].GetOffsetAndLength(buffer.Length);
-                iov[i] = new Libc.IoVec { Base = data + offset, Length = (nuint)length };
+                iov[i] = new IoVec { Base = data + offset, Length = (nuint)length };
             }
 
-            var message = new Libc.MessageHeader
+            var message = new MessageHeader
             {
                 Name = address,
                 NameLength = (uint)destination.Size,

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using GrpcStream.Shared.Native;
 
 namespace GrpcStream.Rtsp.Client;
 
@@ -220,26 +221,6 @@ internal sealed partial class BatchUdpReceiver
 
     [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]
     private static unsafe partial int ReceiveMessages(int socket, MultiMessageHeader* messages, uint length, int flags, void* timeout);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private unsafe struct IoVec
-    {
-        public byte* Base;
-        public nuint Length;
-    }
-
-    // struct msghdr of glibc on LP64.
-    [StructLayout(LayoutKind.Sequential)]
-    private unsafe struct MessageHeader
-    {
-        public byte* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public byte* Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
 
     // struct mmsghdr: the header and the length received into it.
     [StructLayout(LayoutKind.Sequential)]
