@@ -147,8 +147,16 @@ public class FrameReaderTests
             file[at + 2] = 0xFF;
         }
 
+        // The event is process-wide: only this thread's exceptions are the splitter's (tests run in parallel).
         var exceptions = 0;
-        EventHandler<System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs> count = (_, _) => Interlocked.Increment(ref exceptions);
+        var thread = Environment.CurrentManagedThreadId;
+        EventHandler<System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs> count = (_, _) =>
+        {
+            if (Environment.CurrentManagedThreadId == thread)
+            {
+                Interlocked.Increment(ref exceptions);
+            }
+        };
         AppDomain.CurrentDomain.FirstChanceException += count;
         FrameSplit split;
         try
