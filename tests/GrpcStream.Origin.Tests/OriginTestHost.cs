@@ -14,6 +14,7 @@ namespace GrpcStream.Origin.Tests;
 public sealed class OriginTestHost : IAsyncDisposable
 {
     private readonly List<GrpcChannel> _channels = [];
+    private string _cacheDirectory = "";
 
     private OriginTestHost(WebApplication app, string address, CapturedLog log)
     {
@@ -34,9 +35,12 @@ public sealed class OriginTestHost : IAsyncDisposable
 
     public static async Task<OriginTestHost> StartAsync(string? mediaRoot = null, TimeProvider? time = null, params string[] settings)
     {
+        // Each host converts into a cache directory of its own, removed with it; a setting may name another.
+        var cache = Directory.CreateTempSubdirectory("grpcstream-cache-").FullName;
         List<string> args =
         [
             "--urls", "http://127.0.0.1:0",
+            $"--Origin:CacheDirectory={cache}",
             "--Origin:Http:Port=0",
             "--Origin:Sample:FrameCount=25",
             "--Logging:LogLevel:Default=Warning",
@@ -59,7 +63,7 @@ public sealed class OriginTestHost : IAsyncDisposable
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new OriginTestHost(app, address, log);
+        return new OriginTestHost(app, address, log) { _cacheDirectory = cache };
     }
 
     /// <summary>A client on a connection of its own, as a second edge would have.</summary>
@@ -81,6 +85,10 @@ public sealed class OriginTestHost : IAsyncDisposable
 
         await App.StopAsync(CancellationToken.None);
         await App.DisposeAsync();
+        if (Directory.Exists(_cacheDirectory))
+        {
+            Directory.Delete(_cacheDirectory, recursive: true);
+        }
     }
 }
 

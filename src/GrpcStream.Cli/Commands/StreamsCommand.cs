@@ -66,7 +66,9 @@ internal static class StreamsCommand
             s.Name,
             string.Create(CultureInfo.InvariantCulture, $"{s.Width}x{s.Height}"),
             s.FrameRate.ToString("0.##", CultureInfo.InvariantCulture),
-            s.FrameCount.ToString(CultureInfo.InvariantCulture),
+            s.FrameCount > 0 || s.FramesIndexed == 0
+                ? s.FrameCount.ToString(CultureInfo.InvariantCulture)
+                : string.Create(CultureInfo.InvariantCulture, $"{s.FramesIndexed}+ (indexing)"),
             s.SourceFormat.ToString(),
             s.RtpCarriable ? "yes" : "no",
         }));

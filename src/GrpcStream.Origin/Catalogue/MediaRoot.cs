@@ -3,7 +3,7 @@ using GrpcStream.Origin.Native;
 namespace GrpcStream.Origin.Catalogue;
 
 /// <summary>
-/// The media root as a boundary: which paths under it may be read as sources, and reading them within limits.
+/// The media root as a boundary: which paths under it may be read as sources.
 /// Only regular files and directories are sources (a FIFO would block the scan on open, a device has no size); a
 /// symbolic link is followed only to a target inside the root, unless <c>Origin:FollowSymlinks</c> says otherwise.
 /// </summary>
@@ -67,29 +67,5 @@ internal sealed class MediaRoot
             _ => "a socket, not a regular file: not opened",
         };
         return kind;
-    }
-
-    /// <summary>
-    /// Reads a whole file of at most <paramref name="maxBytes"/>. The size is checked on the open file, and a file
-    /// that grows or shrinks while it is read is refused (it is read again on the next scan, once it has settled).
-    /// </summary>
-    /// <exception cref="IOException">Unreadable, over the limit, or changed while being read.</exception>
-    public static byte[] ReadFile(string path, long maxBytes, string limitName)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, FileOptions.SequentialScan);
-        var length = stream.Length;
-        if (length > maxBytes)
-        {
-            throw new IOException($"{length} bytes is over the {limitName} limit of {maxBytes}");
-        }
-
-        var bytes = GC.AllocateUninitializedArray<byte>((int)length);
-        var read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-        if (read < bytes.Length || stream.ReadByte() >= 0)
-        {
-            throw new IOException("it changed while being read");
-        }
-
-        return bytes;
     }
 }

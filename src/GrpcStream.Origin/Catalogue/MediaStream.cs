@@ -1,45 +1,28 @@
 using Google.Protobuf;
-using GrpcStream.Origin.Conversion;
 using GrpcStream.Origin.Formats;
+using GrpcStream.Origin.Storage;
 using GrpcStream.Rtsp.Jpeg;
 
 namespace GrpcStream.Origin.Catalogue;
 
 /// <summary>
-/// A stream loaded and ready to play: its served frames in play order, each wrapped once as a protobuf
-/// <see cref="ByteString"/> over the loaded bytes so that every subscriber's message shares the same buffer.
-/// Immutable; a changed source is loaded into a new instance that replaces this one.
+/// One version of a stream: its name and clock, and its frames as an index into a <see cref="FrameStore"/>. The
+/// index may still be growing (a large source is listed as soon as its first frame is found); every frame in it
+/// is playable. A changed source is a new instance that replaces this one.
 /// </summary>
 internal sealed class MediaStream
 {
-    public MediaStream(string name, SourceFormat format, double frameRate, IReadOnlyList<ServedFrame> frames, FrameSplit split, SourceFingerprint fingerprint)
+    private volatile bool _retired;
+
+    public MediaStream(string name, SourceFormat format, double frameRate, SourceFingerprint fingerprint, FrameStore store, FrameIndex index)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(frames.Count);
+        ArgumentOutOfRangeException.ThrowIfZero(index.Count);
         Name = name;
         Format = format;
         FrameRate = frameRate;
-        SkippedFrames = split.Skipped;
-        SkippedByReason = [.. split.SkippedByReason];
         Fingerprint = fingerprint;
-        SourceInfo = split.Frames[0].Info;
-        ServedInfo = frames[0].Info;
-        Frames = new ByteString[frames.Count];
-        foreach (var (i, frame) in frames.Index())
-        {
-            Frames[i] = UnsafeByteOperations.UnsafeWrap(frame.Jpeg);
-            TotalBytes += frame.Jpeg.Length;
-            if (frame.Conversion != ConversionKind.None)
-            {
-                ConvertedFrames++;
-                AllConversionsLossless &= frame.Conversion == ConversionKind.Recoded;
-                FirstConversionReason ??= frame.SourceProblem;
-            }
-
-            if (RtpJpegCompatibility.Check(frame.Info) != RtpJpegIncompatibility.None)
-            {
-                RtpCarriable = false;
-            }
-        }
+        Store = store;
+        Index = index;
     }
 
     public string Name { get; }
@@ -48,34 +31,32 @@ internal sealed class MediaStream
 
     public double FrameRate { get; }
 
-    /// <summary>The served frames (never empty); the bytes must not be changed.</summary>
-    public ByteString[] Frames { get; }
-
-    public int SkippedFrames { get; }
-
-    /// <summary>Skipped frames by reason, for the metrics.</summary>
-    public IReadOnlyList<(FrameSkipReason Reason, int Count)> SkippedByReason { get; }
-
     public SourceFingerprint Fingerprint { get; }
 
+    public FrameStore Store { get; }
+
+    /// <summary>The served frames in play order (never empty).</summary>
+    public FrameIndex Index { get; }
+
     /// <summary>Header values of the first source frame, as found.</summary>
-    public JpegImageInfo SourceInfo { get; }
+    public JpegImageInfo SourceInfo => Index.SourceInfo;
 
     /// <summary>Header values of the first served frame.</summary>
-    public JpegImageInfo ServedInfo { get; }
+    public JpegImageInfo ServedInfo => Index.ServedInfo;
 
-    public long TotalBytes { get; }
+    /// <summary>True once this version has left the catalogue: indexing it stops.</summary>
+    public bool Retired => _retired;
 
-    public int ConvertedFrames { get; }
+    /// <summary>Frame <paramref name="position"/> of the index, through <paramref name="cache"/>; null when it cannot be read now.</summary>
+    public ByteString? ReadFrame(int position, FrameCache cache) => cache.Read(Store, Index, position);
 
-    public bool AllConversionsLossless { get; } = true;
-
-    /// <summary>Why the first converted frame needed it; null when none did.</summary>
-    public RtpJpegIncompatibility? FirstConversionReason { get; }
-
-    /// <summary>True when every served frame can go out as RFC 2435 RTP as it is.</summary>
-    public bool RtpCarriable { get; } = true;
+    /// <summary>Marks this version as no longer served: its indexing stops, and what it stored is removed.</summary>
+    public void Retire()
+    {
+        _retired = true;
+        Store.Discard();
+    }
 }
 
-/// <summary>What identifies one version of a source on disk: a change means it must be loaded again.</summary>
+/// <summary>What identifies one version of a source on disk: a change means it must be indexed again.</summary>
 internal readonly record struct SourceFingerprint(long Length, DateTime LastWriteUtc, int FileCount);

@@ -9,7 +9,7 @@ namespace GrpcStream.Origin.Catalogue;
 
 /// <summary>
 /// The streams the origin serves: one per usable entry of the media root, plus the built-in sample. Kept current
-/// by periodic rescans (<see cref="CatalogueRefreshService"/>), each of which loads only what changed.
+/// by periodic rescans (<see cref="CatalogueRefreshService"/>), each of which opens only what changed.
 /// </summary>
 /// <remarks>
 /// Lookups never wait behind a scan: they read the last complete catalogue, an immutable dictionary swapped in
@@ -17,6 +17,11 @@ namespace GrpcStream.Origin.Catalogue;
 /// after it, at most one <see cref="OriginOptions.RescanInterval"/>. Misses coalesce: the refresh service runs at
 /// most one scan per interval for them, however many arrive, so a client asking for names that do not exist
 /// cannot make the origin read its media root more often.
+/// <para>
+/// A scan only opens a changed entry far enough to find its first frame, and lists it then: the rest of the
+/// source is indexed in the background, one source at a time, so the time to list a library does not grow with
+/// the size of its files.
+/// </para>
 /// </remarks>
 internal sealed class StreamCatalogue : IDisposable
 {
@@ -26,6 +31,8 @@ internal sealed class StreamCatalogue : IDisposable
     private readonly TimeProvider _time;
     private readonly StreamLoader _loader;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private readonly SemaphoreSlim _indexingGate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
 
     // Entries that are not streams, with why, so that each reason is logged and counted once per version.
     private readonly Dictionary<string, string> _rejected = new(StringComparer.Ordinal);
@@ -43,7 +50,7 @@ internal sealed class StreamCatalogue : IDisposable
         _logger = logger;
         _metrics = metrics;
         _time = time;
-        _loader = new StreamLoader(_options, logger);
+        _loader = new StreamLoader(_options);
     }
 
     /// <summary>Raised after a rescan for each stream that was replaced (new instance) or removed (null).</summary>
@@ -176,10 +183,12 @@ internal sealed class StreamCatalogue : IDisposable
             {
                 OriginLog.StreamRemoved(_logger, name);
                 StreamChanged?.Invoke(name, null);
+                old.Retire();
             }
             else if (!ReferenceEquals(current, old))
             {
                 StreamChanged?.Invoke(name, current);
+                old.Retire();
             }
         }
     }
@@ -246,8 +255,7 @@ internal sealed class StreamCatalogue : IDisposable
             return;
         }
 
-        var stream = _loader.Load(name, path, kind, root, print, out var whyNot);
-        if (stream is null)
+        if (_loader.Open(name, path, kind, root, print, out var whyNot) is not var (stream, indexer))
         {
             Reject(name, print.ToString(), whyNot ?? "unknown", "not_a_stream");
             return;
@@ -255,12 +263,73 @@ internal sealed class StreamCatalogue : IDisposable
 
         _rejected.Remove(name);
         next[name] = stream;
-        foreach (var (reason, count) in stream.SkippedByReason)
+        OriginLog.StreamListed(_logger, name, stream.Format.ToString(), stream.ServedInfo.Width, stream.ServedInfo.Height, stream.FrameRate);
+        _ = IndexRestAsync(stream, indexer);
+    }
+
+    // Indexes the rest of a listed stream, one source at a time (they share a disk), stopping when the version
+    // leaves the catalogue or the origin stops.
+    private async Task IndexRestAsync(MediaStream stream, StreamIndexer indexer)
+    {
+        try
         {
-            _metrics.FramesSkipped(name, reason, count);
+            await _indexingGate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            indexer.Dispose();
+            return;
         }
 
-        OriginLog.StreamLoaded(_logger, name, stream.Format.ToString(), stream.Frames.Length, stream.ServedInfo.Width, stream.ServedInfo.Height, stream.FrameRate);
+        try
+        {
+            await Task.Run(
+                () =>
+                {
+                    while (!stream.Retired && !_stopping.IsCancellationRequested && indexer.Step())
+                    {
+                    }
+                },
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug, not the source's fault (that is a skipped frame): the frames found so far stay served.
+            OriginLog.IndexingFailed(_logger, stream.Name, ex);
+        }
+        finally
+        {
+            indexer.Dispose();
+            _indexingGate.Release();
+        }
+
+        Indexed(stream);
+    }
+
+    private void Indexed(MediaStream stream)
+    {
+        var index = stream.Index;
+        foreach (var (reason, count) in index.SkippedByReason)
+        {
+            _metrics.FramesSkipped(stream.Name, reason, count);
+        }
+
+        if (index.SkippedFrames > 0)
+        {
+            OriginLog.FramesSkipped(_logger, stream.Name, index.SkippedFrames, index.FirstProblem ?? "unknown");
+        }
+
+        if (index.FirstConversionReason is { } why)
+        {
+            OriginLog.FramesConverted(_logger, stream.Name, index.ConvertedFrames, why.ToString(), index.AllConversionsLossless, index.ConvertedFromCache);
+        }
+
+        if (index.StoppedEarly is { } stopped && !stream.Retired)
+        {
+            OriginLog.IndexingStopped(_logger, stream.Name, index.Count, stopped);
+        }
+
+        OriginLog.StreamLoaded(_logger, stream.Name, stream.Format.ToString(), index.Count, stream.ServedInfo.Width, stream.ServedInfo.Height, stream.FrameRate);
     }
 
     // Logged and counted when the entry or its reason is new, not on every scan.
@@ -276,5 +345,9 @@ internal sealed class StreamCatalogue : IDisposable
         OriginLog.NotAStream(_logger, name, reason);
     }
 
-    public void Dispose() => _refreshGate.Dispose();
+    public void Dispose()
+    {
+        // Background indexing ends at its next step; the gates are left to the collector, as a walk may still hold one.
+        _stopping.Cancel();
+    }
 }

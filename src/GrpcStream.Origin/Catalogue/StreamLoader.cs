@@ -1,12 +1,18 @@
+using System.Globalization;
+using Google.Protobuf;
 using GrpcStream.Origin.Conversion;
 using GrpcStream.Origin.Formats;
 using GrpcStream.Origin.Hosting;
 using GrpcStream.Origin.Native;
+using GrpcStream.Origin.Storage;
 
 namespace GrpcStream.Origin.Catalogue;
 
-/// <summary>Loads one media-root entry into a <see cref="MediaStream"/>: reads, splits, checks and converts its frames.</summary>
-internal sealed class StreamLoader(OriginOptions options, ILogger logger)
+/// <summary>
+/// Opens one media-root entry as a stream: finds and checks its first frame, so that the stream can be listed at
+/// once, and hands back the indexer that goes on with the rest.
+/// </summary>
+internal sealed class StreamLoader(OriginOptions options)
 {
     private readonly FrameConverter _converter = new(options.ConversionQuality);
 
@@ -36,114 +42,122 @@ internal sealed class StreamLoader(OriginOptions options, ILogger logger)
         return new SourceFingerprint(length, latest, images.Length);
     }
 
-    /// <summary>Loads the entry (a regular file or a directory of images), or returns null with the reason it is not a stream.</summary>
-    public MediaStream? Load(string name, string path, FileKind kind, MediaRoot root, SourceFingerprint fingerprint, out string? whyNot)
+    /// <summary>
+    /// Opens the entry (a regular file or a directory of images) and indexes it up to its first served frame (a
+    /// small source to its end); null with the reason when it is not a stream. The caller runs the returned indexer
+    /// on to the end.
+    /// </summary>
+    public (MediaStream Stream, StreamIndexer Indexer)? Open(string name, string path, FileKind kind, MediaRoot root, SourceFingerprint fingerprint, out string? whyNot)
     {
-        FrameSplit split;
-        SourceFormat format;
-        try
+        var cachePath = ConversionCache.PathFor(options.CacheDirectory, Identity(path, fingerprint));
+        StreamIndexer? indexer;
+        if (kind == FileKind.Directory)
         {
-            if (kind == FileKind.Directory)
+            if (fingerprint.FileCount == 0)
             {
-                if (fingerprint.FileCount == 0)
-                {
-                    whyNot = "the directory has no .jpg or .jpeg files";
-                    return null;
-                }
-
-                if (fingerprint.Length > options.MaxStreamBytes)
-                {
-                    whyNot = $"its images add up to {fingerprint.Length} bytes, over the Origin:MaxStreamBytes limit of {options.MaxStreamBytes}";
-                    return null;
-                }
-
-                format = SourceFormat.JpegDirectory;
-                split = JpegDirectoryReader.Read(JpegDirectoryReader.ListImages(path), root, options.MaxFileBytes, options.MaxStreamBytes, options.MaxFrameBytes);
+                whyNot = "the directory has no .jpg or .jpeg files";
+                return null;
             }
-            else
-            {
-                var bytes = MediaRoot.ReadFile(path, Math.Min(options.MaxFileBytes, options.MaxStreamBytes), "Origin:MaxFileBytes");
-                if (FormatDetector.Detect(bytes) is not { } detected)
-                {
-                    whyNot = "not a supported format (neither 5-digit length-prefixed JPEG frames nor concatenated JPEG images)";
-                    return null;
-                }
 
-                format = detected;
-                split = format == SourceFormat.LengthPrefixed
-                    ? LengthPrefixedReader.Split(bytes, options.MaxFrameBytes)
-                    : ConcatenatedJpegReader.Split(bytes, options.MaxFrameBytes);
+            if (fingerprint.Length > options.MaxStreamBytes)
+            {
+                whyNot = $"its images add up to {fingerprint.Length} bytes, over the Origin:MaxStreamBytes limit of {options.MaxStreamBytes}";
+                return null;
+            }
+
+            string[] images;
+            try
+            {
+                images = JpegDirectoryReader.ListImages(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                whyNot = "cannot be read: " + ex.Message;
+                return null;
+            }
+
+            indexer = StreamIndexer.ForDirectory(options, root, images, cachePath);
+        }
+        else
+        {
+            indexer = StreamIndexer.ForFile(options, root, path, cachePath, out whyNot);
+            if (indexer is null)
+            {
+                return null;
             }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+
+        // Up to the first frame, and on to the end of a small source (one window's worth): a short clip is listed
+        // whole, a long one after a bounded read.
+        while ((indexer.Index.Count == 0 || indexer.BytesRead < StreamIndexer.InitialWindowBytes) && indexer.Step())
         {
-            // Includes a file or directory removed or replaced between the listing and the read.
-            whyNot = "cannot be read: " + ex.Message;
+        }
+
+        if (indexer.Index.Count == 0)
+        {
+            whyNot = "no valid frame" + (indexer.Index.FirstProblem is { } first ? $" (first problem: {first})" : string.Empty);
+            indexer.Dispose();
+            indexer.Store.Discard();
             return null;
         }
-        catch (OutOfMemoryException)
-        {
-            whyNot = $"out of memory reading {fingerprint.Length} bytes";
-            return null;
-        }
 
-        return Build(name, format, split, fingerprint, out whyNot);
+        whyNot = null;
+        return (new MediaStream(name, indexer.Format, options.FrameRateFor(name), fingerprint, indexer.Store, indexer.Index), indexer);
     }
 
-    /// <summary>Converts what a reader found and makes the stream, or says why there is none.</summary>
-    public MediaStream? Build(string name, SourceFormat format, FrameSplit split, SourceFingerprint fingerprint, out string? whyNot)
+    /// <summary>
+    /// A stream whose frames are already in memory (the generated sample): converted where needed and indexed
+    /// whole. Null, with why, when no frame is usable.
+    /// </summary>
+    public MediaStream? FromMemory(string name, SourceFormat format, FrameSplit split, SourceFingerprint fingerprint, out string? whyNot)
     {
-        var served = new List<ServedFrame>(split.Frames.Count);
-        foreach (var (index, frame) in split.Frames.Index())
+        var index = new FrameIndex();
+        var frames = new List<ByteString>(split.Frames.Count);
+        foreach (var (i, frame) in split.Frames.Index())
         {
-            // Checked before anything is decoded: the header's size is all a bomb needs to state.
-            var pixels = (long)frame.Info.Width * frame.Info.Height;
-            if (pixels > options.MaxFramePixels)
+            if ((long)frame.Info.Width * frame.Info.Height > options.MaxFramePixels)
             {
-                split.Skip(FrameSkipReason.TooManyPixels, $"frame {index}: {frame.Info.Width}x{frame.Info.Height} is over the Origin:MaxFramePixels limit of {options.MaxFramePixels} pixels");
+                split.Skip(FrameSkipReason.TooManyPixels, $"frame {i}: {frame.Info.Width}x{frame.Info.Height} is over the Origin:MaxFramePixels limit of {options.MaxFramePixels} pixels");
                 continue;
             }
 
             try
             {
-                var converted = _converter.Convert(frame);
-                if (converted.Jpeg.Length > options.MaxFrameBytes)
+                var served = _converter.Convert(frame);
+                if (served.Jpeg.Length > options.MaxFrameBytes)
                 {
-                    split.Skip(FrameSkipReason.TooLarge, $"frame {index}: {converted.Jpeg.Length} bytes once converted, over the Origin:MaxFrameBytes limit of {options.MaxFrameBytes}");
+                    split.Skip(FrameSkipReason.TooLarge, $"frame {i}: {served.Jpeg.Length} bytes once converted, over the Origin:MaxFrameBytes limit of {options.MaxFrameBytes}");
                     continue;
                 }
 
-                served.Add(converted);
+                index.Add(new FrameRef(frames.Count, served.Jpeg.Length, 0), frame.Info, served.Info, served.Conversion, served.SourceProblem);
+                frames.Add(UnsafeByteOperations.UnsafeWrap(served.Jpeg));
             }
             catch (JpegConversionException ex)
             {
-                split.Skip(FrameSkipReason.NotConvertible, $"frame {index}: {ex.Message}");
-            }
-            catch (OutOfMemoryException)
-            {
-                // Within the pixel limit, but more than this machine has: this stream's problem, not the host's.
-                split.Skip(FrameSkipReason.OutOfMemory, $"frame {index}: out of memory converting a {frame.Info.Width}x{frame.Info.Height} frame");
+                split.Skip(FrameSkipReason.NotConvertible, $"frame {i}: {ex.Message}");
             }
         }
 
-        if (split.Skipped > 0)
-        {
-            OriginLog.FramesSkipped(logger, name, split.Skipped, split.FirstProblem ?? "unknown");
-        }
-
-        if (served.Count == 0)
+        index.AddSkipped(split);
+        index.Complete();
+        if (index.Count == 0)
         {
             whyNot = "no valid frame" + (split.FirstProblem is null ? string.Empty : $" (first problem: {split.FirstProblem})");
             return null;
         }
 
         whyNot = null;
-        var stream = new MediaStream(name, format, options.FrameRateFor(name), served, split, fingerprint);
-        if (stream.ConvertedFrames > 0)
-        {
-            OriginLog.FramesConverted(logger, name, stream.ConvertedFrames, stream.FirstConversionReason!.Value.ToString(), stream.AllConversionsLossless);
-        }
-
-        return stream;
+        return new MediaStream(name, format, options.FrameRateFor(name), fingerprint, new MemoryFrameStore(frames), index);
     }
+
+    // What makes a conversion reusable: the same source version, converted with the same settings.
+    private string Identity(string path, SourceFingerprint fingerprint) => string.Join(
+        '\n',
+        Path.GetFullPath(path),
+        fingerprint.Length.ToString(CultureInfo.InvariantCulture),
+        fingerprint.LastWriteUtc.Ticks.ToString(CultureInfo.InvariantCulture),
+        fingerprint.FileCount.ToString(CultureInfo.InvariantCulture),
+        options.ConversionQuality.ToString(CultureInfo.InvariantCulture),
+        options.MaxFrameBytes.ToString(CultureInfo.InvariantCulture));
 }

@@ -4,7 +4,7 @@ namespace GrpcStream.Origin;
 /// <summary>The origin's log messages, source-generated so that a disabled level costs nothing.</summary>
 internal static partial class OriginLog
 {
-    [LoggerMessage(1, LogLevel.Information, "Stream {Stream} loaded: {Format}, {Frames} frames, {Width}x{Height} at {FrameRate} fps")]
+    [LoggerMessage(1, LogLevel.Information, "Stream {Stream} indexed: {Format}, {Frames} frames, {Width}x{Height} at {FrameRate} fps")]
     public static partial void StreamLoaded(ILogger logger, string stream, string format, int frames, int width, int height, double frameRate);
 
     [LoggerMessage(2, LogLevel.Warning, "{Name} is not a stream: {Reason}")]
@@ -13,8 +13,8 @@ internal static partial class OriginLog
     [LoggerMessage(3, LogLevel.Warning, "Stream {Stream}: {Skipped} frames skipped (truncated, corrupt or over a limit); first: {FirstProblem}")]
     public static partial void FramesSkipped(ILogger logger, string stream, int skipped, string firstProblem);
 
-    [LoggerMessage(4, LogLevel.Information, "Stream {Stream}: {Frames} frames converted for RTP/JPEG ({Reason}; lossless: {Lossless})")]
-    public static partial void FramesConverted(ILogger logger, string stream, int frames, string reason, bool lossless);
+    [LoggerMessage(4, LogLevel.Information, "Stream {Stream}: {Frames} frames converted for RTP/JPEG ({Reason}; lossless: {Lossless}; {FromCache} of them found in the conversion cache)")]
+    public static partial void FramesConverted(ILogger logger, string stream, int frames, string reason, bool lossless, int fromCache);
 
     [LoggerMessage(5, LogLevel.Information, "Stream {Stream} removed from the media root")]
     public static partial void StreamRemoved(ILogger logger, string stream);
@@ -45,6 +45,18 @@ internal static partial class OriginLog
 
     [LoggerMessage(14, LogLevel.Warning, "gRPC is served in cleartext on {Url}, which is not a loopback address: anyone on the network can read every stream (set Origin:Tls, see README 'Securing a deployment')")]
     public static partial void CleartextOnNetwork(ILogger logger, string url);
+
+    [LoggerMessage(16, LogLevel.Debug, "Stream {Stream} listed: {Format}, {Width}x{Height} at {FrameRate} fps; indexing the rest of its frames")]
+    public static partial void StreamListed(ILogger logger, string stream, string format, int width, int height, double frameRate);
+
+    [LoggerMessage(17, LogLevel.Warning, "Stream {Stream}: indexing stopped after {Frames} frames: {Reason}")]
+    public static partial void IndexingStopped(ILogger logger, string stream, int frames, string reason);
+
+    [LoggerMessage(18, LogLevel.Warning, "Stream {Stream}: frame {Position} could not be read as indexed (the source changed since); the next rescan picks the change up")]
+    public static partial void FrameUnreadable(ILogger logger, string stream, int position);
+
+    [LoggerMessage(19, LogLevel.Error, "Stream {Stream}: indexing failed; the frames indexed so far are still served")]
+    public static partial void IndexingFailed(ILogger logger, string stream, Exception exception);
 
     [LoggerMessage(15, LogLevel.Information, "Rescan of the media root asked by {Peer}")]
     public static partial void RescanAsked(ILogger logger, string peer);

@@ -18,6 +18,7 @@ internal sealed class OriginMetrics
     private readonly Counter<long> _refused;
     private readonly Counter<long> _framesSkipped;
     private readonly Counter<long> _entriesRefused;
+    private readonly Counter<long> _unreadable;
 
     public OriginMetrics(IMeterFactory meterFactory)
     {
@@ -27,7 +28,8 @@ internal sealed class OriginMetrics
         _dropped = meter.CreateCounter<long>(Prefix + "frames.dropped", description: "Frames dropped for a subscriber that read too slowly.");
         _subscribers = meter.CreateUpDownCounter<long>(Prefix + "subscribers", description: "WatchFrames calls in progress.");
         _refused = meter.CreateCounter<long>(Prefix + "subscribers.refused", description: "WatchFrames calls refused at Origin:MaxSubscribers or Origin:MaxSubscribersPerStream.");
-        _framesSkipped = meter.CreateCounter<long>(Prefix + "frames.skipped", description: "Source frames left out when a stream was loaded, by reason (truncated, corrupt, too_large, too_many_pixels, not_convertible, out_of_memory, unreadable).");
+        _framesSkipped = meter.CreateCounter<long>(Prefix + "frames.skipped", description: "Source frames left out when a stream was indexed, by reason (truncated, corrupt, too_large, too_many_pixels, not_convertible, out_of_memory, unreadable).");
+        _unreadable = meter.CreateCounter<long>(Prefix + "frames.unreadable", description: "Clock ticks without a frame because the frame could not be read as indexed (its source changed; the next rescan indexes it again).");
         _entriesRefused = meter.CreateCounter<long>(Prefix + "entries.refused", description: "Media-root entries that are not streams, by reason (not_regular_file, symlink_outside_root, not_a_stream, scan_failed); once per version of an entry.");
     }
 
@@ -40,6 +42,8 @@ internal sealed class OriginMetrics
 
     public void FramesSkipped(string stream, FrameSkipReason reason, int count) =>
         _framesSkipped.Add(count, new KeyValuePair<string, object?>("stream", stream), new KeyValuePair<string, object?>("reason", SnakeCase(reason)));
+
+    public void FrameUnreadable(string stream) => _unreadable.Add(1, new KeyValuePair<string, object?>("stream", stream));
 
     public void EntryRefused(string reason) => _entriesRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

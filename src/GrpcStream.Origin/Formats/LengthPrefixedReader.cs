@@ -4,21 +4,41 @@ namespace GrpcStream.Origin.Formats;
 
 /// <summary>
 /// Reads the lab format: each frame is its length as 5 ASCII decimal digits followed by that many bytes of JPEG.
+/// A frame is at most 99,999 bytes, so any window of 100,004 bytes or more holds a whole one.
 /// </summary>
-internal static class LengthPrefixedReader
+internal sealed class LengthPrefixedReader(long fileLength) : IFrameScanner
 {
+    /// <summary>The most bytes one frame and its length field take.</summary>
+    public const int MaxRecordBytes = 99_999 + FormatDetector.LengthDigits;
+
+    private int _index;
+    private bool _lost;
+
+    /// <summary>Splits a file held whole in memory.</summary>
     public static FrameSplit Split(ReadOnlyMemory<byte> file, int maxFrameBytes = RtpJpegCompatibility.MaxFrameBytes)
     {
         var split = new FrameSplit(maxFrameBytes);
+        new LengthPrefixedReader(file.Length).Scan(file, 0, final: true, split);
+        return split;
+    }
+
+    public int Scan(ReadOnlyMemory<byte> window, long windowOffset, bool final, FrameSplit split)
+    {
         var pos = 0;
-        var index = 0;
-        while (pos < file.Length)
+        while (pos < window.Length && !_lost)
         {
-            var rest = file.Span[pos..];
+            var rest = window.Span[pos..];
+            var at = windowOffset + pos;
+            if (rest.Length < FormatDetector.LengthDigits && !final)
+            {
+                return pos;
+            }
+
             if (rest.Length < FormatDetector.LengthDigits || !FormatDetector.IsDigits(rest[..FormatDetector.LengthDigits]))
             {
                 // Without a valid length there is no telling where the next frame starts: the rest is lost.
-                split.Skip(FrameSkipReason.Corrupt, $"frame {index} at byte {pos}: no 5-digit length; {rest.Length} trailing bytes ignored");
+                split.Skip(FrameSkipReason.Corrupt, $"frame {_index} at byte {at}: no 5-digit length; {fileLength - at} trailing bytes ignored");
+                _lost = true;
                 break;
             }
 
@@ -29,17 +49,23 @@ internal static class LengthPrefixedReader
             }
 
             var start = pos + FormatDetector.LengthDigits;
-            if (length > file.Length - start)
+            if (length > window.Length - start)
             {
-                split.Skip(FrameSkipReason.Truncated, $"frame {index} at byte {pos}: length {length} runs past the end of the file");
+                if (!final)
+                {
+                    return pos;
+                }
+
+                split.Skip(FrameSkipReason.Truncated, $"frame {_index} at byte {at}: length {length} runs past the end of the file");
+                _lost = true;
                 break;
             }
 
-            split.TryAdd(file.Slice(start, length), FrameLocation.At(index, pos));
+            split.TryAdd(window.Slice(start, length), FrameLocation.At(_index, at), windowOffset + start);
             pos = start + length;
-            index++;
+            _index++;
         }
 
-        return split;
+        return window.Length;
     }
 }

@@ -2,8 +2,8 @@ using GrpcStream.Rtsp.Jpeg;
 
 namespace GrpcStream.Origin.Formats;
 
-/// <summary>One well-formed JPEG image found in a source, with what its headers say.</summary>
-internal readonly record struct SourceFrame(ReadOnlyMemory<byte> Jpeg, JpegImageInfo Info);
+/// <summary>One well-formed JPEG image found in a source, with what its headers say and where it starts in the source.</summary>
+internal readonly record struct SourceFrame(ReadOnlyMemory<byte> Jpeg, JpegImageInfo Info, long Offset = 0);
 
 /// <summary>Where a candidate frame is in its source, for the reason it was skipped: a file, or a frame and its offset.</summary>
 internal readonly record struct FrameLocation(string? File, int Index, long Offset)
@@ -42,19 +42,29 @@ internal sealed class FrameSplit(int maxFrameBytes = RtpJpegCompatibility.MaxFra
         FirstProblem ??= problem;
     }
 
+    /// <summary>The most bytes a frame may have (<c>Origin:MaxFrameBytes</c>).</summary>
+    public int MaxFrameBytes => maxFrameBytes;
+
     /// <summary>
     /// Checks that <paramref name="candidate"/> starts with one whole JPEG image and adds it (without anything
     /// after its EOI); otherwise counts it as skipped, saying <paramref name="where"/>. Throws nothing, so that a
     /// reader may try a candidate at every start-of-image marker of a damaged file.
     /// </summary>
-    public FrameOutcome TryAdd(ReadOnlyMemory<byte> candidate, FrameLocation where)
+    /// <param name="candidate">The bytes from the image's start to the end of what is in hand.</param>
+    /// <param name="where">Where the candidate is, for the reason it is skipped.</param>
+    /// <param name="offset">Where the candidate starts in its source, kept with the frame.</param>
+    /// <param name="final">
+    /// False when the source goes on past <paramref name="candidate"/>: an image that runs past its end is then
+    /// <see cref="FrameCheck.NeedMoreData"/>, with nothing counted, rather than truncated.
+    /// </param>
+    public FrameOutcome TryAdd(ReadOnlyMemory<byte> candidate, FrameLocation where, long offset = 0, bool final = true)
     {
-        var outcome = Check(candidate, where);
+        var outcome = Check(candidate, where, offset, final);
         ExaminedBytes += outcome.Length;
         return outcome;
     }
 
-    private FrameOutcome Check(ReadOnlyMemory<byte> candidate, FrameLocation where)
+    private FrameOutcome Check(ReadOnlyMemory<byte> candidate, FrameLocation where, long offset, bool final)
     {
         switch (JpegParser.Parse(candidate.Span, out var info, out var problem))
         {
@@ -62,8 +72,10 @@ internal sealed class FrameSplit(int maxFrameBytes = RtpJpegCompatibility.MaxFra
                 Skip(FrameSkipReason.TooLarge, where, $"{info.Length} bytes is over the Origin:MaxFrameBytes limit of {maxFrameBytes}");
                 return new FrameOutcome(FrameCheck.TooLarge, info.Length);
             case JpegParseStatus.Complete:
-                Frames.Add(new SourceFrame(candidate[..info.Length], info));
+                Frames.Add(new SourceFrame(candidate[..info.Length], info, offset));
                 return new FrameOutcome(FrameCheck.Added, info.Length);
+            case JpegParseStatus.NeedMoreData when !final:
+                return new FrameOutcome(FrameCheck.NeedMoreData, 0);
             case JpegParseStatus.NeedMoreData:
                 Skip(FrameSkipReason.Truncated, where, "truncated JPEG (no end of image)");
                 return new FrameOutcome(FrameCheck.Truncated, candidate.Length);
@@ -74,7 +86,7 @@ internal sealed class FrameSplit(int maxFrameBytes = RtpJpegCompatibility.MaxFra
     }
 
     // The reason is only formatted for the first skip: a damaged file can have a candidate every few bytes.
-    private void Skip(FrameSkipReason reason, FrameLocation where, string problem)
+    public void Skip(FrameSkipReason reason, FrameLocation where, string problem)
     {
         Skipped++;
         _skipped[(int)reason]++;
@@ -99,6 +111,9 @@ internal enum FrameCheck
 
     /// <summary>The image's structure is broken.</summary>
     Corrupt,
+
+    /// <summary>The image runs past the bytes in hand, and the source has more: nothing was counted.</summary>
+    NeedMoreData,
 }
 
 /// <summary>Why a frame was left out; the metrics' <c>reason</c> label.</summary>

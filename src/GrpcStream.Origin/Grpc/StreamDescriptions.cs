@@ -18,7 +18,8 @@ internal static class StreamDescriptions
             Width = stream.ServedInfo.Width,
             Height = stream.ServedInfo.Height,
             FrameRate = stream.FrameRate,
-            FrameCount = (uint)stream.Frames.Length,
+            FrameCount = stream.Index.IsComplete ? (uint)stream.Index.Count : 0,
+            FramesIndexed = (uint)stream.Index.Count,
             SourceFormat = stream.Format switch
             {
                 DomainFormat.LengthPrefixed => SourceFormat.LengthPrefixed,
@@ -29,18 +30,18 @@ internal static class StreamDescriptions
             },
             SourceJpeg = Kind(stream.SourceInfo),
             ServedJpeg = Kind(stream.ServedInfo),
-            RtpCarriable = stream.RtpCarriable,
-            SkippedFrames = (uint)stream.SkippedFrames,
-            TotalBytes = (ulong)stream.TotalBytes,
+            RtpCarriable = stream.Index.RtpCarriable,
+            SkippedFrames = (uint)stream.Index.SkippedFrames,
+            TotalBytes = (ulong)stream.Index.TotalBytes,
         };
 
-        if (stream.FirstConversionReason is { } reason)
+        if (stream.Index.FirstConversionReason is { } reason)
         {
             description.Conversion = new Protos.Origin.V1.Conversion
             {
-                ConvertedFrames = (uint)stream.ConvertedFrames,
-                Lossless = stream.AllConversionsLossless,
-                Reason = Explain(reason, stream.AllConversionsLossless),
+                ConvertedFrames = (uint)stream.Index.ConvertedFrames,
+                Lossless = stream.Index.AllConversionsLossless,
+                Reason = Explain(reason, stream.Index.AllConversionsLossless),
             };
         }
 

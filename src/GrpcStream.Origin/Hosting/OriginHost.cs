@@ -40,6 +40,7 @@ public static class OriginHost
         services.AddSingleton<IValidateOptions<OriginOptions>, OriginOptionsValidator>();
         services.AddOptions<OriginOptions>().BindConfiguration(OriginOptions.SectionName).ValidateOnStart();
         services.AddSingleton<OriginMetrics>();
+        services.AddSingleton<Storage.FrameCache>();
         services.AddSingleton<StreamCatalogue>();
         services.AddSingleton<LiveChannelHub>();
         services.AddHostedService<CatalogueRefreshService>();

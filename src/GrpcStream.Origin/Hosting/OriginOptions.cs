@@ -36,11 +36,33 @@ public sealed class OriginOptions
     /// <summary>How often the media root is scanned for added, changed and removed files.</summary>
     public TimeSpan RescanInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Files larger than this are not loaded (frames are held in memory).</summary>
-    public long MaxFileBytes { get; set; } = 1L << 30;
+    /// <summary>
+    /// Files larger than this are not indexed (64 GiB by default: hours of high-rate MJPEG). Frames are read from
+    /// the file as they play, so this bounds the time and the index memory a file may take, not what is loaded.
+    /// </summary>
+    public long MaxFileBytes { get; set; } = 64L << 30;
 
-    /// <summary>A stream's total source bytes: caps an image directory, whose files are each under <see cref="MaxFileBytes"/>.</summary>
-    public long MaxStreamBytes { get; set; } = 1L << 30;
+    /// <summary>A stream's total source bytes: caps an image directory, whose files are each one frame.</summary>
+    public long MaxStreamBytes { get; set; } = 64L << 30;
+
+    /// <summary>
+    /// Frames indexed per stream (2,000,000 by default, 18.5 hours at 30 fps); the index takes 16 bytes a frame.
+    /// A longer source plays its first frames only.
+    /// </summary>
+    public int MaxFramesPerStream { get; set; } = 2_000_000;
+
+    /// <summary>
+    /// Where frames that had to be converted for RFC 2435 are kept, one file per source version, so that each is
+    /// converted once (not at every start) and not held in memory. Must be writable; the media root may be
+    /// read-only. Defaults to a folder under the system's temporary directory.
+    /// </summary>
+    public string CacheDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "grpcstream-origin-cache");
+
+    /// <summary>
+    /// Bytes of recently read frames kept in memory, shared by all streams (64 MiB by default): a short source loops
+    /// from memory, a long one is read from disk as it plays. 0 reads every frame from disk.
+    /// </summary>
+    public long FrameCacheBytes { get; set; } = 64L << 20;
 
     /// <summary>
     /// Frames larger than this are skipped (16 MiB by default, the most RFC 2435 can carry and the most an edge

@@ -46,9 +46,28 @@ internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>
             failures.Add($"Origin:RescanInterval must be at least 100 ms (was {options.RescanInterval})");
         }
 
-        if (options.MaxFileBytes is < 1 or > int.MaxValue)
+        if (options.MaxFileBytes < 1)
         {
-            failures.Add($"Origin:MaxFileBytes must be between 1 and {int.MaxValue} (was {options.MaxFileBytes})");
+            failures.Add($"Origin:MaxFileBytes must be at least 1 (was {options.MaxFileBytes})");
+        }
+
+        if (options.MaxFramesPerStream < 1)
+        {
+            failures.Add($"Origin:MaxFramesPerStream must be at least 1 (was {options.MaxFramesPerStream})");
+        }
+
+        if (options.FrameCacheBytes < 0)
+        {
+            failures.Add($"Origin:FrameCacheBytes must be 0 or more (was {options.FrameCacheBytes})");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.CacheDirectory))
+        {
+            failures.Add("Origin:CacheDirectory must be set (a writable directory for converted frames)");
+        }
+        else if (File.Exists(options.CacheDirectory))
+        {
+            failures.Add($"Origin:CacheDirectory '{options.CacheDirectory}' is a file, not a directory");
         }
 
         if (options.MaxStreamBytes < 1)

@@ -1,5 +1,6 @@
 using GrpcStream.Origin.Catalogue;
 using GrpcStream.Origin.Diagnostics;
+using GrpcStream.Origin.Storage;
 using GrpcStream.Protos.Origin.V1;
 
 namespace GrpcStream.Origin.Live;
@@ -9,26 +10,47 @@ namespace GrpcStream.Origin.Live;
 /// whose JPEG bytes are the stream's shared buffer, and offers that same message to every subscriber.
 /// Runs only while someone is subscribed; a subscriber that joins gets the current frame at once.
 /// </summary>
+/// <remarks>
+/// A fully indexed stream plays frame <c>sequence % count</c>, so every origin on the same wall clock shows the
+/// same frame for the same sequence number (an edge may resume on another origin). While the stream is still
+/// being indexed its length is not known: it plays on from where it is, and starts again at its first frame when
+/// it reaches the last one indexed so far.
+/// </remarks>
 internal sealed class LiveChannel : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly List<Subscriber> _subscribers = [];
     private readonly TimeProvider _time;
     private readonly OriginMetrics _metrics;
+    private readonly FrameCache _cache;
+    private readonly ILogger _logger;
     private MediaStream _stream;
+    private MediaStream? _unreadableLogged;
+    private long _ticks;
+    private long _unreadableTicks;
+    private int _position = -1;
+    private ulong _positionSequence;
     private LiveClock _clock;
     private Frame? _current;
     private CancellationTokenSource? _running;
 
-    public LiveChannel(MediaStream stream, TimeProvider time, OriginMetrics metrics)
+    public LiveChannel(MediaStream stream, TimeProvider time, OriginMetrics metrics, FrameCache cache, ILogger logger)
     {
         _stream = stream;
         _time = time;
         _metrics = metrics;
+        _cache = cache;
+        _logger = logger;
         _clock = new LiveClock(stream.FrameRate);
     }
 
     public string Name => _stream.Name;
+
+    /// <summary>Ticks of the clock since the channel started, the first frame included.</summary>
+    public long Ticks => Interlocked.Read(ref _ticks);
+
+    /// <summary>Ticks without a frame, because it could not be read as indexed.</summary>
+    public long UnreadableTicks => Interlocked.Read(ref _unreadableTicks);
 
     /// <summary>How far ahead of the live position a resume position may be and still be honoured (two seconds).</summary>
     private ulong ResumeWindow => (ulong)Math.Ceiling(2 * _clock.FrameRate);
@@ -42,13 +64,17 @@ internal sealed class LiveChannel : IDisposable
                 Start(firstSequence: 0);
             }
 
-            var current = _current!;
-            if (subscriber.ResumeAfter is { } after && after >= current.Sequence + ResumeWindow)
+            // No current frame when the last tick's could not be read: the subscriber starts with the next one.
+            if (_current is { } current)
             {
-                subscriber.ForgetResumePosition();
+                if (subscriber.ResumeAfter is { } after && after >= current.Sequence + ResumeWindow)
+                {
+                    subscriber.ForgetResumePosition();
+                }
+
+                subscriber.Offer(current);
             }
 
-            subscriber.Offer(current);
             _subscribers.Add(subscriber);
         }
     }
@@ -75,6 +101,7 @@ internal sealed class LiveChannel : IDisposable
         lock (_gate)
         {
             _stream = stream;
+            _position = -1;
             if (stream.FrameRate == _clock.FrameRate)
             {
                 return;
@@ -126,6 +153,7 @@ internal sealed class LiveChannel : IDisposable
         _running?.Dispose();
         _running = null;
         _current = null;
+        _position = -1;
     }
 
     private async Task RunAsync(ulong origin, long started, LiveClock clock, CancellationToken cancellationToken)
@@ -161,16 +189,33 @@ internal sealed class LiveChannel : IDisposable
         }
     }
 
-    // Called with the gate held.
+    // Called with the gate held. A frame that cannot be read (its file changed since it was indexed) is a tick
+    // without a frame: subscribers see a gap in the sequence, as for a dropped frame, until the rescan replaces the
+    // stream.
     private void Publish(ulong sequence)
     {
         var stream = _stream;
-        var index = (int)(sequence % (ulong)stream.Frames.Length);
+        var index = PositionFor(stream, sequence);
+        Interlocked.Increment(ref _ticks);
+        if (stream.ReadFrame(index, _cache) is not { } jpeg)
+        {
+            Interlocked.Increment(ref _unreadableTicks);
+            _metrics.FrameUnreadable(stream.Name);
+            if (!ReferenceEquals(_unreadableLogged, stream))
+            {
+                // Once per version: until the rescan, most ticks may find the same change.
+                _unreadableLogged = stream;
+                OriginLog.FrameUnreadable(_logger, stream.Name, index);
+            }
+
+            return;
+        }
+
         var frame = new Frame
         {
             Sequence = sequence,
             Pts90Khz = _clock.Pts90kHz(sequence),
-            Jpeg = stream.Frames[index],
+            Jpeg = jpeg,
             SourceIndex = (uint)index,
         };
         _current = frame;
@@ -180,5 +225,25 @@ internal sealed class LiveChannel : IDisposable
         }
 
         _metrics.FramePublished(stream.Name, _subscribers.Count);
+    }
+
+    // Called with the gate held.
+    private int PositionFor(MediaStream stream, ulong sequence)
+    {
+        var index = stream.Index;
+        var count = index.Count;
+        if (index.IsComplete)
+        {
+            _position = (int)(sequence % (ulong)count);
+        }
+        else
+        {
+            // Still growing: on from the last position by the ticks since, back to the start past the known end.
+            var next = _position < 0 ? 0 : _position + (long)Math.Min(sequence - _positionSequence, (ulong)count);
+            _position = next < count ? (int)next : 0;
+        }
+
+        _positionSequence = sequence;
+        return _position;
     }
 }

@@ -1,6 +1,7 @@
 using GrpcStream.Origin.Catalogue;
 using GrpcStream.Origin.Diagnostics;
 using GrpcStream.Origin.Hosting;
+using GrpcStream.Origin.Storage;
 using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Origin.Live;
@@ -25,6 +26,8 @@ internal sealed class LiveChannelHub : IDisposable
     private readonly StreamCatalogue _catalogue;
     private readonly TimeProvider _time;
     private readonly OriginMetrics _metrics;
+    private readonly FrameCache _cache;
+    private readonly ILogger<LiveChannel> _channelLogger;
     private readonly int _bufferFrames;
     private readonly int _maxSubscribers;
     private readonly int _maxPerStream;
@@ -44,11 +47,13 @@ internal sealed class LiveChannelHub : IDisposable
         }
     }
 
-    public LiveChannelHub(StreamCatalogue catalogue, TimeProvider time, OriginMetrics metrics, IOptions<OriginOptions> options)
+    public LiveChannelHub(StreamCatalogue catalogue, TimeProvider time, OriginMetrics metrics, FrameCache cache, ILogger<LiveChannel> channelLogger, IOptions<OriginOptions> options)
     {
         _catalogue = catalogue;
         _time = time;
         _metrics = metrics;
+        _cache = cache;
+        _channelLogger = channelLogger;
         _bufferFrames = options.Value.SubscriberBufferFrames;
         _maxSubscribers = options.Value.MaxSubscribers;
         _maxPerStream = options.Value.MaxSubscribersPerStream;
@@ -80,7 +85,7 @@ internal sealed class LiveChannelHub : IDisposable
             {
                 // The catalogue may have loaded a newer version since the caller looked the stream up.
                 var latest = _catalogue.TryGet(stream.Name, out var current) ? current : stream;
-                channel = new LiveChannel(latest, _time, _metrics);
+                channel = new LiveChannel(latest, _time, _metrics, _cache, _channelLogger);
                 _channels.Add(stream.Name, channel);
             }
 
@@ -90,6 +95,15 @@ internal sealed class LiveChannelHub : IDisposable
 
         _metrics.SubscriberAdded(stream.Name);
         return subscriber;
+    }
+
+    /// <summary>The live channel of <paramref name="stream"/>, while it has subscribers.</summary>
+    public LiveChannel? ChannelOf(string stream)
+    {
+        lock (_gate)
+        {
+            return _channels.GetValueOrDefault(stream);
+        }
     }
 
     public void Unsubscribe(Subscriber subscriber)

@@ -22,7 +22,7 @@ internal static class TestPatternStream
             split.TryAdd(jpeg, FrameLocation.At(i, 0));
         }
 
-        return loader.Build(name, SourceFormat.Generated, split, new SourceFingerprint(0, DateTime.UnixEpoch, frameCount), out var whyNot)
+        return loader.FromMemory(name, SourceFormat.Generated, split, new SourceFingerprint(0, DateTime.UnixEpoch, frameCount), out var whyNot)
             ?? throw new InvalidOperationException("The built-in sample could not be made: " + whyNot);
     }
 

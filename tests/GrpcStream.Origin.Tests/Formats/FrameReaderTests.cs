@@ -1,6 +1,7 @@
 using System.Text;
 using GrpcStream.Origin.Catalogue;
 using GrpcStream.Origin.Formats;
+using GrpcStream.Origin.Hosting;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Testing;
 
@@ -213,12 +214,15 @@ public class FrameReaderTests
             File.WriteAllText(Path.Combine(dir, "notes.txt"), "ignored");
 
             var images = JpegDirectoryReader.ListImages(dir);
-            var split = JpegDirectoryReader.Read(images, new MediaRoot(dir, followSymlinks: false), long.MaxValue, long.MaxValue, RtpJpegCompatibility.MaxFrameBytes);
+            using var indexer = StreamIndexer.ForDirectory(new OriginOptions { CacheDirectory = dir }, new MediaRoot(dir, followSymlinks: false), images, Path.Combine(dir, "cache.frames"));
+            while (indexer.Step())
+            {
+            }
 
             Assert.Equal(["a.JPG", "b.jpg", "broken.jpg", "c.jpeg"], images.Select(Path.GetFileName));
-            Assert.Equal(frames, split.Frames.Select(f => f.Jpeg.ToArray()));
-            Assert.Equal(1, split.Skipped);
-            Assert.Contains("broken.jpg", split.FirstProblem);
+            Assert.Equal(frames, Enumerable.Range(0, indexer.Index.Count).Select(i => indexer.Store.Read(indexer.Index[i])!.ToByteArray()));
+            Assert.Equal(1, indexer.Index.SkippedFrames);
+            Assert.Contains("broken.jpg", indexer.Index.FirstProblem);
         }
         finally
         {

@@ -8,8 +8,8 @@ namespace GrpcStream.Origin.Tests.Live;
 /// <summary>The live channel's clock, driven by a fake clock, observed through real gRPC calls.</summary>
 public class LiveClockTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(40); // 25 fps
+    internal static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    internal static readonly TimeSpan Period = TimeSpan.FromMilliseconds(40); // 25 fps
 
     // Sequence numbers count periods since the Unix epoch.
     private static readonly ulong StartSequence = (ulong)(Start.ToUnixTimeMilliseconds() / 40);
