@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Native;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Rtsp.Messages;
 
@@ -52,6 +53,19 @@ internal sealed class RtspConnection : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closed = new();
     private long _sendStarted;
+
+    // 1 while the writer loop or a fan-out thread is writing to the socket: writes never interleave.
+    private int _writing;
+
+    // What an immediate frame write left unsent (the socket's buffer filled): the writer loop sends it before
+    // anything else. Set and cleared only by whoever holds _writing.
+    private byte[]? _unsent;
+
+    // A fan-out thread's gather buffers, reused for every connection it writes to.
+    [ThreadStatic]
+    private static List<ArraySegment<byte>>? t_segments;
+    [ThreadStatic]
+    private static byte[]? t_scratch;
     private string? _fault;
     private int _aborted;
 
@@ -107,8 +121,91 @@ internal sealed class RtspConnection : IAsyncDisposable
         return false;
     }
 
-    /// <summary>Queues a frame for <paramref name="writer"/>; false when it does not fit (the caller drops it).</summary>
-    public bool TryQueueFrame(IInterleavedFrameWriter writer, SharedFrame frame, int bytes) => _output.TryEnqueueFrame(writer, frame, bytes);
+    /// <summary>
+    /// Sends a frame for <paramref name="writer"/> now when the connection is idle, or queues it; false when it does
+    /// not fit in the queue (the caller drops it).
+    /// </summary>
+    public bool TryQueueFrame(IInterleavedFrameWriter writer, SharedFrame frame, int bytes) =>
+        TryWriteNow(writer, frame) || _output.TryEnqueueFrame(writer, frame, bytes);
+
+    /// <summary>
+    /// Writes the frame from the calling (fan-out) thread when nothing is queued or being written, with one
+    /// non-blocking gathered send: a reader keeping up costs no queueing, no wake-up of the writer loop and no
+    /// thread switch per frame. What the kernel does not take at once is copied aside for the writer loop, which
+    /// sends it before anything else. Plain RTSP only: TLS records are made by the writer loop.
+    /// </summary>
+    private bool TryWriteNow(IInterleavedFrameWriter writer, SharedFrame frame)
+    {
+        if (_tls is not null || _output.Bytes != 0 || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        var handedOver = false;
+        try
+        {
+            // Checked again now that no one else writes: an item queued since would have to go first.
+            if (_output.Bytes != 0 || _unsent is not null || _closed.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            var segments = t_segments ??= [];
+            var scratch = t_scratch ??= new byte[1024];
+            segments.Clear();
+            writer.Gather(frame, segments, ref scratch);
+            t_scratch = scratch;
+            var total = 0;
+            foreach (var segment in segments)
+            {
+                total += segment.Count;
+            }
+
+            int sent;
+            try
+            {
+                sent = GatheredSend.TrySend(_socket, segments);
+            }
+            catch (ObjectDisposedException)
+            {
+                sent = -1; // closed meanwhile
+            }
+
+            if (sent < 0)
+            {
+                // The socket failed: the writer loop's next send reports it and closes the connection.
+                writer.Done(frame, sent: false);
+                return true;
+            }
+
+            if (sent < total)
+            {
+                GatheredSend.Advance(segments, sent);
+                var rest = new byte[total - sent];
+                var at = 0;
+                foreach (var segment in segments)
+                {
+                    segment.AsSpan().CopyTo(rest.AsSpan(at));
+                    at += segment.Count;
+                }
+
+                _unsent = rest;
+                handedOver = true;
+            }
+
+            writer.Done(frame, sent: true);
+            return true;
+        }
+        finally
+        {
+            Volatile.Write(ref _writing, 0);
+            if (handedOver)
+            {
+                // Wakes the writer loop, which finds the rest first.
+                _output.TryEnqueue([]);
+            }
+        }
+    }
 
     /// <summary>Reads and handles messages until the client goes away or breaks the rules.</summary>
     public async Task RunAsync(IRtspConnectionHandler handler, CancellationToken stopping)
@@ -310,46 +407,35 @@ internal sealed class RtspConnection : IAsyncDisposable
             // queue is completed when the connection closes or is aborted, which ends the wait.
             while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var item))
+                while (true)
                 {
-                    var sent = false;
+                    // A fan-out thread may be writing a frame right now (a non-blocking send): wait for it.
+                    var spin = default(SpinWait);
+                    while (Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+                    {
+                        spin.SpinOnce();
+                    }
+
                     try
                     {
-                        Volatile.Write(ref _sendStarted, _time.GetTimestamp());
-                        // Plain RTSP goes straight to the socket, a frame gathered from its shared buffers uncopied; TLS
-                        // encrypts every byte for this client anyway, so a frame is gathered into one record there.
-                        if (item.Bytes is { } bytes)
+                        if (_unsent is { } rest)
                         {
-                            if (_tls is null)
-                            {
-                                await _socket.SendAsync(bytes, SocketFlags.None, _closed.Token).ConfigureAwait(false);
-                            }
-                            else
-                            {
-                                await _tls.WriteAsync(bytes, _closed.Token).ConfigureAwait(false);
-                            }
-                        }
-                        else
-                        {
-                            segments.Clear();
-                            item.Writer!.Gather(item.Frame!, segments, ref scratch);
-                            if (_tls is null)
-                            {
-                                await sender.SendAsync(_socket, segments).ConfigureAwait(false);
-                            }
-                            else
-                            {
-                                await WriteRecordAsync(_tls, segments, ref record).ConfigureAwait(false);
-                            }
+                            Volatile.Write(ref _sendStarted, _time.GetTimestamp());
+                            await _socket.SendAsync(rest, SocketFlags.None, _closed.Token).ConfigureAwait(false);
+                            Volatile.Write(ref _sendStarted, 0);
+                            _unsent = null;
                         }
 
-                        sent = true;
+                        if (!reader.TryRead(out var item))
+                        {
+                            break;
+                        }
+
+                        await WriteAsync(item, segments, sender).ConfigureAwait(false);
                     }
                     finally
                     {
-                        Volatile.Write(ref _sendStarted, 0);
-                        item.Writer?.Done(item.Frame!, sent);
-                        _output.Release(item);
+                        Volatile.Write(ref _writing, 0);
                     }
                 }
             }
@@ -368,6 +454,49 @@ internal sealed class RtspConnection : IAsyncDisposable
             }
 
             await _closed.CancelAsync().ConfigureAwait(false);
+        }
+
+        async ValueTask WriteAsync(Outgoing item, List<ArraySegment<byte>> segments, SocketSender sender)
+        {
+            var sent = false;
+            try
+            {
+                Volatile.Write(ref _sendStarted, _time.GetTimestamp());
+                // Plain RTSP goes straight to the socket, a frame gathered from its shared buffers uncopied; TLS
+                // encrypts every byte for this client anyway, so a frame is gathered into one record there.
+                if (item.Bytes is { } bytes)
+                {
+                    if (_tls is null)
+                    {
+                        await _socket.SendAsync(bytes, SocketFlags.None, _closed.Token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await _tls.WriteAsync(bytes, _closed.Token).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    segments.Clear();
+                    item.Writer!.Gather(item.Frame!, segments, ref scratch);
+                    if (_tls is null)
+                    {
+                        await sender.SendAsync(_socket, segments).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await WriteRecordAsync(_tls, segments, ref record).ConfigureAwait(false);
+                    }
+                }
+
+                sent = true;
+            }
+            finally
+            {
+                Volatile.Write(ref _sendStarted, 0);
+                item.Writer?.Done(item.Frame!, sent);
+                _output.Release(item);
+            }
         }
     }
 
