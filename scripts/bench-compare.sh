@@ -134,6 +134,7 @@ run() { # server transport n
   R[$key core]=$(sed -E 's/.*\(([0-9]+)% of a core\).*/\1/' <<<"$server_cpu")
   R[$key own]=$(sed -E 's/.*, ([0-9.]+) [^ ]+ per packet.*/\1/' <<<"$bench_cpu")
   R[$key own_core]=$(sed -E 's/.*\(([0-9]+)% of a core\).*/\1/' <<<"$bench_cpu")
+  R[$key own_gc]=$(sed -nE 's/^bench gen-0 collections: ([0-9]+) in .*/\1/p' "$out")
   R[$key rss]=$((peak / 1024))
   R[$key anon]=$((anon / 1024))
   R[$key gc]="n/a"
@@ -194,15 +195,15 @@ if [ "$synthetic" = 1 ]; then
   echo "The generator's ceiling: the same readers against the synthetic sender ($synth_fps fps, one pre-packetized frame of"
   echo "$(sed -nE 's/^([0-9]+x[0-9]+), ([0-9]+) bytes, ([0-9]+) packets a frame.*/\1, \2 bytes, \3 packets/p' "$work/synth.out"); it stamps and sends, nothing more)."
   echo
-  echo "| transport | readers | packets/s received | frames/s per reader (sent: $synth_fps) | packets lost | generator µs/packet | generator % of a core | sender µs/packet |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| transport | readers | packets/s received | frames/s per reader (sent: $synth_fps) | packets lost | generator µs/packet | generator % of a core | generator gen-0 GCs in the window | sender µs/packet |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   best="" all_kept_up=1
   for transport in udp tcp; do
     for n in "${counts[@]}"; do
       run synthetic "$transport" "$n"
       key="synthetic $transport $n"
-      if [ -z "${R[$key ok]:-}" ]; then echo "| $transport | $n | failed: ${R[$key why]:-} ||||||"; continue; fi
-      echo "| $transport | $n | ${R[$key rate]} | ${R[$key fps]} | ${R[$key lost]} | ${R[$key own]} | ${R[$key own_core]} | ${R[$key cpu]} |"
+      if [ -z "${R[$key ok]:-}" ]; then echo "| $transport | $n | failed: ${R[$key why]:-} |||||||"; continue; fi
+      echo "| $transport | $n | ${R[$key rate]} | ${R[$key fps]} | ${R[$key lost]} | ${R[$key own]} | ${R[$key own_core]} | ${R[$key own_gc]:-?} | ${R[$key cpu]} |"
       # Full rate (within 3%) and nothing lost: the generator kept up.
       if [ "${R[$key lost]}" = 0 ] && awk -v f="${R[$key fps]}" -v s="$synth_fps" 'BEGIN { exit !(f >= 0.97 * s) }'; then
         if [ -z "$best" ] || [ "${R[$key rate]}" -gt "${R[$(cut -d'|' -f1 <<<"$best") rate]}" ]; then best="$key|$transport|$n"; fi
