@@ -87,7 +87,7 @@ public sealed class RtspClient : IAsyncDisposable
         _authenticator = _options.UserName is { } user
             ? new DigestAuthenticator(user, _options.Password)
             : new DigestAuthenticator(_url.UserName, _url.Password);
-        _depacketizer = new RtpJpegDepacketizer(_options.MaxFrameBytes);
+        _depacketizer = new RtpJpegDepacketizer(_options.MaxFrameBytes, keepFrames: _options.DeliverFrames);
         _transport = _url.IsSecure ? RtspTransport.Tcp : _options.Transport;
         Url = _url.ToString();
 
@@ -583,7 +583,7 @@ public sealed class RtspClient : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _frameCount);
-            Interlocked.Add(ref _frameBytes, jpeg.Length);
+            Interlocked.Add(ref _frameBytes, _depacketizer.LastFrameLength);
             if (!_options.DeliverFrames)
             {
                 return;
