@@ -39,6 +39,7 @@ public class BenchCommandTests
             Assert.True(exit == 0, run.Error);
             Assert.Matches(@"\nbench cpu: \d+\.\d\d s in \d+\.\d\d s \(\d+% of a core\), \d+\.\d\d µs per packet\n", run.Out);
             Assert.Matches(@"\nserver cpu: \d+\.\d\d s in \d+\.\d\d s \(\d+% of a core\), \d+\.\d\d µs per packet\n", run.Out);
+            Assert.Matches(@"\nbench gen-0 collections: \d+ in \d+\.\d\d s\n", run.Out);
             Assert.Equal((ExitCodes.Usage, $"grpcstream: --server-pid {int.MaxValue}: no such process to measure (/proc/{int.MaxValue}/stat)"), (missingExit, missing.Error.Trim()));
         }
         finally

@@ -69,6 +69,7 @@ internal static class BenchCommand
             var (framesBefore, packetsBefore) = (before.Sum(s => s.Frames), before.Sum(s => s.Packets));
             var window = Stopwatch.StartNew();
             var (ownBefore, serverBefore) = (ProcessCpu.Read(Environment.ProcessId), serverPid is { } measured ? ProcessCpu.Read(measured) : null);
+            var collectionsBefore = GC.CollectionCount(0);
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{count - failed} of {count} sessions playing after {clock.Elapsed.TotalSeconds:0.00} s; measuring for {duration.TotalSeconds:0} s"));
             try
             {
@@ -82,9 +83,13 @@ internal static class BenchCommand
             var stats = playing.Select(c => c.GetStatistics()).ToArray();
             var elapsed = window.Elapsed;
             var (ownAfter, serverAfter) = (ProcessCpu.Read(Environment.ProcessId), serverPid is { } again ? ProcessCpu.Read(again) : null);
+            var collections = GC.CollectionCount(0) - collectionsBefore;
             var windowPackets = stats.Sum(s => s.Packets) - packetsBefore;
             await console.Out.WriteAsync(Report(stats, stats.Sum(s => s.Frames) - framesBefore, windowPackets, elapsed));
             await console.Out.WriteAsync(CpuReport(ownAfter - ownBefore, serverAfter - serverBefore, windowPackets, elapsed));
+
+            // Reception allocates nothing per packet once warm: collections here would say otherwise.
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"bench gen-0 collections: {collections} in {elapsed.TotalSeconds:0.00} s"));
             if (failed > 0)
             {
                 await console.Error.WriteLineAsync($"grpcstream: {failed} sessions failed to start; first: {Printable.Line(CommandErrors.Describe(started.First(e => e is not null)!)!.Value.Message)}");

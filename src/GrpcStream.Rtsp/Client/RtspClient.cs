@@ -68,6 +68,7 @@ public sealed class RtspClient : IAsyncDisposable
     private long _rejectedPackets;
     private long _queuedFrameBytes;
     private Exception? _readFailure;
+    private long _straddledPayloads;
     private uint _lastSenderReport;
     private long _lastSenderReportAt;
     private readonly uint _ssrc = (uint)Random.Shared.Next() | 1;
@@ -86,7 +87,7 @@ public sealed class RtspClient : IAsyncDisposable
         _authenticator = _options.UserName is { } user
             ? new DigestAuthenticator(user, _options.Password)
             : new DigestAuthenticator(_url.UserName, _url.Password);
-        _depacketizer = new RtpJpegDepacketizer(_options.MaxFrameBytes);
+        _depacketizer = new RtpJpegDepacketizer(_options.MaxFrameBytes, keepFrames: _options.DeliverFrames);
         _transport = _url.IsSecure ? RtspTransport.Tcp : _options.Transport;
         Url = _url.ToString();
 
@@ -112,6 +113,9 @@ public sealed class RtspClient : IAsyncDisposable
 
     /// <summary>The methods the server listed in its answer to OPTIONS.</summary>
     public IReadOnlyList<string> ServerMethods { get; private set; } = [];
+
+    /// <summary>Interleaved payloads that arrived split across two read buffers (and were copied whole): for tests.</summary>
+    internal long StraddledPayloads => Volatile.Read(ref _straddledPayloads);
 
     /// <summary>Raised for every request sent and response received, with the text as on the wire.</summary>
     public event Action<string>? Traffic;
@@ -391,7 +395,7 @@ public sealed class RtspClient : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        var input = PipeReader.Create(_stream!);
+        var input = PipeReader.Create(_stream!, _options.DeliverFrames ? null : InterleavedReads.LoadGenerator);
         var message = new RtspMessage();
         try
         {
@@ -414,15 +418,7 @@ public sealed class RtspClient : IAsyncDisposable
                     }
                     else if (read == RtspReadResult.InterleavedFrame)
                     {
-                        var payload = frame.Payload.IsSingleSegment ? frame.Payload.FirstSpan : frame.Payload.ToArray();
-                        if (frame.Channel == _rtpChannel)
-                        {
-                            OnRtp(payload, fromPort: null);
-                        }
-                        else if (frame.Channel == _rtcpChannel)
-                        {
-                            OnRtcp(payload, fromPort: null);
-                        }
+                        OnInterleaved(frame);
                     }
 
                     buffer = buffer.Slice(consumed);
@@ -454,6 +450,47 @@ public sealed class RtspClient : IAsyncDisposable
 
             _frames.Writer.TryComplete();
             await input.CompleteAsync();
+        }
+    }
+
+    // A payload that straddles two of the pipe's buffers is copied into a pooled one for the handlers, which take
+    // a span: with large reads that is one packet in many, and it allocates nothing.
+    private void OnInterleaved(in InterleavedFrame frame)
+    {
+        if (frame.Channel != _rtpChannel && frame.Channel != _rtcpChannel)
+        {
+            return;
+        }
+
+        if (frame.Payload.IsSingleSegment)
+        {
+            Dispatch(frame.Channel, frame.Payload.FirstSpan);
+            return;
+        }
+
+        var length = (int)frame.Payload.Length;
+        var scratch = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            frame.Payload.CopyTo(scratch);
+            _straddledPayloads++;
+            Dispatch(frame.Channel, scratch.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private void Dispatch(byte channel, ReadOnlySpan<byte> payload)
+    {
+        if (channel == _rtpChannel)
+        {
+            OnRtp(payload, fromPort: null);
+        }
+        else
+        {
+            OnRtcp(payload, fromPort: null);
         }
     }
 
@@ -546,7 +583,7 @@ public sealed class RtspClient : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _frameCount);
-            Interlocked.Add(ref _frameBytes, jpeg.Length);
+            Interlocked.Add(ref _frameBytes, _depacketizer.LastFrameLength);
             if (!_options.DeliverFrames)
             {
                 return;

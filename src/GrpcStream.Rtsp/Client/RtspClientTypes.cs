@@ -46,8 +46,9 @@ public sealed record RtspClientOptions
     public string UserAgent { get; init; } = "GrpcStream";
 
     /// <summary>
-    /// False to only count frames (statistics) without copying each into a <see cref="ReceivedFrame"/>: for load
-    /// generators, where the frames themselves are not needed.
+    /// False to only count frames (statistics) without rebuilding or copying them: for load generators, where the
+    /// frames themselves are not needed. Packets are still checked as a player would (sequence, fragments, SSRC);
+    /// UDP is received in batches and TCP in large reads.
     /// </summary>
     public bool DeliverFrames { get; init; } = true;
 

@@ -54,8 +54,9 @@ public sealed class RtpJpegDepacketizer
     private readonly List<(int Offset, int Length)> _early = [];
     private readonly byte[] _tables = new byte[256];
     private readonly byte[] _cachedTables = new byte[256];
-    private byte[] _scan = new byte[64 * 1024];
-    private byte[] _output = new byte[64 * 1024];
+    private readonly bool _keepFrames;
+    private byte[] _scan;
+    private byte[] _output;
 
     private bool _active;
     private bool _discarding;
@@ -75,9 +76,17 @@ public sealed class RtpJpegDepacketizer
     private int _cachedLumaLength;
     private int _cachedChromaLength;
 
-    public RtpJpegDepacketizer(int maxFrameBytes = RtpJpegCompatibility.MaxFrameBytes)
+    /// <param name="maxFrameBytes">The largest frame rebuilt; larger ones are dropped.</param>
+    /// <param name="keepFrames">
+    /// False to check and count frames without rebuilding them (a load generator's way): fragments are checked as
+    /// usual, their bytes are not copied, and a completed frame hands out no image, only its length.
+    /// </param>
+    public RtpJpegDepacketizer(int maxFrameBytes = RtpJpegCompatibility.MaxFrameBytes, bool keepFrames = true)
     {
         _maxFrameBytes = maxFrameBytes;
+        _keepFrames = keepFrames;
+        _scan = keepFrames ? new byte[64 * 1024] : [];
+        _output = keepFrames ? new byte[64 * 1024] : [];
     }
 
     /// <summary>The exact picture size when the session description gives it (a=x-dimensions), overriding the 8-pixel header fields.</summary>
@@ -87,11 +96,17 @@ public sealed class RtpJpegDepacketizer
 
     public long FramesDropped { get; private set; }
 
+    /// <summary>
+    /// The last completed frame's length as a JFIF image; when frames are not kept, the length it would have had
+    /// (with an end-of-image marker added, which a scan that already ends with one would not get: 2 bytes over).
+    /// </summary>
+    public int LastFrameLength { get; private set; }
+
     public RtpJpegDropReason LastDropReason { get; private set; }
 
     /// <summary>
     /// Adds the payload of one RTP packet. Returns true when it completes a frame, which <paramref name="jpeg"/>
-    /// then holds until the next call.
+    /// then holds until the next call (empty when frames are not kept).
     /// </summary>
     public bool Push(uint timestamp, bool marker, ReadOnlySpan<byte> payload, out ReadOnlyMemory<byte> jpeg)
     {
@@ -154,7 +169,8 @@ public sealed class RtpJpegDepacketizer
             return false;
         }
 
-        jpeg = Build();
+        jpeg = _keepFrames ? Build() : default;
+        LastFrameLength = _keepFrames ? jpeg.Length : MeasureUnbuilt();
         FramesCompleted++;
         _active = false;
         return true;
@@ -291,12 +307,16 @@ public sealed class RtpJpegDepacketizer
             }
         }
 
-        if (_scan.Length < end)
+        if (_keepFrames)
         {
-            Array.Resize(ref _scan, Math.Min(_maxFrameBytes, Math.Max(end, _scan.Length * 2)));
+            if (_scan.Length < end)
+            {
+                Array.Resize(ref _scan, Math.Min(_maxFrameBytes, Math.Max(end, _scan.Length * 2)));
+            }
+
+            data.CopyTo(_scan.AsSpan(offset));
         }
 
-        data.CopyTo(_scan.AsSpan(offset));
         _received += data.Length;
         if (offset > _contiguous)
         {
@@ -339,6 +359,13 @@ public sealed class RtpJpegDepacketizer
         }
 
         return _output.AsMemory(0, at);
+    }
+
+    // The headers Build would write, written aside, and the scan as received: no copy of the frame's bytes.
+    private int MeasureUnbuilt()
+    {
+        Span<byte> headers = stackalloc byte[JfifWriter.MaxHeaderSize];
+        return JfifWriter.WriteHeaders(headers, _width, _height, _type, _restartInterval, _tables.AsSpan(0, _lumaLength), _tables.AsSpan(128, _chromaLength)) + _total + 2;
     }
 
     private void Drop(RtpJpegDropReason reason)

@@ -234,6 +234,39 @@ public class RtpJpegRoundTripTests
         Assert.Equal(51, depacketizer.FramesCompleted);
     }
 
+    [Fact]
+    public async Task Without_keeping_frames_the_same_frames_complete_and_drop_and_their_lengths_are_known()
+    {
+        var jpeg = await TestJpegs.CjpegAsync(TestJpegs.Ppm(320, 240), "-restart", "1");
+        Assert.True(JpegParser.TryParse(jpeg, out var info));
+        var frame = new PacketizedFrame();
+        new RtpJpegPacketizer(500).Packetize(jpeg, info, frame);
+        var keeping = new RtpJpegDepacketizer();
+        var counting = new RtpJpegDepacketizer(keepFrames: false);
+
+        // Frame 1 loses a packet, frame 3 arrives in reverse order; the others in order.
+        for (uint ts = 0; ts < 5; ts++)
+        {
+            var order = Enumerable.Range(0, frame.PacketCount).Where(i => ts != 1 || i != 2);
+            foreach (var i in ts == 3 ? order.Reverse() : order)
+            {
+                var kept = keeping.Push(ts * 3600, frame.IsLast(i), frame.GetPayload(i).Span, out var image);
+                var counted = counting.Push(ts * 3600, frame.IsLast(i), frame.GetPayload(i).Span, out var nothing);
+                Assert.Equal(kept, counted);
+                Assert.True(nothing.IsEmpty);
+                if (kept)
+                {
+                    // The scan here has no end-of-image marker of its own, so the length is exact.
+                    Assert.Equal(image.Length, counting.LastFrameLength);
+                    Assert.Equal(image.Length, keeping.LastFrameLength);
+                }
+            }
+        }
+
+        Assert.Equal((4L, 1L), (counting.FramesCompleted, counting.FramesDropped));
+        Assert.Equal((keeping.FramesCompleted, keeping.FramesDropped), (counting.FramesCompleted, counting.FramesDropped));
+    }
+
     /// <summary>Packetizes, wraps in RTP, optionally shuffles the packets, and depacketizes.</summary>
     internal static byte[] RoundTrip(byte[] jpeg, int maxPayload, (int, int)? exactSize, bool shuffle)
     {
