@@ -18,7 +18,9 @@ namespace GrpcStream.Edge.Transports;
 /// </summary>
 internal sealed class UdpRtpServer : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<IPEndPoint, RtspSession> _byRtcpSource = new();
+    // Keyed by the socket address as the kernel gives it, so that a report is matched to its session without making
+    // an endpoint object per report.
+    private readonly ConcurrentDictionary<SocketAddress, RtspSession> _byRtcpSource = new();
     private readonly EdgeMetrics _metrics;
     private readonly ILogger<UdpRtpServer> _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -143,9 +145,9 @@ internal sealed class UdpRtpServer : IAsyncDisposable
 
     public void SendRtcp(ReadOnlySpan<byte> packet, SocketAddress destination) => Send(_rtcp, packet, destination);
 
-    public void Register(IPEndPoint rtcpSource, RtspSession session) => _byRtcpSource[Normalize(rtcpSource)] = session;
+    public void Register(IPEndPoint rtcpSource, RtspSession session) => _byRtcpSource[Normalize(rtcpSource).Serialize()] = session;
 
-    public void Unregister(IPEndPoint rtcpSource, RtspSession session) => _byRtcpSource.TryRemove(new KeyValuePair<IPEndPoint, RtspSession>(Normalize(rtcpSource), session));
+    public void Unregister(IPEndPoint rtcpSource, RtspSession session) => _byRtcpSource.TryRemove(new KeyValuePair<SocketAddress, RtspSession>(Normalize(rtcpSource).Serialize(), session));
 
     private static void Send(Socket? socket, ReadOnlySpan<byte> packet, SocketAddress destination)
     {
@@ -164,7 +166,6 @@ internal sealed class UdpRtpServer : IAsyncDisposable
     {
         var buffer = new byte[2048];
         var from = new SocketAddress(DualStack ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork);
-        var template = new IPEndPoint(Any, 0);
         while (!_stop.IsCancellationRequested)
         {
             int length;
@@ -185,8 +186,7 @@ internal sealed class UdpRtpServer : IAsyncDisposable
                 return;
             }
 
-            var source = (IPEndPoint)template.Create(from);
-            if (_byRtcpSource.TryGetValue(source, out var session))
+            if (_byRtcpSource.TryGetValue(from, out var session))
             {
                 RtcpReports.Apply(buffer.AsSpan(0, length), session, _metrics);
             }
