@@ -60,6 +60,7 @@ internal sealed class RtspConnection : IAsyncDisposable
     // What an immediate frame write left unsent (the socket's buffer filled): the writer loop sends it before
     // anything else. Set and cleared only by whoever holds _writing.
     private byte[]? _unsent;
+    private int _unsentLength;
 
     // A fan-out thread's gather buffers, reused for every connection it writes to.
     [ThreadStatic]
@@ -181,7 +182,8 @@ internal sealed class RtspConnection : IAsyncDisposable
             if (sent < total)
             {
                 GatheredSend.Advance(segments, sent);
-                var rest = new byte[total - sent];
+                // Pooled: a reader whose socket is full now and then must not make garbage each time.
+                var rest = ArrayPool<byte>.Shared.Rent(total - sent);
                 var at = 0;
                 foreach (var segment in segments)
                 {
@@ -190,6 +192,7 @@ internal sealed class RtspConnection : IAsyncDisposable
                 }
 
                 _unsent = rest;
+                _unsentLength = at;
                 handedOver = true;
             }
 
@@ -421,9 +424,10 @@ internal sealed class RtspConnection : IAsyncDisposable
                         if (_unsent is { } rest)
                         {
                             Volatile.Write(ref _sendStarted, _time.GetTimestamp());
-                            await _socket.SendAsync(rest, SocketFlags.None, _closed.Token).ConfigureAwait(false);
+                            await _socket.SendAsync(rest.AsMemory(0, _unsentLength), SocketFlags.None, _closed.Token).ConfigureAwait(false);
                             Volatile.Write(ref _sendStarted, 0);
                             _unsent = null;
+                            ArrayPool<byte>.Shared.Return(rest);
                         }
 
                         if (!reader.TryRead(out var item))
