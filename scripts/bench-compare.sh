@@ -54,6 +54,8 @@ if has edge || [ "$source_name" = sample ]; then
     --Edge:Rtsp:MaxConnections=5000 --Edge:Rtsp:MaxConnectionsPerAddress=0 --Edge:Rtsp:MaxSessions=5000 >"$work/edge.log" 2>&1 &
   pids+=($!)
   edge_pid=$!
+  # The origin too: an edge that asks before it listens backs off (503 for a while), and the first runs would fail.
+  wait_http "http://127.0.0.1:$origin_http/healthz/ready"
   wait_http "http://127.0.0.1:$edge_http/healthz"
 fi
 
