@@ -90,7 +90,8 @@ internal sealed class StreamIndexer : IDisposable
                 return null;
             }
 
-            var head = new byte[(int)Math.Min(length, 64 * 1024)];
+            // Enough for the detector's longest look: a chain of 16 length fields over damaged lab frames.
+            var head = new byte[(int)Math.Min(length, 17L * LengthPrefixedReader.MaxRecordBytes)];
             var got = RandomAccess.Read(handle, head, 0);
             if (FormatDetector.Detect(head.AsSpan(0, got)) is not { } format)
             {
