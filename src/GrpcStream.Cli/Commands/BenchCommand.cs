@@ -42,22 +42,22 @@ internal static class BenchCommand
             throw new CliUsageException($"--server-pid {pid}: no such process to measure (/proc/{pid}/stat)");
         }
 
+        await WarmUpAsync(url, options, cancellationToken);
         var clients = Enumerable.Range(0, count).Select(_ => new RtspClient(url, options)).ToArray();
         try
         {
+            // Every session is set up first and then all are played at once, so that first-frame latency is that of
+            // N PLAYs arriving together, not of PLAYs spread over the set-up time.
             var clock = Stopwatch.StartNew();
-            var started = await Task.WhenAll(clients.Select(async client =>
+            var started = await EachAsync(clients, (client, token) => client.SetupAsync(token), cancellationToken);
+            var setUp = clock.Elapsed;
+            var ready = clients.Where((_, i) => started[i] is null).ToArray();
+            var played = await EachAsync(ready, (client, token) => client.PlayAsync(token), cancellationToken);
+            for (var (i, j) = (0, 0); i < started.Length; i++)
             {
-                try
-                {
-                    await client.PlayAsync(cancellationToken);
-                    return (Exception?)null;
-                }
-                catch (Exception ex) when (CommandErrors.Describe(ex) is not null)
-                {
-                    return ex;
-                }
-            }));
+                started[i] ??= played[j++];
+            }
+
             var failed = started.Count(e => e is not null);
             if (failed == count)
             {
@@ -70,7 +70,7 @@ internal static class BenchCommand
             var window = Stopwatch.StartNew();
             var (ownBefore, serverBefore) = (ProcessCpu.Read(Environment.ProcessId), serverPid is { } measured ? ProcessCpu.Read(measured) : null);
             var collectionsBefore = GC.CollectionCount(0);
-            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{count - failed} of {count} sessions playing after {clock.Elapsed.TotalSeconds:0.00} s; measuring for {duration.TotalSeconds:0} s"));
+            await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{count - failed} of {count} sessions playing after {clock.Elapsed.TotalSeconds:0.00} s (set up in {setUp.TotalSeconds:0.00} s, then played at once); measuring for {duration.TotalSeconds:0} s"));
             try
             {
                 await Task.Delay(duration, cancellationToken);
@@ -102,6 +102,49 @@ internal static class BenchCommand
             await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
         }
     }
+
+    /// <summary>Runs <paramref name="step"/> on every client at once; the failure of each, or null.</summary>
+    private static async Task<Exception?[]> EachAsync(RtspClient[] clients, Func<RtspClient, CancellationToken, Task> step, CancellationToken cancellationToken) =>
+        await Task.WhenAll(clients.Select(async client =>
+        {
+            try
+            {
+                await step(client, cancellationToken);
+                return (Exception?)null;
+            }
+            catch (Exception ex) when (CommandErrors.Describe(ex) is not null)
+            {
+                return ex;
+            }
+        }));
+
+    /// <summary>
+    /// One session played until its first frame (at most a few seconds), before anything is measured: the first
+    /// frame a fresh process receives costs milliseconds of JIT compilation, in the generator and in a fresh server,
+    /// and would be charged to every session's first-frame latency. A server that fails here fails again below,
+    /// where the error is reported.
+    /// </summary>
+    private static async Task WarmUpAsync(string url, RtspClientOptions options, CancellationToken cancellationToken)
+    {
+        await using var client = new RtspClient(url, options);
+        try
+        {
+            await client.PlayAsync(cancellationToken);
+            var deadline = Stopwatch.StartNew();
+            while (client.GetStatistics().Frames == 0 && deadline.Elapsed < WarmUpLimit)
+            {
+                await Task.Delay(10, cancellationToken);
+            }
+
+            await client.TeardownAsync(cancellationToken);
+        }
+        catch (Exception ex) when (CommandErrors.Describe(ex) is not null)
+        {
+            // Reported by the measured sessions.
+        }
+    }
+
+    private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(5);
 
     /// <param name="stats">Each session's statistics since its PLAY.</param>
     /// <param name="windowFrames">Frames received in the measuring window, when every session was playing.</param>

@@ -104,8 +104,8 @@ internal sealed class RtspConnection : IAsyncDisposable
     /// <summary>Cancelled when the connection is closing.</summary>
     public CancellationToken Closed => _closed.Token;
 
-    /// <summary>Queues a response; waits while the queue is full (the client is not reading).</summary>
-    public ValueTask SendAsync(byte[] response) => _output.EnqueueAsync(response, _closed.Token);
+    /// <summary>Sends a response now when the connection is idle, or queues it; waits while the queue is full (the client is not reading).</summary>
+    public ValueTask SendAsync(byte[] response) => TryWriteNow(response) ? ValueTask.CompletedTask : _output.EnqueueAsync(response, _closed.Token);
 
     /// <summary>Queues an interleaved packet (RTCP); false, and nothing queued, when the queue is full.</summary>
     public bool TrySendInterleaved(byte channel, ReadOnlySpan<byte> payload)
@@ -132,30 +132,73 @@ internal sealed class RtspConnection : IAsyncDisposable
     /// <summary>
     /// Writes the frame from the calling (fan-out) thread when nothing is queued or being written, with one
     /// non-blocking gathered send: a reader keeping up costs no queueing, no wake-up of the writer loop and no
-    /// thread switch per frame. What the kernel does not take at once is copied aside for the writer loop, which
-    /// sends it before anything else. Plain RTSP only: TLS records are made by the writer loop.
+    /// thread switch per frame. Plain RTSP only: TLS records are made by the writer loop.
     /// </summary>
     private bool TryWriteNow(IInterleavedFrameWriter writer, SharedFrame frame)
     {
-        if (_tls is not null || _output.Bytes != 0 || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+        if (!TryStartWritingNow())
         {
             return false;
         }
 
+        var segments = t_segments ??= [];
+        var scratch = t_scratch ??= new byte[1024];
+        segments.Clear();
+        writer.Gather(frame, segments, ref scratch);
+        t_scratch = scratch;
+        writer.Done(frame, sent: WriteNowAndFinish(segments));
+        return true;
+    }
+
+    /// <summary>
+    /// Writes a response from the request's thread when the connection is idle, as the fan-out does a
+    /// frame: a PLAY's answer and the first frame after it then leave without waking the writer loop between them.
+    /// </summary>
+    private bool TryWriteNow(byte[] response)
+    {
+        if (!TryStartWritingNow())
+        {
+            return false;
+        }
+
+        var segments = t_segments ??= [];
+        segments.Clear();
+        segments.Add(response);
+        WriteNowAndFinish(segments);
+        return true;
+    }
+
+    /// <summary>
+    /// Takes the right to write, and true, when nothing is queued, left unsent or being written, and the connection
+    /// is plain RTSP and open. The caller then calls <see cref="WriteNowAndFinish"/>.
+    /// </summary>
+    private bool TryStartWritingNow()
+    {
+        if (_tls is not null || !GatheredSend.IsAvailable || _output.Bytes != 0 || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        // Checked again now that no one else writes: an item queued since would have to go first.
+        if (_output.Bytes != 0 || _unsent is not null || _closed.IsCancellationRequested)
+        {
+            Volatile.Write(ref _writing, 0);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// One non-blocking gathered send of <paramref name="segments"/>, then gives up the right to write. What the
+    /// kernel does not take at once is copied aside for the writer loop, which sends it before anything else. False
+    /// when the socket failed: the writer loop's next send reports it and closes the connection.
+    /// </summary>
+    private bool WriteNowAndFinish(List<ArraySegment<byte>> segments)
+    {
         var handedOver = false;
         try
         {
-            // Checked again now that no one else writes: an item queued since would have to go first.
-            if (_output.Bytes != 0 || _unsent is not null || _closed.IsCancellationRequested)
-            {
-                return false;
-            }
-
-            var segments = t_segments ??= [];
-            var scratch = t_scratch ??= new byte[1024];
-            segments.Clear();
-            writer.Gather(frame, segments, ref scratch);
-            t_scratch = scratch;
             var total = 0;
             foreach (var segment in segments)
             {
@@ -174,9 +217,7 @@ internal sealed class RtspConnection : IAsyncDisposable
 
             if (sent < 0)
             {
-                // The socket failed: the writer loop's next send reports it and closes the connection.
-                writer.Done(frame, sent: false);
-                return true;
+                return false;
             }
 
             if (sent < total)
@@ -196,7 +237,6 @@ internal sealed class RtspConnection : IAsyncDisposable
                 handedOver = true;
             }
 
-            writer.Done(frame, sent: true);
             return true;
         }
         finally

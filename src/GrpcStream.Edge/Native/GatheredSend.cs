@@ -21,6 +21,9 @@ internal static unsafe class GatheredSend
 
     private static volatile bool s_available = OperatingSystem.IsLinux() && Environment.Is64BitProcess;
 
+    /// <summary>False where this cannot be tried (not 64-bit Linux, or libc refused): callers send through .NET.</summary>
+    public static bool IsAvailable => s_available;
+
     /// <summary>
     /// Sends what the kernel takes now of <paramref name="pieces"/>, without waiting: the bytes sent (0 when the
     /// socket's buffer is full), or -1 when this cannot be tried here or the socket failed (let .NET send it,
