@@ -38,6 +38,7 @@ internal sealed class OriginLink : IDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly MediaOrigin.MediaOriginClient _client;
+    private readonly CallInvoker _invoker;
     private readonly OriginSettings _settings;
     private readonly EdgeMetrics _metrics;
     private readonly TimeProvider _time;
@@ -59,7 +60,8 @@ internal sealed class OriginLink : IDisposable
         metrics.ObserveOriginLink(() => Volatile.Read(ref _reconnecting));
         _logger = logger;
         _channel = OriginChannel.Create(_settings, time, logger);
-        _client = new MediaOrigin.MediaOriginClient(OriginChannel.Invoker(_channel, _settings));
+        _invoker = OriginChannel.Invoker(_channel, _settings);
+        _client = new MediaOrigin.MediaOriginClient(_invoker);
     }
 
     public string Address => _settings.Address;
@@ -109,11 +111,13 @@ internal sealed class OriginLink : IDisposable
 
     /// <summary>
     /// Delivers the stream's frames to <paramref name="onFrame"/> until cancelled, reconnecting as long as it
-    /// takes, whatever went wrong: it ends only on cancellation.
+    /// takes, whatever went wrong: it ends only on cancellation. The frame handed over is valid during the call only:
+    /// the next frame is read into it.
     /// </summary>
-    public async Task WatchAsync(string name, Action<Frame> onFrame, CancellationToken cancellationToken)
+    public async Task WatchAsync(string name, Action<OriginFrame> onFrame, CancellationToken cancellationToken)
     {
         ulong? lastSequence = null;
+        var watchFrames = OriginFrame.WatchFramesMethod(new OriginFrame());
         var pipeline = WatchPipeline(name);
         Interlocked.Increment(ref _watching);
         NotReceiving(name, "connecting");
@@ -139,7 +143,7 @@ internal sealed class OriginLink : IDisposable
                                 connecting?.SetTag("grpcstream.resume_after", last);
                             }
 
-                            using var call = _client.WatchFrames(request, cancellationToken: token);
+                            using var call = _invoker.AsyncServerStreamingCall(watchFrames, null, new CallOptions(cancellationToken: token), request);
                             await foreach (var frame in call.ResponseStream.ReadAllAsync(token))
                             {
                                 if (!gotFrames)

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Sessions;
-using GrpcStream.Protos.Origin.V1;
+using GrpcStream.Edge.OriginLink;
 using GrpcStream.Rtsp.Jpeg;
 
 namespace GrpcStream.Edge.Streams;
@@ -167,7 +167,7 @@ internal sealed class StreamHub : IStreamFeed
         }
     }
 
-    private void OnFrame(Frame frame)
+    private void OnFrame(OriginFrame frame)
     {
         var jpeg = frame.Jpeg.Span;
         JpegImageInfo info;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using GrpcStream.Rtsp.Messages;
+using GrpcStream.Testing;
 
 namespace GrpcStream.Rtsp.Tests.Messages;
 
@@ -77,7 +78,7 @@ public class RtspMessageReaderTests
         var bytes = Encoding.ASCII.GetBytes(Announce);
         var message = new RtspMessage();
 
-        Assert.Equal(RtspReadResult.Message, _reader.TryRead(Segmented(bytes, 3), message, out _, out _));
+        Assert.Equal(RtspReadResult.Message, _reader.TryRead(Sequences.Segmented(bytes, 3), message, out _, out _));
         Assert.Equal(RtspMethod.Announce, message.Method);
         Assert.Equal("v=0\r\ns=x\r\n", Encoding.ASCII.GetString(message.Body.Span));
     }
@@ -210,36 +211,5 @@ public class RtspMessageReaderTests
         Assert.Equal(RtspReadResult.Message, result);
         consumedBytes = buffer.Slice(0, consumed).Length;
         return message;
-    }
-
-    private static ReadOnlySequence<byte> Segmented(byte[] bytes, int size)
-    {
-        Segment? first = null, last = null;
-        for (var i = 0; i < bytes.Length; i += size)
-        {
-            var segment = new Segment(bytes.AsMemory(i, Math.Min(size, bytes.Length - i)));
-            if (first is null)
-            {
-                first = last = segment;
-            }
-            else
-            {
-                last = last!.Append(segment);
-            }
-        }
-
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory) => Memory = memory;
-
-        public Segment Append(Segment next)
-        {
-            next.RunningIndex = RunningIndex + Memory.Length;
-            Next = next;
-            return next;
-        }
     }
 }
