@@ -52,6 +52,11 @@ internal static class BenchCommand
             var started = await EachAsync(clients, (client, token) => client.SetupAsync(token), cancellationToken);
             var setUp = clock.Elapsed;
             var ready = clients.Where((_, i) => started[i] is null).ToArray();
+
+            // Setting up left the generator's garbage (buffers, requests): collected now, not in the middle of the
+            // PLAYs, where a pause would be charged to every session's first frame.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
             var played = await EachAsync(ready, (client, token) => client.PlayAsync(token), cancellationToken);
             for (var (i, j) = (0, 0); i < started.Length; i++)
             {

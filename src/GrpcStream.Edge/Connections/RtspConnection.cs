@@ -57,12 +57,12 @@ internal sealed class RtspConnection : IAsyncDisposable
     // 1 while the writer loop or a fan-out thread is writing to the socket: writes never interleave.
     private int _writing;
 
-    // What an immediate frame write left unsent (the socket's buffer filled): the writer loop sends it before
+    // What an immediate write (a frame, a response, a report) left unsent (the socket's buffer filled): the writer loop sends it before
     // anything else. Set and cleared only by whoever holds _writing.
     private byte[]? _unsent;
     private int _unsentLength;
 
-    // A fan-out thread's gather buffers, reused for every connection it writes to.
+    // The gather buffers of a thread writing immediately (fan-out, request, report), reused for every connection.
     [ThreadStatic]
     private static List<ArraySegment<byte>>? t_segments;
     [ThreadStatic]
@@ -107,10 +107,31 @@ internal sealed class RtspConnection : IAsyncDisposable
     /// <summary>Sends a response now when the connection is idle, or queues it; waits while the queue is full (the client is not reading).</summary>
     public ValueTask SendAsync(byte[] response) => TryWriteNow(response) ? ValueTask.CompletedTask : _output.EnqueueAsync(response, _closed.Token);
 
-    /// <summary>Queues an interleaved packet (RTCP); false, and nothing queued, when the queue is full.</summary>
+    /// <summary>
+    /// Sends an interleaved packet (RTCP) now when the connection is idle, from a reused buffer, or queues a copy;
+    /// false, and nothing queued, when the queue is full.
+    /// </summary>
     public bool TrySendInterleaved(byte channel, ReadOnlySpan<byte> payload)
     {
-        var bytes = new byte[InterleavedFrame.HeaderSize + payload.Length];
+        var size = InterleavedFrame.HeaderSize + payload.Length;
+        if (TryStartWritingNow())
+        {
+            var scratch = t_scratch ??= new byte[1024];
+            if (scratch.Length < size)
+            {
+                t_scratch = scratch = new byte[size];
+            }
+
+            RtspWriter.WriteInterleavedHeader(scratch, channel, payload.Length);
+            payload.CopyTo(scratch.AsSpan(InterleavedFrame.HeaderSize));
+            var segments = t_segments ??= [];
+            segments.Clear();
+            segments.Add(new ArraySegment<byte>(scratch, 0, size));
+            WriteNowAndFinish(segments); // what is left unsent is copied aside before the buffer is used again
+            return true;
+        }
+
+        var bytes = new byte[size];
         RtspWriter.WriteInterleavedHeader(bytes, channel, payload.Length);
         payload.CopyTo(bytes.AsSpan(InterleavedFrame.HeaderSize));
         if (_output.TryEnqueue(bytes))
