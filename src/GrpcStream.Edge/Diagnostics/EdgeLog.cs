@@ -101,4 +101,10 @@ internal static partial class EdgeLog
 
     [LoggerMessage(45, LogLevel.Warning, "Control API: client certificate {Subject} refused: {Reason}")]
     public static partial void ControlCertificateRefused(ILogger logger, string subject, string reason);
+
+    [LoggerMessage(46, LogLevel.Information, "HTTP viewer {Remote} of {Stream} closed: no write progress for {Timeout}")]
+    public static partial void ViewerStalled(ILogger logger, string remote, string stream, TimeSpan timeout);
+
+    [LoggerMessage(47, LogLevel.Information, "HTTP viewer {Remote} refused: {Reason}")]
+    public static partial void ViewerRefused(ILogger logger, string remote, string reason);
 }

@@ -165,6 +165,12 @@ internal static class EdgeLimits
     /// <summary>A control API watcher ended because it fell <c>Edge:Control:WatchQueue</c> events behind.</summary>
     public const string WatchQueue = "watch_queue";
 
+    /// <summary>An HTTP viewer refused: <c>Edge:Http:MaxViewers</c> are watching.</summary>
+    public const string MaxViewers = "max_http_viewers";
+
+    /// <summary>An HTTP viewer closed because its writes made no progress for <c>Edge:Http:WriteTimeout</c>.</summary>
+    public const string HttpWriteTimeout = "http_write_timeout";
+
     /// <summary>An RTSPS client whose TLS handshake failed or did not finish within the request timeout.</summary>
     public const string TlsHandshake = "tls_handshake";
 }

@@ -71,6 +71,7 @@ public static class EdgeHost
         services.AddSingleton<SessionMethods>();
         services.AddSingleton<RequestRouter>();
         services.AddSingleton<RtspListener>();
+        services.AddSingleton<Http.ViewerEndpoints>();
         services.AddHostedService(sp => sp.GetRequiredService<RtspListener>());
         services.AddGrpcDefaults<Control.ControlAccess>()
             .AddCheck<EdgeHealthCheck>("origin-link", tags: [ServiceDefaultsExtensions.ReadyTag])
@@ -80,6 +81,7 @@ public static class EdgeHost
         var app = builder.Build();
         app.UseMetricsGate();
         app.MapDefaultEndpoints();
+        Http.ViewerEndpoints.Map(app);
         app.MapGrpcService<Control.EdgeControlService>();
         app.MapGrpcDefaults();
         return app;

@@ -132,11 +132,20 @@ public sealed class RtspSettings
 
 public sealed class HttpSettings
 {
-    /// <summary>HTTP port for /healthz and /metrics.</summary>
+    /// <summary>HTTP port for /healthz, /metrics and the HTTP viewers' /streams.</summary>
     public int Port { get; set; } = 8080;
 
     /// <summary>The address the HTTP port listens on (every address by default; 127.0.0.1 keeps /metrics local).</summary>
     public string Address { get; set; } = "0.0.0.0";
+
+    /// <summary>The most HTTP viewers (MJPEG streams) at once; more are refused with 503. Apart from RTSP's caps.</summary>
+    public int MaxViewers { get; set; } = 500;
+
+    /// <summary>An HTTP viewer whose writes make no progress this long is closed. Unset: <c>Edge:Rtsp:WriteTimeout</c>.</summary>
+    public TimeSpan? WriteTimeout { get; set; }
+
+    /// <summary>Frames waiting for one HTTP viewer; a viewer further behind loses its oldest waiting frame.</summary>
+    public int MaxQueuedFrames { get; set; } = 2;
 }
 
 public sealed class OriginSettings

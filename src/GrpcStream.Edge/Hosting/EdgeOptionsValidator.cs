@@ -59,6 +59,16 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add("Edge:Rtsp:MaxSessionsPerConnection must be at least 1");
         }
 
+        if (options.Http.MaxViewers < 0 || options.Http.MaxQueuedFrames < 1)
+        {
+            failures.Add("Edge:Http:MaxViewers must be 0 or more and Edge:Http:MaxQueuedFrames at least 1");
+        }
+
+        if (options.Http.WriteTimeout is { } httpWriteTimeout && httpWriteTimeout < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("Edge:Http:WriteTimeout must be at least 1 second");
+        }
+
         if (options.Rtsp.WriteTimeout < TimeSpan.FromSeconds(1))
         {
             failures.Add("Edge:Rtsp:WriteTimeout must be at least 1 second");

@@ -19,6 +19,12 @@ internal interface IStreamFeed
     /// <summary>Starts sending to <paramref name="session"/>, beginning with the latest frame right away.</summary>
     void Play(RtspSession session);
 
+    /// <summary>The latest frame with a reference the caller releases; null before the first frame.</summary>
+    SharedFrame? Latest();
+
+    /// <summary>The next frame to arrive, with a reference the caller releases; null when none came in time.</summary>
+    Task<SharedFrame?> NextFrameAsync(TimeSpan timeout, CancellationToken cancellationToken);
+
     void Pause(RtspSession session);
 
     /// <summary>One user fewer: the session that had the feed has ended.</summary>

@@ -29,8 +29,12 @@ internal sealed class SessionManager(
 
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
     private readonly RtspSettings _settings = options.Value.Rtsp;
+    private readonly HttpSettings _http = options.Value.Http;
     private readonly Lock _gate = new();
     private readonly Dictionary<IPEndPoint, RtspSession> _destinations = [];
+
+    // HTTP viewers' sessions: counted against Edge:Http:MaxViewers, not against RTSP's caps.
+    private readonly HashSet<RtspSession> _viewers = [];
 
     public SessionRegistry Registry => registry;
 
@@ -68,27 +72,49 @@ internal sealed class SessionManager(
                 _destinations.Remove(destination);
             }
 
-            session = new RtspSession(SessionRegistry.NewId(), lease.Take(), transport, new RtpSender(time), owner, time, metrics.FirstFrame);
-            registry.Add(session);
-            owner.Add(session);
-
-            // Under the lock, as Watch's snapshot is: a watcher sees a session either in its snapshot or created.
-            _events?.Publish(new SessionEvent(SessionChange.Created, session, time.GetUtcNow()));
+            session = Register(owner, lease, transport);
             if (transport.Destination is { } taken)
             {
                 _destinations[taken] = session;
             }
         }
 
-        transport.Attach(session);
-        metrics.SessionOpened(transport.Kind, session.Feed.Name);
-        EdgeLog.SessionCreated(logger, session.Id, session.Feed.Name, transport.Kind, transport.Destination?.ToString() ?? "its connection");
+        Opened(session);
         if (replaced is not null)
         {
             metrics.LimitHit(EdgeLimits.UdpDestination);
             Close(replaced, SessionEndReason.Replaced, $"by session {session.Id} on the same client ports");
         }
 
+        return session;
+    }
+
+    /// <summary>
+    /// Makes the session of an HTTP viewer (<paramref name="owner"/> is its request) of the leased stream, within
+    /// <see cref="HttpSettings.MaxViewers"/>.
+    /// </summary>
+    /// <exception cref="SetupRefusedException">503: the edge is draining, or has its most viewers.</exception>
+    public RtspSession CreateViewer(ISessionOwner owner, HubLease lease, IMediaTransport transport)
+    {
+        RtspSession session;
+        lock (_gate)
+        {
+            if (_drain.Draining)
+            {
+                throw new SetupRefusedException(RtspStatusCode.ServiceUnavailable, "the edge is draining", RetryAfter);
+            }
+
+            if (_viewers.Count >= _http.MaxViewers)
+            {
+                metrics.LimitHit(EdgeLimits.MaxViewers);
+                throw new SetupRefusedException(RtspStatusCode.ServiceUnavailable, $"{_http.MaxViewers} HTTP viewers on this edge", RetryAfter);
+            }
+
+            session = Register(owner, lease, transport);
+            _viewers.Add(session);
+        }
+
+        Opened(session);
         return session;
     }
 
@@ -144,6 +170,7 @@ internal sealed class SessionManager(
             }
 
             session.Owner.Remove(session);
+            _viewers.Remove(session);
             if (session.Transport.Destination is { } destination && _destinations.TryGetValue(destination, out var holder) && holder == session)
             {
                 _destinations.Remove(destination);
@@ -189,7 +216,7 @@ internal sealed class SessionManager(
 
         foreach (var session in registry.All)
         {
-            if (session.IsExpired(_settings.SessionTimeout))
+            if (session.Transport.ExpiresWhenSilent && session.IsExpired(_settings.SessionTimeout))
             {
                 Close(session, SessionEndReason.Timeout);
             }
@@ -198,6 +225,24 @@ internal sealed class SessionManager(
                 session.SendReport(bye: false);
             }
         }
+    }
+
+    // Under the lock, as Watch's snapshot is: a watcher sees a session either in its snapshot or created.
+    private RtspSession Register(ISessionOwner owner, HubLease lease, IMediaTransport transport)
+    {
+        var session = new RtspSession(SessionRegistry.NewId(), lease.Take(), transport, new RtpSender(time), owner, time, metrics.FirstFrame);
+        registry.Add(session);
+        owner.Add(session);
+        _events?.Publish(new SessionEvent(SessionChange.Created, session, time.GetUtcNow()));
+        return session;
+    }
+
+    private void Opened(RtspSession session)
+    {
+        var transport = session.Transport;
+        transport.Attach(session);
+        metrics.SessionOpened(transport.Kind, session.Feed.Name);
+        EdgeLog.SessionCreated(logger, session.Id, session.Feed.Name, transport.Kind, transport.Destination?.ToString() ?? "its connection");
     }
 
     private void CheckLimits(ISessionOwner owner)
@@ -213,7 +258,7 @@ internal sealed class SessionManager(
             throw new SetupRefusedException(RtspStatusCode.NotEnoughBandwidth, $"{_settings.MaxSessionsPerConnection} sessions on this connection");
         }
 
-        if (registry.Count >= _settings.MaxSessions)
+        if (registry.Count - _viewers.Count >= _settings.MaxSessions)
         {
             metrics.LimitHit(EdgeLimits.MaxSessions);
             throw new SetupRefusedException(RtspStatusCode.ServiceUnavailable, $"{_settings.MaxSessions} sessions on this edge", RetryAfter);

@@ -29,7 +29,8 @@ internal sealed class StreamHub : IStreamFeed
     private readonly TaskCompletionSource _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RtspSession[] _playing = [];
     private SharedFrame? _latest;
-    private int _wholeFrameSessions;
+    private TaskCompletionSource<SharedFrame?>? _next;
+    private int _nextWaiters;
     private bool _stopped;
     private bool _watchEnded;
 
@@ -90,11 +91,6 @@ internal sealed class StreamHub : IStreamFeed
             }
 
             _playing = [.. _playing, session];
-            if (session.Transport.NeedsWholeFrames)
-            {
-                _wholeFrameSessions++;
-            }
-
             latest = _latest;
             latest?.AddReference();
         }
@@ -117,11 +113,60 @@ internal sealed class StreamHub : IStreamFeed
             if (Array.IndexOf(_playing, session) >= 0)
             {
                 _playing = [.. _playing.Where(s => s != session)];
-                if (session.Transport.NeedsWholeFrames)
+            }
+        }
+    }
+
+    /// <summary>The latest frame with a reference the caller releases; null before the first frame.</summary>
+    public SharedFrame? Latest()
+    {
+        lock (_gate)
+        {
+            _latest?.AddReference();
+            return _latest;
+        }
+    }
+
+    /// <summary>The next frame to arrive, with a reference the caller releases; null when none came in time.</summary>
+    public async Task<SharedFrame?> NextFrameAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Task<SharedFrame?> next;
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return null;
+            }
+
+            // One completion for every waiter, made only while somebody waits, and a reference for each waiter
+            // taken when the frame arrives: the frame path allocates nothing otherwise.
+            next = (_next ??= new TaskCompletionSource<SharedFrame?>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            _nextWaiters++;
+        }
+
+        try
+        {
+            return await next.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            lock (_gate)
+            {
+                if (!next.IsCompleted)
                 {
-                    _wholeFrameSessions--;
+                    _nextWaiters--;
+                    next = Task.FromResult<SharedFrame?>(null);
                 }
             }
+
+            // Given up just as the frame came: the reference taken for this waiter goes back.
+            (await next.ConfigureAwait(false))?.Release();
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            return null;
         }
     }
 
@@ -209,10 +254,20 @@ internal sealed class StreamHub : IStreamFeed
             }
 
             arrivedAt = _time.GetTimestamp();
-            shared.Set(frame.Pts90Khz, arrivedAt, jpeg, keepWholeFrame: _wholeFrameSessions > 0);
+            shared.Set(frame.Sequence, frame.Pts90Khz, arrivedAt, jpeg);
             previous = _latest;
             _latest = shared;
             playing = _playing;
+            if (_next is { } waiting)
+            {
+                for (var i = 0; i < _nextWaiters; i++)
+                {
+                    shared.AddReference();
+                }
+
+                (_next, _nextWaiters) = (null, 0);
+                waiting.TrySetResult(shared);
+            }
         }
 
         Counters.FrameArrived(arrivedAt, playing.Length);
@@ -243,6 +298,8 @@ internal sealed class StreamHub : IStreamFeed
             }
 
             _stopped = true;
+            _next?.TrySetResult(null);
+            (_next, _nextWaiters) = (null, 0);
             if (_watchEnded)
             {
                 _latest?.Release();

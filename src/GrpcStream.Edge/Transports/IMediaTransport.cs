@@ -11,7 +11,7 @@ namespace GrpcStream.Edge.Transports;
 /// </summary>
 internal interface IMediaTransport
 {
-    /// <summary>"udp", "tcp" or "lab", as in metrics and logs.</summary>
+    /// <summary>"udp", "tcp", "lab" or "http", as in metrics and logs.</summary>
     string Kind { get; }
 
     /// <summary>
@@ -20,8 +20,11 @@ internal interface IMediaTransport
     /// </summary>
     IPEndPoint? Destination { get; }
 
-    /// <summary>Whether frames must also be kept whole (the lab dialect's one-JPEG-per-packet payload).</summary>
-    bool NeedsWholeFrames { get; }
+    /// <summary>
+    /// Whether the session ends after <see cref="Hosting.RtspSettings.SessionTimeout"/> without a word from its client
+    /// (RTSP's rule); false where the session lives exactly as long as its connection (an HTTP viewer).
+    /// </summary>
+    bool ExpiresWhenSilent { get; }
 
     /// <summary>The Transport header of the SETUP answer.</summary>
     string Describe(uint ssrc);

@@ -40,7 +40,7 @@ internal sealed class InterleavedTransport : IMediaTransport, IInterleavedFrameW
 
     public System.Net.IPEndPoint? Destination => null;
 
-    public bool NeedsWholeFrames => false;
+    public bool ExpiresWhenSilent => true;
 
     public byte RtpChannel { get; }
 

@@ -22,7 +22,7 @@ internal sealed class LabUdpTransport(UdpRtpServer server, EdgeMetrics metrics, 
 
     public IPEndPoint Destination { get; } = UdpRtpServer.Normalize(rtp);
 
-    public bool NeedsWholeFrames => true;
+    public bool ExpiresWhenSilent => true;
 
     public string Describe(uint ssrc) => $"RTP/UDP;unicast;client_port={Destination.Port};server_port={server.RtpPort}";
 
@@ -38,11 +38,6 @@ internal sealed class LabUdpTransport(UdpRtpServer server, EdgeMetrics metrics, 
     public void SendFrame(RtpSender sender, SharedFrame frame)
     {
         var packet = frame.WholeFramePacket.Span;
-        if (packet.IsEmpty)
-        {
-            return; // made before this lab session played; the next frame carries it
-        }
-
         if (packet.Length > MaxDatagram)
         {
             sender.Dropped();

@@ -39,7 +39,7 @@ internal sealed class UdpTransport : IMediaTransport
 
     public IPEndPoint Destination { get; }
 
-    public bool NeedsWholeFrames => false;
+    public bool ExpiresWhenSilent => true;
 
     public string Describe(uint ssrc) => new TransportSpec
     {

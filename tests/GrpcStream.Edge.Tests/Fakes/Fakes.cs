@@ -21,7 +21,7 @@ internal sealed class FakeTransport(IPEndPoint? destination = null) : IMediaTran
 
     public IPEndPoint? Destination { get; } = destination;
 
-    public bool NeedsWholeFrames => false;
+    public bool ExpiresWhenSilent => true;
 
     public List<(ushort FirstSequence, uint Timestamp, int Packets)> Frames { get; } = [];
 
@@ -73,6 +73,10 @@ internal sealed class FakeFeed(string name = "movie.Mjpeg") : IStreamFeed
 
     public void Pause(RtspSession session) => Playing.Remove(session);
 
+    public SharedFrame? Latest() => null;
+
+    public Task<SharedFrame?> NextFrameAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.FromResult<SharedFrame?>(null);
+
     public void Release() => Releases++;
 
     public HubLease Lease() => new(this);
@@ -118,7 +122,7 @@ internal static class EdgeParts
         Assert.True(GrpcStream.Rtsp.Jpeg.JpegParser.TryParse(jpeg, out var info));
         var frame = SharedFrame.Rent([]);
         new GrpcStream.Rtsp.Jpeg.RtpJpegPacketizer(1400).Packetize(jpeg, info, frame.Packets);
-        frame.Set(pts, 0, jpeg, keepWholeFrame: false);
+        frame.Set(0, pts, 0, jpeg);
         return frame;
     }
 }

@@ -1,0 +1,208 @@
+using System.Globalization;
+using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.OriginLink;
+using GrpcStream.Edge.Sessions;
+using GrpcStream.Edge.Streams;
+using GrpcStream.Rtsp.Messages;
+using Microsoft.Extensions.Options;
+
+namespace GrpcStream.Edge.Http;
+
+/// <summary>
+/// Streams for browsers on the edge's HTTP port: <c>GET /streams/NAME.mjpeg</c> (every frame, or <c>?fps=N</c>, as
+/// <c>multipart/x-mixed-replace</c>) and <c>GET /streams/NAME.jpg</c> (the latest frame, or with <c>?wait=1</c>
+/// the next). Names may contain '/': the route takes the rest of the path.
+/// </summary>
+internal sealed class ViewerEndpoints(
+    OriginLink.OriginLink origin,
+    StreamHubRegistry hubs,
+    SessionManager sessions,
+    EdgeMetrics metrics,
+    IOptions<EdgeOptions> options,
+    TimeProvider time,
+    ILogger<ViewerEndpoints> logger)
+{
+    private const string MjpegSuffix = ".mjpeg";
+    private const string JpegSuffix = ".jpg";
+
+    // A viewer may thin a stream down to a frame a minute, and asks for at most what a source could have.
+    private const double MinFps = 1 / 60.0;
+    private const double MaxFps = 1000;
+
+    private readonly HttpSettings _settings = options.Value.Http;
+    private readonly TimeSpan _writeTimeout = options.Value.Http.WriteTimeout ?? options.Value.Rtsp.WriteTimeout;
+    private readonly TimeSpan _firstFrameTimeout = options.Value.Origin.DescribeTimeout;
+
+    public static void Map(WebApplication app) =>
+        app.MapGet("/streams/{**path}", (HttpContext context, string? path, ViewerEndpoints endpoints) => endpoints.ServeAsync(context, path ?? string.Empty));
+
+    private async Task ServeAsync(HttpContext context, string path)
+    {
+        if (path.EndsWith(MjpegSuffix, StringComparison.Ordinal) && IsStreamName(path[..^MjpegSuffix.Length]))
+        {
+            await ServeMjpegAsync(context, path[..^MjpegSuffix.Length]).ConfigureAwait(false);
+        }
+        else if (path.EndsWith(JpegSuffix, StringComparison.Ordinal) && IsStreamName(path[..^JpegSuffix.Length]))
+        {
+            await ServeSnapshotAsync(context, path[..^JpegSuffix.Length]).ConfigureAwait(false);
+        }
+        else
+        {
+            await AnswerAsync(context, StatusCodes.Status404NotFound, $"no such resource: /streams/{path} (streams are /streams/NAME.mjpeg and /streams/NAME.jpg)").ConfigureAwait(false);
+        }
+    }
+
+    private async Task ServeMjpegAsync(HttpContext context, string name)
+    {
+        double? fps = null;
+        if (context.Request.Query["fps"] is { Count: > 0 } asked)
+        {
+            if (!double.TryParse(asked[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !(rate >= MinFps && rate <= MaxFps))
+            {
+                await AnswerAsync(context, StatusCodes.Status400BadRequest, $"fps must be a number from {MinFps:0.####} to {MaxFps:0} (was '{asked[0]}')").ConfigureAwait(false);
+                return;
+            }
+
+            fps = rate;
+        }
+
+        using var lease = await LeaseAsync(context, name).ConfigureAwait(false);
+        if (lease is null)
+        {
+            return;
+        }
+
+        var aborted = context.RequestAborted;
+        var transport = new MjpegTransport(_settings.MaxQueuedFrames, fps, _writeTimeout, context.Abort, time, metrics);
+        RtspSession session;
+        try
+        {
+            session = sessions.CreateViewer(new HttpViewer(context), lease, transport);
+        }
+        catch (SetupRefusedException ex)
+        {
+            EdgeLog.ViewerRefused(logger, Remote(context), ex.Message);
+            if (ex.RetryAfter is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = ((int)retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            }
+
+            await AnswerAsync(context, ex.StatusCode, ex.Message).ConfigureAwait(false);
+            return;
+        }
+
+        var reason = SessionEndReason.Disconnected;
+        try
+        {
+            context.Response.ContentType = $"multipart/x-mixed-replace; boundary={MjpegTransport.Boundary}";
+            context.Response.Headers.CacheControl = "no-store";
+            await context.Response.StartAsync(aborted).ConfigureAwait(false);
+            if (sessions.Apply(session, RtspMethod.Play))
+            {
+                session.StartSending(); // the latest frame at once, then every frame
+            }
+
+            if (!await transport.WriteAsync(context.Response.BodyWriter, session, aborted).ConfigureAwait(false))
+            {
+                reason = SessionEndReason.Error;
+                metrics.LimitHit(EdgeLimits.HttpWriteTimeout);
+                EdgeLog.ViewerStalled(logger, Remote(context), name, _writeTimeout);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && aborted.IsCancellationRequested)
+        {
+            // The viewer went away.
+        }
+        finally
+        {
+            sessions.Close(session, reason);
+        }
+    }
+
+    private async Task ServeSnapshotAsync(HttpContext context, string name)
+    {
+        var wait = context.Request.Query["wait"] is { Count: > 0 } asked && asked[0] is "1" or "true";
+        using var lease = await LeaseAsync(context, name).ConfigureAwait(false);
+        if (lease is null)
+        {
+            return;
+        }
+
+        var frame = wait
+            ? await lease.Feed.NextFrameAsync(_firstFrameTimeout, context.RequestAborted).ConfigureAwait(false)
+            : lease.Feed.Latest();
+        if (frame is null)
+        {
+            await AnswerAsync(context, StatusCodes.Status503ServiceUnavailable, $"no frame of '{name}' from the origin within {_firstFrameTimeout.TotalSeconds:0.#} s").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var response = context.Response;
+            response.ContentType = "image/jpeg";
+            response.ContentLength = frame.Jpeg.Length;
+            response.Headers.CacheControl = "no-store";
+            response.Headers["X-Timestamp"] = (frame.Pts90Khz / 90_000.0).ToString("0.000000", CultureInfo.InvariantCulture);
+            response.Headers["X-Sequence"] = frame.Sequence.ToString(CultureInfo.InvariantCulture);
+            await response.Body.WriteAsync(frame.Jpeg, context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            frame.Release();
+        }
+    }
+
+    /// <summary>
+    /// The stream's hub, with a frame held; null, and the request answered (404, 503), when the stream does not
+    /// exist or the origin does not answer.
+    /// </summary>
+    private async Task<HubLease?> LeaseAsync(HttpContext context, string name)
+    {
+        try
+        {
+            if (!hubs.IsLive(name))
+            {
+                await origin.DescribeAsync(name, context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        catch (StreamNotFoundException)
+        {
+            await AnswerAsync(context, StatusCodes.Status404NotFound, $"no stream '{name}'").ConfigureAwait(false);
+            return null;
+        }
+        catch (OriginUnavailableException ex)
+        {
+            await AnswerAsync(context, StatusCodes.Status503ServiceUnavailable, ex.Message).ConfigureAwait(false);
+            return null;
+        }
+
+        var lease = hubs.Acquire(name);
+        try
+        {
+            await lease.Feed.WaitForFirstFrameAsync(_firstFrameTimeout, context.RequestAborted).ConfigureAwait(false);
+            return lease;
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A stream name from the path: segments of a name, none empty, "." or "..".</summary>
+    private static bool IsStreamName(string name) =>
+        name.Length > 0 && name.Split('/').All(segment => segment.Length > 0 && segment is not ("." or ".."));
+
+    private static string Remote(HttpContext context) => $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
+
+    /// <summary>An answer of one line of plain text.</summary>
+    private static Task AnswerAsync(HttpContext context, int status, string line)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        return context.Response.WriteAsync(line.ReplaceLineEndings(" ") + "\n", context.RequestAborted);
+    }
+}
