@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use as real peers and fixtures: players (ffmpeg, GStreamer),
-# libjpeg's command-line tools, curl (HTTP viewers' snapshots), GStreamer's RTSP server (for client interop), tshark, iproute2 (network
+# libjpeg's command-line tools, curl and chromium (HTTP viewers and the stream page), GStreamer's RTSP server (for client interop), tshark, iproute2 (network
 # namespaces for the silent-outage test), and for the container
 # test Docker's engine, docker-compose and debootstrap.
 # Needs root (or sudo). The .NET SDK itself is expected on PATH (see README).
@@ -12,6 +12,7 @@ packages=(
   gir1.2-gst-rtsp-server-1.0 python3-gi
   libjpeg-turbo-progs
   iproute2 openssl curl
+  chromium
   tshark
   docker.io docker-compose debootstrap
 )

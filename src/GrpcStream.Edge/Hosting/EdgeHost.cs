@@ -72,6 +72,7 @@ public static class EdgeHost
         services.AddSingleton<RequestRouter>();
         services.AddSingleton<RtspListener>();
         services.AddSingleton<Http.ViewerEndpoints>();
+        services.AddSingleton<Http.StreamListEndpoints>();
         services.AddHostedService(sp => sp.GetRequiredService<RtspListener>());
         services.AddGrpcDefaults<Control.ControlAccess>()
             .AddCheck<EdgeHealthCheck>("origin-link", tags: [ServiceDefaultsExtensions.ReadyTag])
@@ -82,6 +83,7 @@ public static class EdgeHost
         app.UseMetricsGate();
         app.MapDefaultEndpoints();
         Http.ViewerEndpoints.Map(app);
+        Http.StreamListEndpoints.Map(app);
         app.MapGrpcService<Control.EdgeControlService>();
         app.MapGrpcDefaults();
         return app;

@@ -16,6 +16,12 @@ public sealed class EdgeOptions
     public RtspsSettings Rtsps { get; set; } = new();
 
     public ControlSettings Control { get; set; } = new();
+
+    /// <summary>
+    /// The edge's RTSP address as players outside should use it (<c>rtsp://cams.example.com:8554</c>), for the stream
+    /// page and <c>/api/streams</c>; unset, the host the browser asked for, on the RTSP port.
+    /// </summary>
+    public string? PublicRtspUrl { get; set; }
 }
 
 /// <summary>The control API (<c>grpcstream.edge.v1.EdgeControl</c>, gRPC over HTTP/2).</summary>

@@ -60,7 +60,10 @@ internal sealed class MjpegTransport : IMediaTransport
             });
     }
 
-    public string Kind => "http";
+    /// <summary>The transport's name in metrics, logs and the control API.</summary>
+    public const string KindName = "http";
+
+    public string Kind => KindName;
 
     public System.Net.IPEndPoint? Destination => null;
 

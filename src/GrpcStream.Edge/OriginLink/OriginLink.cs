@@ -109,6 +109,22 @@ internal sealed class OriginLink : IDisposable
     /// <summary>Why the last DESCRIBE to the origin failed (a refused certificate, a wrong token); null after one succeeds.</summary>
     public string? LastCallFailure { get; private set; }
 
+    /// <summary>The origin's streams, waiting at most <see cref="OriginSettings.DescribeTimeout"/>.</summary>
+    /// <exception cref="OriginUnavailableException">The origin did not answer in time, or refused.</exception>
+    public async Task<IReadOnlyList<StreamDescription>> ListStreamsAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_settings.DescribeTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return (await _client.ListStreamsAsync(new ListStreamsRequest(), cancellationToken: linked.Token).ConfigureAwait(false)).Streams;
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
+        {
+            throw new OriginUnavailableException($"origin {Address} did not answer: {Describe(ex)}", ex);
+        }
+    }
+
     /// <summary>
     /// Delivers the stream's frames to <paramref name="onFrame"/> until cancelled, reconnecting as long as it
     /// takes, whatever went wrong: it ends only on cancellation. The frame handed over is valid during the call only:

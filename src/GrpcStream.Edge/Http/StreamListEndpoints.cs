@@ -1,0 +1,93 @@
+using System.Globalization;
+using GrpcStream.Edge.Connections;
+using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.OriginLink;
+using GrpcStream.Edge.Sessions;
+using Microsoft.Extensions.Options;
+
+namespace GrpcStream.Edge.Http;
+
+/// <summary>What a browser user sees first: <c>GET /</c>, a page of the streams with live previews, and
+/// <c>GET /api/streams</c>, the same as JSON.</summary>
+internal sealed class StreamListEndpoints(
+    OriginLink.OriginLink origin,
+    SessionRegistry sessions,
+    RtspListener rtsp,
+    IOptions<EdgeOptions> options)
+{
+    private static readonly Lazy<byte[]> Page = new(() =>
+    {
+        using var stream = typeof(StreamListEndpoints).Assembly.GetManifestResourceStream("GrpcStream.Edge.Http.index.html")
+            ?? throw new InvalidOperationException("The page is missing from the assembly.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
+
+    private readonly string? _publicRtspUrl = options.Value.PublicRtspUrl;
+
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/", async context =>
+        {
+            context.Response.ContentType = "text/html; charset=utf-8";
+            context.Response.Headers.CacheControl = "no-cache";
+            await context.Response.Body.WriteAsync(Page.Value, context.RequestAborted).ConfigureAwait(false);
+        });
+        app.MapGet("/api/streams", (HttpContext context, StreamListEndpoints endpoints) => endpoints.ListAsync(context));
+    }
+
+    private async Task<IResult> ListAsync(HttpContext context)
+    {
+        IReadOnlyList<Protos.Origin.V1.StreamDescription> streams;
+        try
+        {
+            streams = await origin.ListStreamsAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OriginUnavailableException ex)
+        {
+            return Results.Text(ex.Message.ReplaceLineEndings(" ") + "\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        // Viewers by stream and kind, counted once over the sessions there are now.
+        var viewers = sessions.All
+            .GroupBy(s => (s.Feed.Name, Http: s.Transport.Kind == MjpegTransport.KindName))
+            .ToDictionary(g => g.Key, g => g.Count());
+        var rtspBase = RtspBase(context);
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Json(new StreamList([.. streams.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => new StreamView(
+            s.Name,
+            (int)s.Width,
+            (int)s.Height,
+            s.FrameRate,
+            new ViewerCounts(viewers.GetValueOrDefault((s.Name, false)), viewers.GetValueOrDefault((s.Name, true))),
+            $"{rtspBase}/{Escape(s.Name)}",
+            $"/streams/{Escape(s.Name)}.mjpeg",
+            $"/streams/{Escape(s.Name)}.jpg"))]));
+    }
+
+    /// <summary><c>Edge:PublicRtspUrl</c>, or rtsp:// at the host the browser asked for, on the RTSP port.</summary>
+    private string RtspBase(HttpContext context)
+    {
+        if (_publicRtspUrl is { Length: > 0 } configured)
+        {
+            return configured.TrimEnd('/');
+        }
+
+        var host = context.Request.Host.Host;
+        if (host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
+        {
+            host = $"[{host}]";
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"rtsp://{host}:{rtsp.Port}");
+    }
+
+    private static string Escape(string name) => string.Join('/', name.Split('/').Select(Uri.EscapeDataString));
+
+    private sealed record StreamList(IReadOnlyList<StreamView> Streams);
+
+    private sealed record StreamView(string Name, int Width, int Height, double FrameRate, ViewerCounts Viewers, string RtspUrl, string MjpegUrl, string SnapshotUrl);
+
+    private sealed record ViewerCounts(int Rtsp, int Http);
+}

@@ -1,0 +1,97 @@
+extern alias origin;
+using System.Text.Json;
+using GrpcStream.Testing;
+using TestPatternStream = origin::GrpcStream.Origin.Sample.TestPatternStream;
+
+namespace GrpcStream.Edge.Tests.Http;
+
+/// <summary>The page of the streams, in a real browser (headless Chromium), and the list behind it.</summary>
+public sealed class StreamPageTests : IDisposable
+{
+    // The first card's preview at a window of 800x600: inside the image, clear of its edges.
+    private const int Width = 800;
+    private const int Height = 600;
+    private static readonly (int Left, int Top, int Right, int Bottom) FirstPreview = (40, 100, 360, 340);
+
+    private readonly DirectoryInfo _media = Directory.CreateTempSubdirectory("grpcstream-page-");
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _media.Delete(recursive: true);
+
+    [Fact]
+    public async Task The_api_lists_every_stream_with_its_size_rate_viewers_and_urls()
+    {
+        await using var host = await StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(host.HttpAddress) };
+        await using var player = await HonestPlayer.StartAsync(host.Url());
+        using var viewer = await http.GetAsync("/streams/movie.Mjpeg.mjpeg", HttpCompletionOption.ResponseHeadersRead, Token);
+
+        using var list = JsonDocument.Parse(await http.GetStringAsync("/api/streams", Token));
+        var streams = list.RootElement.GetProperty("streams").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+        Assert.Equal(["cam-one.mjpeg", "cam-two.mjpeg", "movie.Mjpeg"], streams.Keys.Order(StringComparer.Ordinal));
+        var movie = streams["movie.Mjpeg"];
+        Assert.Equal((320, 240, 25.0), (movie.GetProperty("width").GetInt32(), movie.GetProperty("height").GetInt32(), movie.GetProperty("frameRate").GetDouble()));
+        Assert.Equal((1, 1), (movie.GetProperty("viewers").GetProperty("rtsp").GetInt32(), movie.GetProperty("viewers").GetProperty("http").GetInt32()));
+        Assert.Equal($"rtsp://127.0.0.1:{host.RtspPort}/movie.Mjpeg", movie.GetProperty("rtspUrl").GetString());
+        Assert.Equal("/streams/cam-two.mjpeg.mjpeg", streams["cam-two.mjpeg"].GetProperty("mjpegUrl").GetString());
+        Assert.Equal("/streams/cam-two.mjpeg.jpg", streams["cam-two.mjpeg"].GetProperty("snapshotUrl").GetString());
+    }
+
+    [Fact]
+    public async Task A_configured_public_rtsp_url_is_the_one_shown()
+    {
+        await using var host = await EdgeTestHost.StartAsync(true, null, [], "PublicRtspUrl=rtsp://cams.example.com:554/");
+        using var http = new HttpClient { BaseAddress = new Uri(host.HttpAddress) };
+        using var list = JsonDocument.Parse(await http.GetStringAsync("/api/streams", Token));
+        Assert.Equal("rtsp://cams.example.com:554/movie.Mjpeg", list.RootElement.GetProperty("streams")[0].GetProperty("rtspUrl").GetString());
+    }
+
+    [Fact]
+    public async Task Chromium_shows_every_stream_and_a_preview_that_moves()
+    {
+        await using var host = await StartAsync();
+        var page = host.HttpAddress + "/";
+
+        // The page as the browser built it: a card per stream.
+        var dom = System.Text.Encoding.UTF8.GetString(await Chromium(["--dump-dom", page]));
+        foreach (var name in new[] { "cam-one.mjpeg", "cam-two.mjpeg", "movie.Mjpeg" })
+        {
+            Assert.Contains($"data-stream=\"{name}\"", dom, StringComparison.Ordinal);
+        }
+
+        // Two screenshots, the second taken after the first: the sample's frame counter has moved in the preview.
+        var first = await PreviewAsync(page, "first");
+        var second = await PreviewAsync(page, "second");
+        Assert.True(first.Count(b => b > 40) > first.Length / 4, "the first preview shows a picture, not a black box");
+        Assert.True(second.Count(b => b > 40) > second.Length / 4, "the second preview shows a picture, not a black box");
+        Assert.NotEqual(first, second);
+    }
+
+    /// <summary>The first card's preview region of a screenshot, as RGB bytes.</summary>
+    private async Task<byte[]> PreviewAsync(string page, string name)
+    {
+        var file = Path.Combine(_media.FullName, name + ".png");
+        await Chromium([$"--screenshot={file}", page]);
+        var (left, top, right, bottom) = FirstPreview;
+        return await ExternalTool.RunAsync("ffmpeg", ["-v", "error", "-i", file, "-vf", $"crop={right - left}:{bottom - top}:{left}:{top}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]);
+    }
+
+    /// <summary>
+    /// Headless Chromium on the page. An MJPEG image never finishes loading, so the page is given two seconds of
+    /// virtual time: the previews have frames by then, and the browser does not wait for the streams to end.
+    /// </summary>
+    private static Task<byte[]> Chromium(IEnumerable<string> arguments) => ExternalTool.RunAsync(
+        "chromium",
+        ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", $"--window-size={Width},{Height}", "--virtual-time-budget=2000", .. arguments],
+        timeout: TimeSpan.FromSeconds(60));
+
+    /// <summary>An edge on an origin with the sample and two more streams (files of concatenated JPEGs).</summary>
+    private async Task<EdgeTestHost> StartAsync()
+    {
+        var frames = Enumerable.Range(0, 10).Select(i => TestPatternStream.EncodeFrame(i, 10)).SelectMany(f => f).ToArray();
+        await File.WriteAllBytesAsync(Path.Combine(_media.FullName, "cam-one.mjpeg"), frames, Token);
+        await File.WriteAllBytesAsync(Path.Combine(_media.FullName, "cam-two.mjpeg"), frames, Token);
+        return await EdgeTestHost.StartAsync(true, null, [$"MediaRoot={_media.FullName}"]);
+    }
+}
