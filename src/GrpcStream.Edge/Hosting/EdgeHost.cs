@@ -71,6 +71,7 @@ public static class EdgeHost
         services.AddSingleton<SessionMethods>();
         services.AddSingleton<RequestRouter>();
         services.AddSingleton<RtspListener>();
+        services.AddSingleton<Http.HttpAccess>();
         services.AddSingleton<Http.ViewerEndpoints>();
         services.AddSingleton<Http.StreamListEndpoints>();
         services.AddHostedService(sp => sp.GetRequiredService<RtspListener>());

@@ -13,6 +13,7 @@ internal sealed class StreamListEndpoints(
     OriginLink.OriginLink origin,
     SessionRegistry sessions,
     RtspListener rtsp,
+    HttpAccess access,
     IOptions<EdgeOptions> options)
 {
     private static readonly Lazy<byte[]> Page = new(() =>
@@ -35,10 +36,33 @@ internal sealed class StreamListEndpoints(
             await context.Response.Body.WriteAsync(Page.Value, context.RequestAborted).ConfigureAwait(false);
         });
         app.MapGet("/api/streams", (HttpContext context, StreamListEndpoints endpoints) => endpoints.ListAsync(context));
+        app.MapGet("/login", (HttpContext context, StreamListEndpoints endpoints) => endpoints.LogInAsync(context));
+    }
+
+    /// <summary>Asks the browser to log in (a Basic challenge), then sends it back to the page.</summary>
+    private async Task LogInAsync(HttpContext context)
+    {
+        if (await access.IdentifyAsync(context).ConfigureAwait(false) is not { } caller)
+        {
+            return;
+        }
+
+        if (caller.IsAnonymous && access.CanLogIn(context))
+        {
+            await access.ChallengeAsync(context, "log in to see the streams", counted: false).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.Redirect("/");
     }
 
     private async Task<IResult> ListAsync(HttpContext context)
     {
+        if (await access.IdentifyAsync(context).ConfigureAwait(false) is not { } caller)
+        {
+            return Results.Empty;
+        }
+
         IReadOnlyList<Protos.Origin.V1.StreamDescription> streams;
         try
         {
@@ -55,7 +79,9 @@ internal sealed class StreamListEndpoints(
             .ToDictionary(g => g.Key, g => g.Count());
         var rtspBase = RtspBase(context);
         context.Response.Headers.CacheControl = "no-store";
-        return Results.Json(new StreamList([.. streams.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => new StreamView(
+        var readable = streams.Where(s => caller.MayRead(s.Name)).ToArray();
+        var hidden = streams.Count - readable.Length;
+        return Results.Json(new StreamList(hidden, hidden > 0 && caller.IsAnonymous && access.CanLogIn(context) ? "/login" : null, [.. readable.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => new StreamView(
             s.Name,
             (int)s.Width,
             (int)s.Height,
@@ -85,7 +111,10 @@ internal sealed class StreamListEndpoints(
 
     private static string Escape(string name) => string.Join('/', name.Split('/').Select(Uri.EscapeDataString));
 
-    private sealed record StreamList(IReadOnlyList<StreamView> Streams);
+    /// <param name="Hidden">Streams there are that the caller may not read (a login may show them).</param>
+    /// <param name="LoginUrl">Where a browser logs in, when that would help.</param>
+    /// <param name="Streams">What the caller may read.</param>
+    private sealed record StreamList(int Hidden, string? LoginUrl, IReadOnlyList<StreamView> Streams);
 
     private sealed record StreamView(string Name, int Width, int Height, double FrameRate, ViewerCounts Viewers, string RtspUrl, string MjpegUrl, string SnapshotUrl);
 

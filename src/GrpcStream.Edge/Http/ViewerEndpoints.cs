@@ -19,6 +19,7 @@ internal sealed class ViewerEndpoints(
     StreamHubRegistry hubs,
     SessionManager sessions,
     EdgeMetrics metrics,
+    HttpAccess access,
     IOptions<EdgeOptions> options,
     TimeProvider time,
     ILogger<ViewerEndpoints> logger)
@@ -39,18 +40,27 @@ internal sealed class ViewerEndpoints(
 
     private async Task ServeAsync(HttpContext context, string path)
     {
-        if (path.EndsWith(MjpegSuffix, StringComparison.Ordinal) && IsStreamName(path[..^MjpegSuffix.Length]))
+        var mjpeg = path.EndsWith(MjpegSuffix, StringComparison.Ordinal);
+        var name = mjpeg ? path[..^MjpegSuffix.Length] : path.EndsWith(JpegSuffix, StringComparison.Ordinal) ? path[..^JpegSuffix.Length] : null;
+        if (name is null || !IsStreamName(name))
         {
-            await ServeMjpegAsync(context, path[..^MjpegSuffix.Length]).ConfigureAwait(false);
+            await HttpAccess.Answer(context, StatusCodes.Status404NotFound, $"no such resource: /streams/{path} (streams are /streams/NAME.mjpeg and /streams/NAME.jpg)").ConfigureAwait(false);
+            return;
         }
-        else if (path.EndsWith(JpegSuffix, StringComparison.Ordinal) && IsStreamName(path[..^JpegSuffix.Length]))
+
+        // Before anything is looked up: whether a stream exists is not told to those who may not read it.
+        if (await access.IdentifyAsync(context).ConfigureAwait(false) is not { } caller)
         {
-            await ServeSnapshotAsync(context, path[..^JpegSuffix.Length]).ConfigureAwait(false);
+            return;
         }
-        else
+
+        if (!caller.MayRead(name))
         {
-            await AnswerAsync(context, StatusCodes.Status404NotFound, $"no such resource: /streams/{path} (streams are /streams/NAME.mjpeg and /streams/NAME.jpg)").ConfigureAwait(false);
+            await access.RefuseReadAsync(context, caller, name).ConfigureAwait(false);
+            return;
         }
+
+        await (mjpeg ? ServeMjpegAsync(context, name) : ServeSnapshotAsync(context, name)).ConfigureAwait(false);
     }
 
     private async Task ServeMjpegAsync(HttpContext context, string name)
@@ -60,7 +70,7 @@ internal sealed class ViewerEndpoints(
         {
             if (!double.TryParse(asked[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !(rate >= MinFps && rate <= MaxFps))
             {
-                await AnswerAsync(context, StatusCodes.Status400BadRequest, $"fps must be a number from {MinFps:0.####} to {MaxFps:0} (was '{asked[0]}')").ConfigureAwait(false);
+                await HttpAccess.Answer(context, StatusCodes.Status400BadRequest, $"fps must be a number from {MinFps:0.####} to {MaxFps:0} (was '{asked[0]}')").ConfigureAwait(false);
                 return;
             }
 
@@ -88,7 +98,7 @@ internal sealed class ViewerEndpoints(
                 context.Response.Headers.RetryAfter = ((int)retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             }
 
-            await AnswerAsync(context, ex.StatusCode, ex.Message).ConfigureAwait(false);
+            await HttpAccess.Answer(context, ex.StatusCode, ex.Message).ConfigureAwait(false);
             return;
         }
 
@@ -134,7 +144,7 @@ internal sealed class ViewerEndpoints(
             : lease.Feed.Latest();
         if (frame is null)
         {
-            await AnswerAsync(context, StatusCodes.Status503ServiceUnavailable, $"no frame of '{name}' from the origin within {_firstFrameTimeout.TotalSeconds:0.#} s").ConfigureAwait(false);
+            await HttpAccess.Answer(context, StatusCodes.Status503ServiceUnavailable, $"no frame of '{name}' from the origin within {_firstFrameTimeout.TotalSeconds:0.#} s").ConfigureAwait(false);
             return;
         }
 
@@ -169,12 +179,12 @@ internal sealed class ViewerEndpoints(
         }
         catch (StreamNotFoundException)
         {
-            await AnswerAsync(context, StatusCodes.Status404NotFound, $"no stream '{name}'").ConfigureAwait(false);
+            await HttpAccess.Answer(context, StatusCodes.Status404NotFound, $"no stream '{name}'").ConfigureAwait(false);
             return null;
         }
         catch (OriginUnavailableException ex)
         {
-            await AnswerAsync(context, StatusCodes.Status503ServiceUnavailable, ex.Message).ConfigureAwait(false);
+            await HttpAccess.Answer(context, StatusCodes.Status503ServiceUnavailable, ex.Message).ConfigureAwait(false);
             return null;
         }
 
@@ -196,13 +206,4 @@ internal sealed class ViewerEndpoints(
         name.Length > 0 && name.Split('/').All(segment => segment.Length > 0 && segment is not ("." or ".."));
 
     private static string Remote(HttpContext context) => $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
-
-    /// <summary>An answer of one line of plain text.</summary>
-    private static Task AnswerAsync(HttpContext context, int status, string line)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        context.Response.Headers.CacheControl = "no-store";
-        return context.Response.WriteAsync(line.ReplaceLineEndings(" ") + "\n", context.RequestAborted);
-    }
 }

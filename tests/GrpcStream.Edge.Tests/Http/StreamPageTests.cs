@@ -8,7 +8,8 @@ namespace GrpcStream.Edge.Tests.Http;
 /// <summary>The page of the streams, in a real browser (headless Chromium), and the list behind it.</summary>
 public sealed class StreamPageTests : IDisposable
 {
-    // The first card's preview at a window of 800x600: inside the image, clear of its edges.
+    // The first card's preview at a window of 800x600: inside the image, clear of its edges. The cards are in name
+    // order, so the first is the sample's, whose frame counter runs for 10 s before it repeats.
     private const int Width = 800;
     private const int Height = 600;
     private static readonly (int Left, int Top, int Right, int Bottom) FirstPreview = (40, 100, 360, 340);
@@ -29,13 +30,13 @@ public sealed class StreamPageTests : IDisposable
 
         using var list = JsonDocument.Parse(await http.GetStringAsync("/api/streams", Token));
         var streams = list.RootElement.GetProperty("streams").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
-        Assert.Equal(["cam-one.mjpeg", "cam-two.mjpeg", "movie.Mjpeg"], streams.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["movie.Mjpeg", "yard-east.mjpeg", "yard-west.mjpeg"], streams.Keys.Order(StringComparer.Ordinal));
         var movie = streams["movie.Mjpeg"];
         Assert.Equal((320, 240, 25.0), (movie.GetProperty("width").GetInt32(), movie.GetProperty("height").GetInt32(), movie.GetProperty("frameRate").GetDouble()));
         Assert.Equal((1, 1), (movie.GetProperty("viewers").GetProperty("rtsp").GetInt32(), movie.GetProperty("viewers").GetProperty("http").GetInt32()));
         Assert.Equal($"rtsp://127.0.0.1:{host.RtspPort}/movie.Mjpeg", movie.GetProperty("rtspUrl").GetString());
-        Assert.Equal("/streams/cam-two.mjpeg.mjpeg", streams["cam-two.mjpeg"].GetProperty("mjpegUrl").GetString());
-        Assert.Equal("/streams/cam-two.mjpeg.jpg", streams["cam-two.mjpeg"].GetProperty("snapshotUrl").GetString());
+        Assert.Equal("/streams/yard-west.mjpeg.mjpeg", streams["yard-west.mjpeg"].GetProperty("mjpegUrl").GetString());
+        Assert.Equal("/streams/yard-west.mjpeg.jpg", streams["yard-west.mjpeg"].GetProperty("snapshotUrl").GetString());
     }
 
     [Fact]
@@ -54,18 +55,37 @@ public sealed class StreamPageTests : IDisposable
         var page = host.HttpAddress + "/";
 
         // The page as the browser built it: a card per stream.
-        var dom = System.Text.Encoding.UTF8.GetString(await Chromium(["--dump-dom", page]));
-        foreach (var name in new[] { "cam-one.mjpeg", "cam-two.mjpeg", "movie.Mjpeg" })
+        var dom = await WhenAsync(async () => System.Text.Encoding.UTF8.GetString(await Chromium(["--dump-dom", page])), d => d.Contains("data-stream=", StringComparison.Ordinal), "the page lists the streams");
+        foreach (var name in new[] { "yard-east.mjpeg", "yard-west.mjpeg", "movie.Mjpeg" })
         {
             Assert.Contains($"data-stream=\"{name}\"", dom, StringComparison.Ordinal);
         }
 
         // Two screenshots, the second taken after the first: the sample's frame counter has moved in the preview.
-        var first = await PreviewAsync(page, "first");
-        var second = await PreviewAsync(page, "second");
-        Assert.True(first.Count(b => b > 40) > first.Length / 4, "the first preview shows a picture, not a black box");
-        Assert.True(second.Count(b => b > 40) > second.Length / 4, "the second preview shows a picture, not a black box");
+        var first = await WhenAsync(() => PreviewAsync(page, "first"), ShowsPicture, "the first preview shows a picture, not a black box");
+        var second = await WhenAsync(() => PreviewAsync(page, "second"), ShowsPicture, "the second preview shows a picture, not a black box");
         Assert.NotEqual(first, second);
+    }
+
+    private static bool ShowsPicture(byte[] rgb) => rgb.Count(b => b > 40) > rgb.Length / 4;
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> until its result satisfies <paramref name="done"/> (30 s at most): the browser's
+    /// two seconds of virtual time may pass before a preview's first frame on a busy machine.
+    /// </summary>
+    private static async Task<T> WhenAsync<T>(Func<Task<T>> attempt, Func<T, bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var result = await attempt();
+            if (done(result))
+            {
+                return result;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for: {what}");
+        }
     }
 
     /// <summary>The first card's preview region of a screenshot, as RGB bytes.</summary>
@@ -86,12 +106,12 @@ public sealed class StreamPageTests : IDisposable
         ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", $"--window-size={Width},{Height}", "--virtual-time-budget=2000", .. arguments],
         timeout: TimeSpan.FromSeconds(60));
 
-    /// <summary>An edge on an origin with the sample and two more streams (files of concatenated JPEGs).</summary>
+    /// <summary>An edge on an origin with the sample and two more streams (files of concatenated JPEGs), named to sort after it.</summary>
     private async Task<EdgeTestHost> StartAsync()
     {
         var frames = Enumerable.Range(0, 10).Select(i => TestPatternStream.EncodeFrame(i, 10)).SelectMany(f => f).ToArray();
-        await File.WriteAllBytesAsync(Path.Combine(_media.FullName, "cam-one.mjpeg"), frames, Token);
-        await File.WriteAllBytesAsync(Path.Combine(_media.FullName, "cam-two.mjpeg"), frames, Token);
+        await File.WriteAllBytesAsync(Path.Combine(_media.FullName, "yard-east.mjpeg"), frames, Token);
+        await File.WriteAllBytesAsync(Path.Combine(_media.FullName, "yard-west.mjpeg"), frames, Token);
         return await EdgeTestHost.StartAsync(true, null, [$"MediaRoot={_media.FullName}"]);
     }
 }
