@@ -9,6 +9,7 @@ public static class CliApp
     public static RootCommand Build(CliConsole console) => new("grpcstream: play, inspect and control RTSP streams (GrpcStream's edge or any RTSP server).")
     {
         PlayCommand.Create(console),
+        SnapshotCommand.Create(console),
         BenchCommand.Create(console),
         ControlCommand.Create(console),
         InspectCommands.Describe(console),

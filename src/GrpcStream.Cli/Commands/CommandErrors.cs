@@ -24,6 +24,9 @@ internal static class CommandErrors
     public static (string Message, int ExitCode)? Describe(Exception exception) => exception switch
     {
         RtspStatusException e => (e.Message, ExitCodes.RtspError),
+        HttpStatusException e => (e.Message, ExitCodes.RtspError),
+        HttpFrameException e => ($"the server broke the protocol: {e.Message}", ExitCodes.ProtocolError),
+        HttpRequestException e => ($"cannot connect: {e.Message}", ExitCodes.ConnectionFailed),
         Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.PermissionDenied } e => ($"the control API refused the call: {e.Status.Detail}", ExitCodes.ControlRefused),
         Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unavailable } e => ($"cannot reach the control API: {e.Status.Detail}", ExitCodes.ConnectionFailed),
         Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.DeadlineExceeded } e => ($"the control API did not answer in time: {e.Status.Detail}", ExitCodes.Timeout),
