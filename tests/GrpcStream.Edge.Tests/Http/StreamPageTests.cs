@@ -9,7 +9,7 @@ namespace GrpcStream.Edge.Tests.Http;
 public sealed class StreamPageTests : IDisposable
 {
     // The first card's preview at a window of 800x600: inside the image, clear of its edges. The cards are in name
-    // order, so the first is the sample's, whose frame counter runs for 10 s before it repeats.
+    // order, so the first is the sample's.
     private const int Width = 800;
     private const int Height = 600;
     private static readonly (int Left, int Top, int Right, int Bottom) FirstPreview = (40, 100, 360, 340);
@@ -112,6 +112,8 @@ public sealed class StreamPageTests : IDisposable
         var frames = Enumerable.Range(0, 10).Select(i => TestPatternStream.EncodeFrame(i, 10)).SelectMany(f => f).ToArray();
         await File.WriteAllBytesAsync(Path.Combine(_media.FullName, "yard-east.mjpeg"), frames, Token);
         await File.WriteAllBytesAsync(Path.Combine(_media.FullName, "yard-west.mjpeg"), frames, Token);
-        return await EdgeTestHost.StartAsync(true, null, [$"MediaRoot={_media.FullName}"]);
+        // The sample runs for 10 s before its counter repeats (the test hosts' default of 25 frames repeats each second,
+        // and two screenshots a second apart could show the same frame).
+        return await EdgeTestHost.StartAsync(true, null, [$"MediaRoot={_media.FullName}", "Sample:FrameCount=250"]);
     }
 }
