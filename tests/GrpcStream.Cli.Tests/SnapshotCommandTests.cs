@@ -37,6 +37,25 @@ public sealed class SnapshotCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Over_https_the_servers_certificate_is_checked_against_the_ca_given()
+    {
+        using var ca = new TestCertificates();
+        var (certificate, key) = ca.Issue("edge");
+        await using var host = await EdgeTestHost.StartAsync(true, null, ShortSample, $"Http:CertificatePath={certificate}", $"Http:KeyPath={key}");
+        var url = $"{host.HttpAddress}/streams/movie.Mjpeg.jpg";
+        Assert.StartsWith("https://", url, StringComparison.Ordinal);
+        var file = Path.Combine(_dir.FullName, "tls.jpg");
+
+        var (untrusted, refused) = await CliRun.RunAsync("snapshot", url, "-o", file);
+        Assert.Equal(ExitCodes.ConnectionFailed, untrusted);
+        Assert.StartsWith("grpcstream: cannot connect: ", refused.Error, StringComparison.Ordinal);
+
+        var (exit, run) = await CliRun.RunAsync("snapshot", url, "-o", file, "--ca", ca.CaPath);
+        Assert.True(exit == 0, run.Error);
+        Assert.StartsWith("saved a 320x240 JPEG of ", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task What_cannot_be_had_is_one_line_and_its_exit_code()
     {
         await using var host = await EdgeTestHost.StartAsync(true, null, ShortSample);

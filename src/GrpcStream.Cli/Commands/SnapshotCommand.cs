@@ -39,7 +39,7 @@ internal static class SnapshotCommand
         try
         {
             jpeg = uri.Scheme is "http" or "https"
-                ? await HttpFrameClient.GetFrameAsync(uri, options.UserName, options.Password, options.MaxFrameBytes, timeout.Token)
+                ? await HttpFrameClient.GetFrameAsync(uri, options.UserName, options.Password, options.MaxFrameBytes, options.TlsCaPath, options.AcceptAnyCertificate, timeout.Token)
                 : await FirstRtspFrameAsync(url, options, timeout.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

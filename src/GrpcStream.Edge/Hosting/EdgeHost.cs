@@ -37,9 +37,17 @@ public static class EdgeHost
         var controlAddress = builder.Configuration.GetValue("Edge:Control:Address", new ControlSettings().Address);
         var control = builder.Configuration.GetSection("Edge:Control").Get<ControlSettings>() ?? new ControlSettings();
         var rtsps = builder.Configuration.GetSection("Edge:Rtsps").Get<RtspsSettings>() ?? new RtspsSettings();
+        var http = builder.Configuration.GetSection("Edge:Http").Get<HttpSettings>() ?? new HttpSettings();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(ParseAddress(httpAddress), httpPort, endpoint => endpoint.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(ParseAddress(httpAddress), httpPort, endpoint =>
+            {
+                endpoint.Protocols = HttpProtocols.Http1;
+                if (http.CertificatePath is not null)
+                {
+                    Http.HttpTls.Use(endpoint, http);
+                }
+            });
             kestrel.Listen(ParseAddress(controlAddress), controlPort, endpoint =>
             {
                 endpoint.Protocols = HttpProtocols.Http2;

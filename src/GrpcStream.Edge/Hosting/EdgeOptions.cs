@@ -152,6 +152,17 @@ public sealed class HttpSettings
 
     /// <summary>Frames waiting for one HTTP viewer; a viewer further behind loses its oldest waiting frame.</summary>
     public int MaxQueuedFrames { get; set; } = 2;
+
+    /// <summary>
+    /// Set, the HTTP port serves HTTPS only, with this certificate: a PEM certificate (chain) with
+    /// <see cref="KeyPath"/>, or a PFX with <see cref="CertificatePassword"/>. Reloaded when the file changes.
+    /// </summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The PEM private key of <see cref="CertificatePath"/>.</summary>
+    public string? KeyPath { get; set; }
+
+    public string? CertificatePassword { get; set; }
 }
 
 public sealed class OriginSettings

@@ -133,6 +133,22 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
                 failures.Add($"Edge:Rtsps certificate cannot be loaded: {ex.Message}");
             }
         }
+
+        if (options.Http.CertificatePath is { } httpCertificate)
+        {
+            try
+            {
+                using var certificate = Connections.ServerCertificate.Files(options.Http).Load();
+                if (!certificate.HasPrivateKey)
+                {
+                    failures.Add($"Edge:Http:CertificatePath {httpCertificate} has no private key (set Edge:Http:KeyPath for a PEM certificate)");
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                failures.Add($"Edge:Http certificate cannot be loaded: {ex.Message}");
+            }
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -31,8 +31,9 @@ internal sealed class HttpCaller
 
 /// <summary>
 /// The edge's users on its HTTP port, with HTTP Basic (a browser's <c>&lt;img&gt;</c> supports nothing else): the
-/// same users, permissions and addresses as RTSP, and failures counted and delayed the same way. Over plain HTTP,
-/// Basic is accepted only when <c>Edge:Auth:Methods</c> lists <c>basic</c>, as over plain RTSP.
+/// same users, permissions and addresses as RTSP, and failures counted and delayed the same way. Basic is accepted
+/// over HTTPS (<c>Edge:Http:CertificatePath</c>), and over plain HTTP only when <c>Edge:Auth:Methods</c> lists
+/// <c>basic</c>, as over plain RTSP.
 /// </summary>
 internal sealed class HttpAccess(RtspAuthenticator authenticator, FailedAttempts failures, EdgeMetrics metrics, TimeProvider time, IOptions<EdgeOptions> options)
 {
@@ -41,7 +42,7 @@ internal sealed class HttpAccess(RtspAuthenticator authenticator, FailedAttempts
     public bool Enabled => authenticator.Enabled;
 
     /// <summary>Whether a browser here could log in at all.</summary>
-    public bool CanLogIn(HttpContext context) => authenticator.Enabled && authenticator.BasicAllowed(context.Request.IsHttps);
+    public bool CanLogIn(HttpContext context) => authenticator.Enabled && BasicAllowed(context);
 
     /// <summary>
     /// The caller; null when the request was answered instead (credentials refused: 401, or 403 where Basic is not
@@ -61,7 +62,7 @@ internal sealed class HttpAccess(RtspAuthenticator authenticator, FailedAttempts
         }
 
         var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
-        if (!authenticator.BasicAllowed(context.Request.IsHttps))
+        if (!BasicAllowed(context))
         {
             await RefuseAsync(context, StatusCodes.Status403Forbidden, "Basic credentials are not accepted over plain HTTP (Edge:Auth:Methods)").ConfigureAwait(false);
             return null;
@@ -84,6 +85,9 @@ internal sealed class HttpAccess(RtspAuthenticator authenticator, FailedAttempts
         failures.Succeeded(address);
         return new HttpCaller(user);
     }
+
+    // Over HTTPS whatever Edge:Auth:Methods says: a browser has nothing but Basic, and the password is encrypted.
+    private bool BasicAllowed(HttpContext context) => context.Request.IsHttps || authenticator.BasicAllowed(secure: false);
 
     /// <summary>Answers a caller that may not read <paramref name="stream"/>: 401 to log in, or 403 for a user.</summary>
     public Task RefuseReadAsync(HttpContext context, HttpCaller caller, string stream) =>

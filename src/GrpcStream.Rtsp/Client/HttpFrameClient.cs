@@ -23,12 +23,17 @@ public static class HttpFrameClient
     private const int MaxLine = 1024;
     private const int MaxHeaders = 64;
 
-    /// <summary>The frame's JPEG; at most <paramref name="maxFrameBytes"/> bytes.</summary>
+    /// <summary>
+    /// The frame's JPEG; at most <paramref name="maxFrameBytes"/> bytes. For https://, the server's certificate is
+    /// checked as for rtsps:// (<paramref name="caPath"/>: a private CA; <paramref name="acceptAnyCertificate"/>: no check).
+    /// </summary>
     /// <exception cref="HttpStatusException">The server answered with an error status.</exception>
     /// <exception cref="HttpFrameException">The answer is not a JPEG or an MJPEG stream.</exception>
-    public static async Task<byte[]> GetFrameAsync(Uri url, string? user, string? password, int maxFrameBytes, CancellationToken cancellationToken)
+    public static async Task<byte[]> GetFrameAsync(Uri url, string? user, string? password, int maxFrameBytes, string? caPath, bool acceptAnyCertificate, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = true }, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = true };
+        handler.SslOptions.RemoteCertificateValidationCallback = TlsTrust.Validator(caPath, acceptAnyCertificate);
+        using var http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         using var request = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri);
         var credentials = user is not null ? $"{user}:{password}" : url.UserInfo.Length > 0 ? Uri.UnescapeDataString(url.UserInfo) : null;
         if (credentials is not null)

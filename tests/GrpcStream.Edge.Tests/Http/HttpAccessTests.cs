@@ -104,6 +104,29 @@ public class HttpAccessTests
     }
 
     [Fact]
+    public async Task Over_https_basic_is_accepted_without_being_listed_and_plain_http_is_not_served()
+    {
+        using var ca = new TestCertificates();
+        var (certificate, key) = ca.Issue("edge");
+        await using var host = await EdgeTestHost.StartAsync(true, null, [], [.. Users, $"Http:CertificatePath={certificate}", $"Http:KeyPath={key}"]);
+        var address = new Uri(host.HttpAddress);
+        Assert.Equal("https", address.Scheme);
+        var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, server, _, _) => server is not null && server.Issuer == ca.Ca.Subject };
+        using var https = new HttpClient(handler) { BaseAddress = address };
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/streams/movie.Mjpeg.jpg") { Headers = { Authorization = Basic("alice", "wonderland") } };
+        using var alice = await https.SendAsync(request, Token);
+        Assert.Equal(HttpStatusCode.OK, alice.StatusCode);
+        using (var list = JsonDocument.Parse(await https.GetStringAsync("/api/streams", Token)))
+        {
+            Assert.Equal("/login", list.RootElement.GetProperty("loginUrl").GetString());
+        }
+
+        using var plain = new HttpClient { BaseAddress = new UriBuilder(address) { Scheme = "http" }.Uri };
+        await Assert.ThrowsAsync<HttpRequestException>(() => plain.GetAsync("/api/streams", Token));
+    }
+
+    [Fact]
     public async Task Chromium_shows_an_anonymous_visitor_that_the_stream_needs_a_login()
     {
         await using var host = await EdgeTestHost.StartAsync(true, null, [], [.. Users, "Auth:Methods:0=basic"]);

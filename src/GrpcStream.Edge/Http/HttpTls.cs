@@ -1,0 +1,18 @@
+using GrpcStream.Edge.Connections;
+using GrpcStream.Edge.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace GrpcStream.Edge.Http;
+
+/// <summary>HTTPS on the HTTP port (<c>Edge:Http:CertificatePath</c>), the certificate reloaded when its files change.</summary>
+internal static class HttpTls
+{
+    public static void Use(ListenOptions endpoint, HttpSettings http)
+    {
+        var services = endpoint.ApplicationServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("GrpcStream.Edge.Http.HttpTls");
+        var certificate = ServerCertificate.Reloading(ServerCertificate.Files(http), services.GetRequiredService<TimeProvider>(), logger);
+        endpoint.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, _) => certificate.Current });
+    }
+}
