@@ -114,6 +114,7 @@ public class MjpegViewerTests
     [Theory]
     [InlineData("/streams/nothing.mjpeg", HttpStatusCode.NotFound, "no stream 'nothing'")]
     [InlineData("/streams/nothing.jpg", HttpStatusCode.NotFound, "no stream 'nothing'")]
+    [InlineData("/streams/live/cam1.mjpeg", HttpStatusCode.NotFound, "no stream 'live/cam1'")]
     [InlineData("/streams/movie.Mjpeg", HttpStatusCode.NotFound, "no such resource: /streams/movie.Mjpeg (streams are /streams/NAME.mjpeg and /streams/NAME.jpg)")]
     [InlineData("/streams/a//b.jpg", HttpStatusCode.NotFound, "no such resource: /streams/a//b.jpg (streams are /streams/NAME.mjpeg and /streams/NAME.jpg)")]
     [InlineData("/streams/movie.Mjpeg.mjpeg?fps=0", HttpStatusCode.BadRequest, "fps must be a number from 0.0167 to 1000 (was '0')")]

@@ -63,8 +63,15 @@ public class StreamCatalogueTests
         await using var origin = await OriginTestHost.StartAsync(media.Path, null, "Origin:RescanInterval=01:00:00");
         var catalogue = origin.App.Services.GetRequiredService<StreamCatalogue>();
 
-        // 4:4:4 frames must be decoded and encoded again to be carried as RFC 2435: a scan that takes seconds.
-        media.Write("slow.mjpeg", await TestJpegs.FfmpegFramesAsync(40, 1280, 720, "yuvj444p"));
+        // 4:4:4 frames must be decoded and encoded again to be carried as RFC 2435, and a scan converts the first
+        // window of every new source before it ends: four such sources make a scan of seconds, not a race with one
+        // lookup (a single source's window was converted within one lookup on a loaded CI machine).
+        var slow = await TestJpegs.FfmpegFramesAsync(40, 1280, 720, "yuvj444p");
+        for (var i = 0; i < 4; i++)
+        {
+            media.Write($"slow-{i}.mjpeg", slow);
+        }
+
         var scan = catalogue.RefreshAsync(TestContext.Current.CancellationToken);
         var answeredDuringScan = 0;
         while (!scan.IsCompleted)
@@ -76,7 +83,7 @@ public class StreamCatalogueTests
 
         await scan;
         Assert.True(answeredDuringScan > 0, "no lookup was answered while the scan ran");
-        Assert.True(catalogue.TryGet("slow.mjpeg", out _));
+        Assert.True(catalogue.TryGet("slow-3.mjpeg", out _));
     }
 
     [Fact]
