@@ -10,8 +10,8 @@ namespace GrpcStream.Edge.Auth;
 
 /// <summary>
 /// Asks an HTTP service (<c>Edge:Auth:HttpHook</c>) about credentials no configured user has: the edge POSTs
-/// <c>{user, password, address, stream, action, protocol}</c> as JSON and allows on any 2xx. Answers are cached
-/// for <c>HttpHookCacheTime</c>, so a player's every request does not cost a call; a hook that does not answer
+/// <c>{user, password, address, stream, action, protocol}</c> as JSON (protocol: rtsp, rtsps, http or https) and
+/// allows on any 2xx. Answers are cached for <c>HttpHookCacheTime</c>, so a player's every request does not cost a call; a hook that does not answer
 /// within <c>HttpHookTimeout</c>, or fails, denies. The hook needs the password, so it sees Basic credentials only.
 /// </summary>
 internal sealed class AuthHook : IDisposable
@@ -38,16 +38,16 @@ internal sealed class AuthHook : IDisposable
 
     public bool Enabled => _http is not null;
 
-    public async Task<bool> AllowsAsync(string user, string password, IPAddress address, string? stream, Permission action, bool secure, CancellationToken cancellationToken)
+    public async Task<bool> AllowsAsync(string user, string password, IPAddress address, string? stream, Permission action, string protocol, CancellationToken cancellationToken)
     {
-        var key = Key(user, password, address, stream, action, secure);
+        var key = Key(user, password, address, stream, action, protocol);
         var now = _time.GetTimestamp();
         if (_cache.TryGetValue(key, out var cached) && _time.GetElapsedTime(cached.At, now) < _settings.HttpHookCacheTime)
         {
             return cached.Allowed;
         }
 
-        var allowed = await AskAsync(user, password, address, stream, action, secure, cancellationToken).ConfigureAwait(false);
+        var allowed = await AskAsync(user, password, address, stream, action, protocol, cancellationToken).ConfigureAwait(false);
         if (_cache.Count >= MaxCached)
         {
             _cache.Clear();
@@ -57,7 +57,7 @@ internal sealed class AuthHook : IDisposable
         return allowed;
     }
 
-    private async Task<bool> AskAsync(string user, string password, IPAddress address, string? stream, Permission action, bool secure, CancellationToken cancellationToken)
+    private async Task<bool> AskAsync(string user, string password, IPAddress address, string? stream, Permission action, string protocol, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_settings.HttpHookTimeout);
@@ -65,7 +65,7 @@ internal sealed class AuthHook : IDisposable
         {
             using var response = await _http!.PostAsJsonAsync(
                 new Uri(_settings.HttpHook!),
-                new HookQuestion(user, password, address.ToString(), stream ?? string.Empty, action.ToString().ToLowerInvariant(), secure ? "rtsps" : "rtsp"),
+                new HookQuestion(user, password, address.ToString(), stream ?? string.Empty, action.ToString().ToLowerInvariant(), protocol),
                 timeout.Token).ConfigureAwait(false);
             return response.IsSuccessStatusCode;
         }
@@ -77,8 +77,8 @@ internal sealed class AuthHook : IDisposable
     }
 
     // The password is part of the key only as a hash: the cache never holds it.
-    private static string Key(string user, string password, IPAddress address, string? stream, Permission action, bool secure) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{user}\n{password}\n{address}\n{stream}\n{action}\n{secure}")));
+    private static string Key(string user, string password, IPAddress address, string? stream, Permission action, string protocol) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{user}\n{password}\n{address}\n{stream}\n{action}\n{protocol}")));
 
     public void Dispose() => _http?.Dispose();
 

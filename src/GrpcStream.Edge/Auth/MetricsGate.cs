@@ -28,7 +28,7 @@ internal static class MetricsGate
             }
 
             var header = context.Request.Headers.Authorization.ToString();
-            var user = authenticator.CheckBasic(header.Length == 0 ? null : header);
+            var user = authenticator.CheckBasic(header.Length == 0 ? null : header, out _, out _);
             var address = context.Connection.RemoteIpAddress ?? System.Net.IPAddress.None;
             if (user is not null && (user.Permissions & Permission.Metrics) != 0 && user.MayComeFrom(address))
             {

@@ -129,16 +129,27 @@ internal sealed class RtspAuthenticator
         return AuthDecision.Allow(user.Name);
     }
 
-    /// <summary>The user Basic credentials name, when the password is right (for HTTP, where only Basic is offered).</summary>
-    public EdgeUser? CheckBasic(string? authorization)
+    /// <summary>
+    /// Basic credentials on HTTP, where only Basic is offered: the configured user they name when the password is
+    /// right, or (<paramref name="hookName"/> set) a name no user has, for the hook to decide; null and no name when
+    /// they are wrong or malformed.
+    /// </summary>
+    public EdgeUser? CheckBasic(string? authorization, out string? hookName, out string? hookPassword)
     {
+        hookName = hookPassword = null;
         if (authorization is null || authorization.Length > MaxHeaderLength || !AuthHeader.TryParse(authorization, out var header)
             || !header.IsScheme("Basic") || !TryBasic(header, out var name, out var password))
         {
             return null;
         }
 
-        return _users.GetValueOrDefault(name) is { } user && user.Password.Verify(password) ? user : null;
+        if (_users.GetValueOrDefault(name) is not { } user)
+        {
+            (hookName, hookPassword) = _hooked ? (name, password) : (null, null);
+            return null;
+        }
+
+        return user.Password.Verify(password) ? user : null;
     }
 
     // Null when the response is right and the user known; "stale" for an expired nonce; otherwise why not.

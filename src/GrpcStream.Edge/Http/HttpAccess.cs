@@ -10,32 +10,46 @@ namespace GrpcStream.Edge.Http;
 internal sealed class HttpCaller
 {
     /// <summary>No users are configured: anyone may read anything, as over RTSP.</summary>
-    public static readonly HttpCaller Everyone = new(null, anonymous: false);
+    public static readonly HttpCaller Everyone = new(null);
 
     /// <summary>Users are configured and the request named none: it may read nothing.</summary>
-    public static readonly HttpCaller Anonymous = new(null, anonymous: true);
+    public static readonly HttpCaller Anonymous = new(null) { IsAnonymous = true };
 
-    public HttpCaller(EdgeUser? user, bool anonymous = false)
-    {
-        User = user;
-        IsAnonymous = anonymous;
-    }
+    private readonly HookQuestion? _hook;
 
+    public HttpCaller(EdgeUser? user) => User = user;
+
+    /// <summary>Credentials of no configured user: the authentication hook decides each stream.</summary>
+    public HttpCaller(AuthHook hook, string name, string password, IPAddress address, string protocol) =>
+        _hook = new HookQuestion(hook, name, password, address, protocol);
+
+    /// <summary>A configured user whose password was right.</summary>
     public EdgeUser? User { get; }
 
-    public bool IsAnonymous { get; }
+    public bool IsAnonymous { get; private init; }
 
-    public bool MayRead(string stream) =>
-        User is { } user ? (user.Permissions & Permission.Read) != 0 && user.MayUse(stream) : !IsAnonymous;
+    /// <summary>The user's name, configured or the hook's.</summary>
+    public string? Name => User?.Name ?? _hook?.Name;
+
+    public bool IsHooked => _hook is not null;
+
+    /// <summary>Whether the caller may read <paramref name="stream"/>; only the hook's answer needs waiting for (and is cached there).</summary>
+    public ValueTask<bool> MayReadAsync(string stream, CancellationToken cancellationToken) =>
+        _hook is { } hook
+            ? new(hook.Hook.AllowsAsync(hook.Name, hook.Password, hook.Address, stream, Permission.Read, hook.Protocol, cancellationToken))
+            : new(User is { } user ? (user.Permissions & Permission.Read) != 0 && user.MayUse(stream) : !IsAnonymous);
+
+    private sealed record HookQuestion(AuthHook Hook, string Name, string Password, IPAddress Address, string Protocol);
 }
 
 /// <summary>
 /// The edge's users on its HTTP port, with HTTP Basic (a browser's <c>&lt;img&gt;</c> supports nothing else): the
 /// same users, permissions and addresses as RTSP, and failures counted and delayed the same way. Basic is accepted
 /// over HTTPS (<c>Edge:Http:CertificatePath</c>), and over plain HTTP only when <c>Edge:Auth:Methods</c> lists
-/// <c>basic</c>, as over plain RTSP.
+/// <c>basic</c>, as over plain RTSP. Credentials of no configured user go to the authentication hook
+/// (<c>Edge:Auth:HttpHook</c>) stream by stream, with protocol <c>http</c> or <c>https</c>.
 /// </summary>
-internal sealed class HttpAccess(RtspAuthenticator authenticator, FailedAttempts failures, EdgeMetrics metrics, TimeProvider time, IOptions<EdgeOptions> options)
+internal sealed class HttpAccess(RtspAuthenticator authenticator, AuthHook hook, FailedAttempts failures, EdgeMetrics metrics, TimeProvider time, IOptions<EdgeOptions> options)
 {
     private readonly string _realm = options.Value.Auth.Realm;
 
@@ -68,7 +82,13 @@ internal sealed class HttpAccess(RtspAuthenticator authenticator, FailedAttempts
             return null;
         }
 
-        var user = authenticator.CheckBasic(header);
+        var user = authenticator.CheckBasic(header, out var hookName, out var hookPassword);
+        if (hookName is not null)
+        {
+            // The hook is asked per stream, so whether these credentials are any good is only known then.
+            return new HttpCaller(hook, hookName, hookPassword!, address, context.Request.IsHttps ? "https" : "http");
+        }
+
         if (user is null)
         {
             await Task.Delay(failures.Failed(address), time, context.RequestAborted).ConfigureAwait(false);
@@ -90,12 +110,22 @@ internal sealed class HttpAccess(RtspAuthenticator authenticator, FailedAttempts
     private bool BasicAllowed(HttpContext context) => context.Request.IsHttps || authenticator.BasicAllowed(secure: false);
 
     /// <summary>Answers a caller that may not read <paramref name="stream"/>: 401 to log in, or 403 for a user.</summary>
-    public Task RefuseReadAsync(HttpContext context, HttpCaller caller, string stream) =>
-        caller.User is { } user
+    public async Task RefuseReadAsync(HttpContext context, HttpCaller caller, string stream)
+    {
+        if (caller.IsHooked)
+        {
+            // The hook cannot tell a wrong password from a stream the user may not read: ask again, as over RTSP.
+            await Task.Delay(failures.Failed(context.Connection.RemoteIpAddress ?? IPAddress.None), time, context.RequestAborted).ConfigureAwait(false);
+            await ChallengeAsync(context, $"the authentication hook refused user '{caller.Name}' for {stream}", counted: true).ConfigureAwait(false);
+            return;
+        }
+
+        await (caller.User is { } user
             ? RefuseAsync(context, StatusCodes.Status403Forbidden, $"user '{user.Name}' may not read {stream}")
             : CanLogIn(context)
                 ? ChallengeAsync(context, $"'{stream}' needs a login", counted: false)
-                : RefuseAsync(context, StatusCodes.Status403Forbidden, $"'{stream}' needs a login, and Basic credentials are not accepted over plain HTTP (Edge:Auth:Methods)");
+                : RefuseAsync(context, StatusCodes.Status403Forbidden, $"'{stream}' needs a login, and Basic credentials are not accepted over plain HTTP (Edge:Auth:Methods)")).ConfigureAwait(false);
+    }
 
     /// <summary>401 with a Basic challenge, which makes a browser ask for a user name and password.</summary>
     public Task ChallengeAsync(HttpContext context, string line, bool counted)

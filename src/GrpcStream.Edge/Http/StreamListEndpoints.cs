@@ -16,6 +16,9 @@ internal sealed class StreamListEndpoints(
     HttpAccess access,
     IOptions<EdgeOptions> options)
 {
+    /// <summary>How many of a hooked caller's streams are asked about at once.</summary>
+    private const int MaxHookQuestions = 8;
+
     private static readonly Lazy<byte[]> Page = new(() =>
     {
         using var stream = typeof(StreamListEndpoints).Assembly.GetManifestResourceStream("GrpcStream.Edge.Http.index.html")
@@ -79,7 +82,7 @@ internal sealed class StreamListEndpoints(
             .ToDictionary(g => g.Key, g => g.Count());
         var rtspBase = RtspBase(context);
         context.Response.Headers.CacheControl = "no-store";
-        var readable = streams.Where(s => caller.MayRead(s.Name)).ToArray();
+        var readable = await ReadableAsync(caller, streams, context.RequestAborted).ConfigureAwait(false);
         var hidden = streams.Count - readable.Length;
         return Results.Json(new StreamList(hidden, hidden > 0 && caller.IsAnonymous && access.CanLogIn(context) ? "/login" : null, [.. readable.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => new StreamView(
             s.Name,
@@ -90,6 +93,15 @@ internal sealed class StreamListEndpoints(
             $"{rtspBase}/{Escape(s.Name)}",
             $"/streams/{Escape(s.Name)}.mjpeg",
             $"/streams/{Escape(s.Name)}.jpg"))]));
+    }
+
+    // For a hooked caller the hook is asked about each stream (a few at a time; its answers are cached).
+    private static async Task<Protos.Origin.V1.StreamDescription[]> ReadableAsync(HttpCaller caller, IReadOnlyList<Protos.Origin.V1.StreamDescription> streams, CancellationToken cancellationToken)
+    {
+        var allowed = new bool[streams.Count];
+        await Parallel.ForAsync(0, streams.Count, new ParallelOptions { MaxDegreeOfParallelism = MaxHookQuestions, CancellationToken = cancellationToken }, async (i, token) =>
+            allowed[i] = await caller.MayReadAsync(streams[i].Name, token).ConfigureAwait(false)).ConfigureAwait(false);
+        return [.. streams.Where((_, i) => allowed[i])];
     }
 
     /// <summary><c>Edge:PublicRtspUrl</c>, or rtsp:// at the host the browser asked for, on the RTSP port.</summary>

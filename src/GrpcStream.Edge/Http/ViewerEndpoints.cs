@@ -54,7 +54,7 @@ internal sealed class ViewerEndpoints(
             return;
         }
 
-        if (!caller.MayRead(name))
+        if (!await caller.MayReadAsync(name, context.RequestAborted).ConfigureAwait(false))
         {
             await access.RefuseReadAsync(context, caller, name).ConfigureAwait(false);
             return;

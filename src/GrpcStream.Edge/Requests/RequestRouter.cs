@@ -105,7 +105,7 @@ internal sealed class RequestRouter(
         var decision = authenticator.Check(request, stream, address, permission, client.Connection.IsSecure);
         if (decision.Status == AuthDecision.AskHook)
         {
-            decision = await hook.AllowsAsync(decision.User!, decision.HookPassword!, address, stream, permission, client.Connection.IsSecure, client.Connection.Closed).ConfigureAwait(false)
+            decision = await hook.AllowsAsync(decision.User!, decision.HookPassword!, address, stream, permission, client.Connection.IsSecure ? "rtsps" : "rtsp", client.Connection.Closed).ConfigureAwait(false)
                 ? AuthDecision.Allow(decision.User)
                 : authenticator.HookRefused(decision.User!, client.Connection.IsSecure);
         }

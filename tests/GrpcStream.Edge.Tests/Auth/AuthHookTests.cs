@@ -1,6 +1,11 @@
+extern alias origin;
+
+using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using GrpcStream.Testing;
+using TestPatternStream = origin::GrpcStream.Origin.Sample.TestPatternStream;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -41,6 +46,8 @@ public sealed class AuthHookTests : IAsyncDisposable
         _hook.StartAsync().GetAwaiter().GetResult();
     }
 
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
     private string HookUrl => _hook.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/auth";
 
     public async ValueTask DisposeAsync() => await _hook.DisposeAsync();
@@ -70,5 +77,58 @@ public sealed class AuthHookTests : IAsyncDisposable
         }
 
         Assert.Contains(host.Log.Lines, l => l.Contains("authentication hook", StringComparison.Ordinal) && l.Contains("no answer within 0.5 s", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Over_http_the_hook_decides_each_stream_and_the_list_shows_what_it_allows()
+    {
+        var media = Directory.CreateTempSubdirectory("grpcstream-hook-");
+        var frames = Enumerable.Range(0, 5).SelectMany(i => TestPatternStream.EncodeFrame(i, 5)).ToArray();
+        await File.WriteAllBytesAsync(Path.Combine(media.FullName, "yard.mjpeg"), frames, Token);
+        await using var host = await EdgeTestHost.StartAsync(
+            true, null, [$"MediaRoot={media.FullName}"], $"Auth:HttpHook={HookUrl}", "Auth:HttpHookCacheTime=00:10:00", "Auth:Methods:0=basic", "Auth:Users:0:Name=alice", "Auth:Users:0:Password=wonderland");
+        using var http = new HttpClient { BaseAddress = new Uri(host.HttpAddress) };
+
+        async Task<HttpResponseMessage> GetAsync(string path, string credentials)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path)
+            {
+                Headers = { Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials))) },
+            };
+            return await http.SendAsync(request, Token);
+        }
+
+        using var allowed = await GetAsync("/streams/movie.Mjpeg.jpg", "hooked:pw");
+        Assert.Equal((HttpStatusCode.OK, "image/jpeg"), (allowed.StatusCode, allowed.Content.Headers.ContentType!.MediaType));
+
+        using var otherStream = await GetAsync("/streams/yard.mjpeg.jpg", "hooked:pw");
+        Assert.Equal(HttpStatusCode.Unauthorized, otherStream.StatusCode);
+        Assert.StartsWith("Basic ", otherStream.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal("the authentication hook refused user 'hooked' for yard.mjpeg\n", await otherStream.Content.ReadAsStringAsync(Token));
+
+        // A configured user is never asked about.
+        using var alice = await GetAsync("/streams/yard.mjpeg.jpg", "alice:wonderland");
+        Assert.Equal(HttpStatusCode.OK, alice.StatusCode);
+
+        foreach (var (credentials, listed) in new[] { ("hooked:pw", new[] { "movie.Mjpeg" }), ("hooked:nope", []) })
+        {
+            using var response = await GetAsync("/api/streams", credentials);
+            using var list = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Token));
+            Assert.Equal(listed, list.RootElement.GetProperty("streams").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToArray());
+            Assert.Equal(2 - listed.Length, list.RootElement.GetProperty("hidden").GetInt32());
+        }
+
+        lock (_questions)
+        {
+            // movie.Mjpeg and yard.mjpeg for hooked:pw once each (the list's questions were answered from the cache), then both for hooked:nope.
+            Assert.Equal(
+                [("hooked", "movie.Mjpeg", "http"), ("hooked", "yard.mjpeg", "http")],
+                _questions.Take(2).Select(q => (q.GetProperty("user").GetString(), q.GetProperty("stream").GetString(), q.GetProperty("protocol").GetString())).ToArray());
+            Assert.Equal(4, _questions.Count);
+            Assert.DoesNotContain(_questions, q => q.GetProperty("user").GetString() == "alice");
+        }
+
+        Assert.Equal(1, host.Metrics.AuthFailures(401));
+        media.Delete(recursive: true);
     }
 }
