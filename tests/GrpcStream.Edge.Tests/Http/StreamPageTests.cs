@@ -67,6 +67,47 @@ public sealed class StreamPageTests : IDisposable
         Assert.NotEqual(first, second);
     }
 
+    [Fact]
+    public async Task On_a_phone_the_page_is_one_column_of_cards_with_playing_previews_and_nothing_to_scroll_sideways()
+    {
+        await using var host = await StartAsync();
+        await using var phone = await ChromiumPage.OpenAsync(host.HttpAddress + "/", 390, 844, mobile: true, Token);
+
+        // Once every card is there and every preview has a frame, the layout is what it will stay.
+        const string Layout = """
+            (() => {
+              const cards = [...document.querySelectorAll("article")];
+              const previews = cards.map(c => c.querySelector("img.preview"));
+              return {
+                viewport: innerWidth,
+                pageWidth: document.documentElement.scrollWidth,
+                cards: cards.map(c => { const r = c.getBoundingClientRect(); return { left: r.left, right: r.right }; }),
+                previewsPlaying: previews.length > 0 && previews.every(p => p.naturalWidth > 0),
+                buttonsInside: [...document.querySelectorAll("article button")].every(b => b.getBoundingClientRect().right <= innerWidth),
+              };
+            })()
+            """;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        JsonElement layout;
+        while (!((layout = await phone.EvaluateAsync(Layout, Token)).GetProperty("cards").GetArrayLength() == 3 && layout.GetProperty("previewsPlaying").GetBoolean()))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for three cards whose previews have frames; the page was {layout}");
+            await Task.Delay(50, Token);
+        }
+
+        // The page's viewport is the phone's (a page without a viewport setting would be laid out 980 pixels wide).
+        Assert.Equal(390, layout.GetProperty("viewport").GetInt32());
+        Assert.True(layout.GetProperty("pageWidth").GetInt32() <= 390, $"the page is {layout.GetProperty("pageWidth")} pixels wide on a 390-pixel screen");
+        foreach (var card in layout.GetProperty("cards").EnumerateArray())
+        {
+            // One column: each card spans the screen but for the margins.
+            Assert.InRange(card.GetProperty("left").GetDouble(), 0, 24);
+            Assert.InRange(card.GetProperty("right").GetDouble(), 390 - 24, 390);
+        }
+
+        Assert.True(layout.GetProperty("buttonsInside").GetBoolean(), "every copy button is on the screen");
+    }
+
     private static bool ShowsPicture(byte[] rgb) => rgb.Count(b => b > 40) > rgb.Length / 4;
 
     /// <summary>
