@@ -1,13 +1,13 @@
 extern alias origin;
 
 using BenchmarkDotNet.Attributes;
-using origin::GrpcStream.Origin.Formats;
+using GrpcStream.Rtsp.Media;
 using origin::GrpcStream.Origin.Sample;
 
 namespace GrpcStream.Benchmarks;
 
 /// <summary>
-/// The origin's concatenated-JPEG splitter on 16 MiB of each kind of input: its cost must not depend on what the
+/// The concatenated-JPEG splitter on 16 MiB of each kind of input: its cost must not depend on what the
 /// bytes are (MB/s = 16.8 / mean in seconds).
 /// </summary>
 [MemoryDiagnoser]

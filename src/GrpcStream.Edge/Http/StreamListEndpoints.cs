@@ -90,9 +90,9 @@ internal sealed class StreamListEndpoints(
             (int)s.Height,
             s.FrameRate,
             new ViewerCounts(viewers.GetValueOrDefault((s.Name, false)), viewers.GetValueOrDefault((s.Name, true))),
-            $"{rtspBase}/{Escape(s.Name)}",
-            $"/streams/{Escape(s.Name)}.mjpeg",
-            $"/streams/{Escape(s.Name)}.jpg"))]));
+            $"{rtspBase}/{Requests.StreamPaths.UrlPath(s.Name)}",
+            $"/streams/{Requests.StreamPaths.UrlPath(s.Name)}.mjpeg",
+            $"/streams/{Requests.StreamPaths.UrlPath(s.Name)}.jpg"))]));
     }
 
     // For a hooked caller the hook is asked about each stream (a few at a time; its answers are cached).
@@ -120,8 +120,6 @@ internal sealed class StreamListEndpoints(
 
         return string.Create(CultureInfo.InvariantCulture, $"rtsp://{host}:{rtsp.Port}");
     }
-
-    private static string Escape(string name) => string.Join('/', name.Split('/').Select(Uri.EscapeDataString));
 
     /// <param name="Hidden">Streams there are that the caller may not read (a login may show them).</param>
     /// <param name="LoginUrl">Where a browser logs in, when that would help.</param>

@@ -42,7 +42,7 @@ internal sealed class ViewerEndpoints(
     {
         var mjpeg = path.EndsWith(MjpegSuffix, StringComparison.Ordinal);
         var name = mjpeg ? path[..^MjpegSuffix.Length] : path.EndsWith(JpegSuffix, StringComparison.Ordinal) ? path[..^JpegSuffix.Length] : null;
-        if (name is null || !IsStreamName(name))
+        if (name is null || !Requests.StreamPaths.IsStreamName(name))
         {
             await HttpAccess.Answer(context, StatusCodes.Status404NotFound, $"no such resource: /streams/{path} (streams are /streams/NAME.mjpeg and /streams/NAME.jpg)").ConfigureAwait(false);
             return;
@@ -202,8 +202,5 @@ internal sealed class ViewerEndpoints(
     }
 
     /// <summary>A stream name from the path: segments of a name, none empty, "." or "..".</summary>
-    private static bool IsStreamName(string name) =>
-        name.Length > 0 && name.Split('/').All(segment => segment.Length > 0 && segment is not ("." or ".."));
-
     private static string Remote(HttpContext context) => $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
 }

@@ -11,31 +11,61 @@ internal static class StreamPaths
 {
     /// <summary>
     /// The stream named by the request URI: rtsp://host/NAME, rtsp://host/NAME/ or rtsp://host/NAME/track1, or a
-    /// bare NAME.
+    /// bare NAME. A name may be path-like (live/cam1), so the track control is known by its place: the last segment
+    /// of a SETUP's URI is the track when it is <c>track1</c> and something comes before it; DESCRIBE names a stream.
     /// </summary>
     public static bool TryGetStream(RtspMessage request, out string name)
     {
         name = string.Empty;
-        var path = RtspUrl.TryParse(request.Uri, out var url) ? url.Path : request.Uri;
-        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (segments.Length is not (1 or 2) || (segments.Length == 2 && segments[1] != JpegSessionDescription.TrackControl))
+        var path = (RtspUrl.TryParse(request.Uri, out var url) ? url.Path : request.Uri).Trim('/');
+        if (request.Method != RtspMethod.Describe && path.EndsWith("/" + JpegSessionDescription.TrackControl, StringComparison.Ordinal))
+        {
+            path = path[..^(JpegSessionDescription.TrackControl.Length + 1)];
+        }
+
+        name = path;
+        return IsStreamName(name);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> can be a stream's name: a file stream's (one segment, not "." or "..") or a
+    /// published stream's (segments of A-Z, a-z, 0-9, '.', '_' and '-', none of them "." or ".."), as the origin has it.
+    /// </summary>
+    public static bool IsStreamName(string name)
+    {
+        if (name.Length == 0 || name is "." or "..")
         {
             return false;
         }
 
-        name = segments[0];
-        return name is not ("." or "..");
+        if (!name.Contains('/', StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        foreach (var segment in name.Split('/'))
+        {
+            if (segment.Length == 0 || segment is "." or ".." || !segment.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
+
+    /// <summary>A stream name as a URL path: each segment escaped, the '/' between them kept.</summary>
+    public static string UrlPath(string name) => string.Join('/', name.Split('/').Select(Uri.EscapeDataString));
 
     /// <summary>The stream's base URL (ending in '/', as live555 clients expect), as the client addressed the edge.</summary>
     public static string BaseUrl(RtspConnection connection, RtspMessage request, string name)
     {
         if (RtspUrl.TryParse(request.Uri, out var url))
         {
-            return new UriBuilder(url.IsSecure ? "rtsps" : "rtsp", url.Host, url.Port, "/" + Uri.EscapeDataString(name) + "/").Uri.AbsoluteUri;
+            return new UriBuilder(url.IsSecure ? "rtsps" : "rtsp", url.Host, url.Port).Uri.AbsoluteUri + UrlPath(name) + "/";
         }
 
         var local = connection.Local;
-        return $"{(connection.IsSecure ? "rtsps" : "rtsp")}://{local.Address}:{local.Port.ToString(CultureInfo.InvariantCulture)}/{Uri.EscapeDataString(name)}/";
+        return $"{(connection.IsSecure ? "rtsps" : "rtsp")}://{local.Address}:{local.Port.ToString(CultureInfo.InvariantCulture)}/{UrlPath(name)}/";
     }
 }

@@ -1,7 +1,7 @@
 using Google.Protobuf;
-using GrpcStream.Origin.Formats;
 using GrpcStream.Origin.Storage;
 using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Rtsp.Media;
 
 namespace GrpcStream.Origin.Catalogue;
 

@@ -212,7 +212,7 @@ internal sealed class StreamCatalogue : IDisposable
         foreach (var path in entries)
         {
             var name = Path.GetFileName(path);
-            if (StreamName.Check(name) is not null)
+            if (StreamName.CheckFileName(name) is not null)
             {
                 continue;
             }

@@ -1,9 +1,9 @@
 using GrpcStream.Origin.Conversion;
-using GrpcStream.Origin.Formats;
 using GrpcStream.Origin.Hosting;
 using GrpcStream.Origin.Native;
 using GrpcStream.Origin.Storage;
 using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Rtsp.Media;
 using Microsoft.Win32.SafeHandles;
 
 namespace GrpcStream.Origin.Catalogue;

@@ -1,10 +1,10 @@
 using System.Globalization;
 using Google.Protobuf;
 using GrpcStream.Origin.Conversion;
-using GrpcStream.Origin.Formats;
 using GrpcStream.Origin.Hosting;
 using GrpcStream.Origin.Native;
 using GrpcStream.Origin.Storage;
+using GrpcStream.Rtsp.Media;
 
 namespace GrpcStream.Origin.Catalogue;
 

@@ -1,5 +1,5 @@
-using GrpcStream.Origin.Formats;
 using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Rtsp.Media;
 
 namespace GrpcStream.Origin.Conversion;
 

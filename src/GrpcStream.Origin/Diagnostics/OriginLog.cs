@@ -58,6 +58,21 @@ internal static partial class OriginLog
     [LoggerMessage(19, LogLevel.Error, "Stream {Stream}: indexing failed; the frames indexed so far are still served")]
     public static partial void IndexingFailed(ILogger logger, string stream, Exception exception);
 
+    [LoggerMessage(20, LogLevel.Information, "Publisher started {Stream} at {FrameRate} fps: {What}")]
+    public static partial void PublishStarted(ILogger logger, string stream, double frameRate, string what);
+
+    [LoggerMessage(21, LogLevel.Information, "Publisher of {Stream} left; the stream is held for {HoldSeconds} s for it to come back")]
+    public static partial void PublisherLeft(ILogger logger, string stream, double holdSeconds);
+
+    [LoggerMessage(22, LogLevel.Information, "Published stream {Stream} ended after {Frames} frames")]
+    public static partial void PublishedStreamEnded(ILogger logger, string stream, long frames);
+
+    [LoggerMessage(23, LogLevel.Warning, "Publisher {Peer} of {Stream} refused: {Reason}")]
+    public static partial void PublishRefused(ILogger logger, string peer, string stream, string reason);
+
+    [LoggerMessage(24, LogLevel.Warning, "No publishing auth is configured: anyone who reaches the origin may publish under {Prefix} (set Origin:Publish:Tokens or Origin:Tls:ClientCaPath)")]
+    public static partial void PublishingOpen(ILogger logger, string prefix);
+
     [LoggerMessage(15, LogLevel.Information, "Rescan of the media root asked by {Peer}")]
     public static partial void RescanAsked(ILogger logger, string peer);
 }

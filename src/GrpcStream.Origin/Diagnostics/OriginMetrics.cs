@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using GrpcStream.Origin.Formats;
+using GrpcStream.Rtsp.Media;
 
 namespace GrpcStream.Origin.Diagnostics;
 
@@ -19,6 +19,9 @@ internal sealed class OriginMetrics
     private readonly Counter<long> _framesSkipped;
     private readonly Counter<long> _entriesRefused;
     private readonly Counter<long> _unreadable;
+    private readonly UpDownCounter<long> _publishers;
+    private readonly Counter<long> _publishRefused;
+    private readonly Counter<long> _publishedFramesRefused;
 
     public OriginMetrics(IMeterFactory meterFactory)
     {
@@ -30,6 +33,9 @@ internal sealed class OriginMetrics
         _refused = meter.CreateCounter<long>(Prefix + "subscribers.refused", description: "WatchFrames calls refused at Origin:MaxSubscribers or Origin:MaxSubscribersPerStream.");
         _framesSkipped = meter.CreateCounter<long>(Prefix + "frames.skipped", description: "Source frames left out when a stream was indexed, by reason (truncated, corrupt, too_large, too_many_pixels, not_convertible, out_of_memory, unreadable).");
         _unreadable = meter.CreateCounter<long>(Prefix + "frames.unreadable", description: "Clock ticks without a frame because the frame could not be read as indexed (its source changed; the next rescan indexes it again).");
+        _publishers = meter.CreateUpDownCounter<long>(Prefix + "publishers", description: "PublishFrames calls in progress.");
+        _publishRefused = meter.CreateCounter<long>(Prefix + "publish.refused", description: "PublishFrames calls refused, by reason (already_exists, limit, bad_name, bad_start).");
+        _publishedFramesRefused = meter.CreateCounter<long>(Prefix + "publish.frames.refused", description: "Published frames refused (ending their call), by reason (not_jpeg, too_large, too_many_pixels, not_convertible).");
         _entriesRefused = meter.CreateCounter<long>(Prefix + "entries.refused", description: "Media-root entries that are not streams, by reason (not_regular_file, symlink_outside_root, not_a_stream, scan_failed); once per version of an entry.");
     }
 
@@ -55,6 +61,15 @@ internal sealed class OriginMetrics
         FrameSkipReason.OutOfMemory => "out_of_memory",
         _ => reason.ToString().ToLowerInvariant(),
     };
+
+    public void PublisherAdded() => _publishers.Add(1);
+
+    public void PublisherRemoved() => _publishers.Add(-1);
+
+    public void PublishRefused(string reason) => _publishRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void PublishedFrameRefused(string stream, string reason) =>
+        _publishedFramesRefused.Add(1, new KeyValuePair<string, object?>("stream", stream), new KeyValuePair<string, object?>("reason", reason));
 
     public void FrameDropped(string stream) => _dropped.Add(1, new KeyValuePair<string, object?>("stream", stream));
 

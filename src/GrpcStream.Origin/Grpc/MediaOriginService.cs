@@ -1,37 +1,57 @@
 using Grpc.Core;
 using GrpcStream.Origin.Catalogue;
+using GrpcStream.Origin.Diagnostics;
+using GrpcStream.Origin.Hosting;
 using GrpcStream.Origin.Live;
+using GrpcStream.Origin.Publishing;
 using GrpcStream.Protos.Origin.V1;
+using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Origin.Grpc;
 
 /// <summary>The <c>grpcstream.origin.v1.MediaOrigin</c> service.</summary>
-internal sealed class MediaOriginService(StreamCatalogue catalogue, LiveChannelHub hub, ILogger<MediaOriginService> logger)
+internal sealed class MediaOriginService(
+    StreamCatalogue catalogue,
+    LiveChannelHub hub,
+    PublishedStreams published,
+    PublishedFrameCheck frameCheck,
+    OriginMetrics metrics,
+    TimeProvider time,
+    IOptions<OriginOptions> options,
+    ILogger<MediaOriginService> logger)
     : MediaOrigin.MediaOriginBase
 {
     public override Task<ListStreamsResponse> ListStreams(ListStreamsRequest request, ServerCallContext context)
     {
         var response = new ListStreamsResponse();
         response.Streams.AddRange(catalogue.Streams.Select(StreamDescriptions.Describe));
+        response.Streams.AddRange(published.Streams.Select(StreamDescriptions.Describe));
         return Task.FromResult(response);
     }
 
     public override async Task<StreamDescription> DescribeStream(DescribeStreamRequest request, ServerCallContext context)
     {
+        if (FindPublished(request.Name) is { } live)
+        {
+            return StreamDescriptions.Describe(live);
+        }
+
         var stream = await FindAsync(request.Name, context.CancellationToken);
         return StreamDescriptions.Describe(stream);
     }
 
     public override async Task WatchFrames(WatchFramesRequest request, IServerStreamWriter<Frame> responseStream, ServerCallContext context)
     {
-        var stream = await FindAsync(request.Name, context.CancellationToken);
+        var live = FindPublished(request.Name);
+        var stream = live is null ? await FindAsync(request.Name, context.CancellationToken) : null;
+        var name = live?.Name ?? stream!.Name;
         ulong? resumeAfter = request.HasResumeAfterSequence ? request.ResumeAfterSequence : null;
-        OriginLog.WatchStarted(logger, context.Peer, stream.Name, resumeAfter?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
+        OriginLog.WatchStarted(logger, context.Peer, name, resumeAfter?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
 
         Subscriber subscriber;
         try
         {
-            subscriber = hub.Subscribe(stream, resumeAfter, context.Peer);
+            subscriber = live is not null ? hub.Subscribe(live, resumeAfter, context.Peer) : hub.Subscribe(stream!, resumeAfter, context.Peer);
         }
         catch (SubscriberLimitException ex)
         {
@@ -64,8 +84,106 @@ internal sealed class MediaOriginService(StreamCatalogue catalogue, LiveChannelH
         finally
         {
             hub.Unsubscribe(subscriber);
-            OriginLog.WatchEnded(logger, context.Peer, stream.Name, sent, subscriber.DroppedFrames);
+            OriginLog.WatchEnded(logger, context.Peer, name, sent, subscriber.DroppedFrames);
         }
+    }
+
+    public override async Task<PublishSummary> PublishFrames(IAsyncStreamReader<PublishRequest> requestStream, ServerCallContext context)
+    {
+        var start = await requestStream.MoveNext(context.CancellationToken) && requestStream.Current.MessageCase == PublishRequest.MessageOneofCase.Start
+            ? requestStream.Current.Start
+            : throw Refuse(StatusCode.InvalidArgument, "bad_start", context.Peer, string.Empty, "a publish call starts with one PublishStart message naming the stream");
+        if (StreamName.CheckPublished(start.Name, options.Value.Publish.Prefix) is { } problem)
+        {
+            throw Refuse(StatusCode.InvalidArgument, "bad_name", context.Peer, start.Name, $"Invalid name '{start.Name}' to publish: {problem}.");
+        }
+
+        if (!double.IsFinite(start.FrameRate) || start.FrameRate <= 0 || start.FrameRate > OriginOptionsValidator.MaxFrameRate)
+        {
+            throw Refuse(StatusCode.InvalidArgument, "bad_start", context.Peer, start.Name, $"the frame rate must be above 0 and at most {OriginOptionsValidator.MaxFrameRate} (was {start.FrameRate})");
+        }
+
+        PublishedStream stream;
+        try
+        {
+            stream = published.Begin(start.Name, start.FrameRate);
+        }
+        catch (PublisherConflictException ex)
+        {
+            OriginLog.PublishRefused(logger, context.Peer, start.Name, ex.Message);
+            throw new RpcException(new Status(StatusCode.AlreadyExists, ex.Message));
+        }
+        catch (PublisherLimitException ex)
+        {
+            OriginLog.PublishRefused(logger, context.Peer, start.Name, ex.Message);
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message));
+        }
+
+        var summary = new PublishSummary();
+        try
+        {
+            while (await requestStream.MoveNext(context.CancellationToken))
+            {
+                if (requestStream.Current.MessageCase != PublishRequest.MessageOneofCase.Jpeg)
+                {
+                    throw Refuse(StatusCode.InvalidArgument, "bad_start", context.Peer, start.Name, "only the first message of a publish call is a PublishStart; the others are frames");
+                }
+
+                var (jpeg, info) = frameCheck.Check(requestStream.Current.Jpeg);
+                var sequence = stream.Publish(jpeg, info, time.GetUtcNow());
+                summary.FirstSequence = summary.Frames == 0 ? sequence : summary.FirstSequence;
+                summary.LastSequence = sequence;
+                summary.Frames++;
+            }
+        }
+        catch (PublishedFrameException ex)
+        {
+            metrics.PublishedFrameRefused(start.Name, ex.Reason);
+            var message = $"frame {summary.Frames + 1} refused: {ex.Message}";
+            OriginLog.PublishRefused(logger, context.Peer, start.Name, message);
+            throw new RpcException(new Status(ex.Status, message));
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+        {
+            // gRPC refused a message over the service's receive limit before it was read.
+            metrics.PublishedFrameRefused(start.Name, "too_large");
+            OriginLog.PublishRefused(logger, context.Peer, start.Name, ex.Status.Detail);
+            throw;
+        }
+        catch (IOException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The publisher went away mid-message: the stream is held for it below.
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The publisher went away: the stream is held for it below.
+        }
+        finally
+        {
+            published.End(stream);
+        }
+
+        return summary;
+    }
+
+    private RpcException Refuse(StatusCode status, string reason, string peer, string name, string message)
+    {
+        metrics.PublishRefused(reason);
+        OriginLog.PublishRefused(logger, peer, name, message);
+        return new RpcException(new Status(status, message));
+    }
+
+    // Path-like names are published streams; file streams never have a '/'.
+    private PublishedStream? FindPublished(string name)
+    {
+        if (!StreamName.IsPathLike(name))
+        {
+            return null;
+        }
+
+        return StreamName.CheckPathLike(name) is { } problem
+            ? throw new RpcException(new Status(StatusCode.InvalidArgument, $"Invalid stream name '{name}': {problem}."))
+            : published.Find(name) ?? throw new RpcException(new Status(StatusCode.NotFound, $"Stream '{name}' not found."));
     }
 
     private async Task<MediaStream> FindAsync(string name, CancellationToken cancellationToken)

@@ -1,9 +1,9 @@
 using GrpcStream.Origin.Catalogue;
 using GrpcStream.Protos.Origin.V1;
 using GrpcStream.Rtsp.Jpeg;
+using DomainFormat = GrpcStream.Rtsp.Media.SourceFormat;
 using JpegProcess = GrpcStream.Rtsp.Jpeg.JpegProcess;
 using ProtoProcess = GrpcStream.Protos.Origin.V1.JpegProcess;
-using DomainFormat = GrpcStream.Origin.Formats.SourceFormat;
 
 namespace GrpcStream.Origin.Grpc;
 
@@ -46,6 +46,23 @@ internal static class StreamDescriptions
         }
 
         return description;
+    }
+
+    /// <summary>A published stream, described by its latest frame (it has one: only such streams are listed).</summary>
+    public static StreamDescription Describe(Publishing.PublishedStream stream)
+    {
+        var info = stream.Info!.Value;
+        return new StreamDescription
+        {
+            Name = stream.Name,
+            Width = info.Width,
+            Height = info.Height,
+            FrameRate = stream.FrameRate,
+            SourceFormat = SourceFormat.Published,
+            SourceJpeg = Kind(info),
+            ServedJpeg = Kind(info),
+            RtpCarriable = RtpJpegCompatibility.Check(info) == RtpJpegIncompatibility.None,
+        };
     }
 
     public static string Explain(RtpJpegIncompatibility reason, bool lossless)

@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server;
 using GrpcStream.Origin.Catalogue;
 using GrpcStream.Origin.Diagnostics;
 using GrpcStream.Origin.Grpc;
@@ -19,6 +20,9 @@ public static class OriginHost
 
     /// <summary>The HTTP/1.1 port for /healthz and /metrics unless <c>Origin:Http:Port</c> says otherwise (0 turns it off).</summary>
     public const int DefaultHttpPort = 8081;
+
+    // A PublishRequest's bytes besides its JPEG: a field tag and a length.
+    private const int PublishMessageOverhead = 16;
 
     /// <summary>Short flags for the options people set most.</summary>
     public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -43,6 +47,11 @@ public static class OriginHost
         services.AddSingleton<Storage.FrameCache>();
         services.AddSingleton<StreamCatalogue>();
         services.AddSingleton<LiveChannelHub>();
+        services.AddSingleton<Publishing.PublishedStreams>();
+        services.AddSingleton<Publishing.PublishedFrameCheck>();
+        // A published frame may be as large as Origin:MaxFrameBytes; gRPC's own limit (4 MiB) would refuse it first.
+        services.AddSingleton<IConfigureOptions<GrpcServiceOptions<MediaOriginService>>>(sp => new ConfigureOptions<GrpcServiceOptions<MediaOriginService>>(
+            grpc => grpc.MaxReceiveMessageSize = sp.GetRequiredService<IOptions<OriginOptions>>().Value.MaxFrameBytes + PublishMessageOverhead));
         services.AddHostedService<CatalogueRefreshService>();
         services.AddSingleton<Security.OriginCallAccess>();
         services.AddGrpcDefaults<Security.OriginCallAccess>().AddCheck<CatalogueHealthCheck>("catalogue", tags: [ServiceDefaultsExtensions.ReadyTag]);
@@ -56,7 +65,11 @@ public static class OriginHost
         app.Lifetime.ApplicationStarted.Register(() => ReportListening(app));
 
         // Watch streams never end on their own: end them first, so that shutdown does not wait for them.
-        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<LiveChannelHub>().EndAll());
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            app.Services.GetRequiredService<LiveChannelHub>().EndAll();
+            app.Services.GetRequiredService<Publishing.PublishedStreams>().EndAll();
+        });
         return app;
     }
 
@@ -111,6 +124,11 @@ public static class OriginHost
         if (grpc.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !IsLoopback(HostOf(grpc)))
         {
             OriginLog.CleartextOnNetwork(app.Logger, grpc);
+        }
+
+        if (app.Services.GetRequiredService<Security.OriginCallAccess>().PublishingOpen)
+        {
+            OriginLog.PublishingOpen(app.Logger, app.Services.GetRequiredService<IOptions<OriginOptions>>().Value.Publish.Prefix);
         }
     }
 

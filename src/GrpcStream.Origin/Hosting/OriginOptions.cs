@@ -21,6 +21,9 @@ public sealed class OriginOptions
 
     public SampleOptions Sample { get; set; } = new();
 
+    /// <summary>Live streams published into the origin (PublishFrames).</summary>
+    public PublishOptions Publish { get; set; } = new();
+
     /// <summary>
     /// Frames queued per subscriber before the oldest is dropped for that subscriber alone: a slow reader
     /// loses frames, it never slows the clock or the other subscribers.
@@ -104,4 +107,17 @@ public sealed class SampleOptions
 
     /// <summary>Frames in one loop of the pattern (at 25 fps, 250 is ten seconds).</summary>
     public int FrameCount { get; set; } = 250;
+}
+
+/// <summary>Live publishing (<c>Origin:Publish</c>); who may publish is <c>Origin:Publish:Tokens</c> or a client certificate.</summary>
+public sealed class PublishOptions
+{
+    /// <summary>Published names start with this (file streams never contain '/', so the two cannot clash).</summary>
+    public string Prefix { get; set; } = "live/";
+
+    /// <summary>How long a stream whose publisher left keeps its last frame and its watchers, waiting for the publisher to return.</summary>
+    public TimeSpan HoldTime { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Publishers connected at once; more are refused with RESOURCE_EXHAUSTED.</summary>
+    public int MaxPublishers { get; set; } = 100;
 }

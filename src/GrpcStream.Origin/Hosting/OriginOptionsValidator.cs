@@ -87,7 +87,7 @@ internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>
 
         if (options.Sample.Enabled)
         {
-            if (StreamName.Check(options.Sample.Name) is { } problem)
+            if (StreamName.CheckFileName(options.Sample.Name) is { } problem)
             {
                 failures.Add($"Origin:Sample:Name is not a valid stream name: {problem}");
             }
@@ -96,6 +96,21 @@ internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>
             {
                 failures.Add($"Origin:Sample:FrameCount must be between 1 and 10000 (was {options.Sample.FrameCount})");
             }
+        }
+
+        if (!options.Publish.Prefix.EndsWith('/') || StreamName.CheckPathLike(options.Publish.Prefix + "x") is not null)
+        {
+            failures.Add($"Origin:Publish:Prefix must be path-like and end with '/', such as 'live/' (was '{options.Publish.Prefix}')");
+        }
+
+        if (options.Publish.HoldTime < TimeSpan.Zero || options.Publish.HoldTime > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Origin:Publish:HoldTime must be between 0 and 1 hour (was {options.Publish.HoldTime})");
+        }
+
+        if (options.Publish.MaxPublishers < 1)
+        {
+            failures.Add($"Origin:Publish:MaxPublishers must be at least 1 (was {options.Publish.MaxPublishers})");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -16,7 +16,7 @@ namespace GrpcStream.Origin.Live;
 /// being indexed its length is not known: it plays on from where it is, and starts again at its first frame when
 /// it reaches the last one indexed so far.
 /// </remarks>
-internal sealed class LiveChannel : IDisposable
+internal sealed class LiveChannel : IFrameChannel, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly List<Subscriber> _subscribers = [];

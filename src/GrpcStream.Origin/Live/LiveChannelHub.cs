@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Origin.Live;
 
-/// <summary>A stream that was removed from the media root while it was being watched.</summary>
-internal sealed class StreamRemovedException(string stream) : Exception($"Stream '{stream}' was removed from the media root.")
+/// <summary>A stream that was removed (from the media root, or its publisher gone) while it was being watched.</summary>
+internal sealed class StreamRemovedException(string stream, string? message = null) : Exception(message ?? $"Stream '{stream}' was removed from the media root.")
 {
     public string Stream { get; } = stream;
 }
@@ -65,22 +65,10 @@ internal sealed class LiveChannelHub : IDisposable
     /// <paramref name="resumeAfter"/>, the first frame after that sequence number).
     /// </summary>
     /// <exception cref="SubscriberLimitException">The origin's or the stream's subscriber cap is reached.</exception>
-    public Subscriber Subscribe(MediaStream stream, ulong? resumeAfter, string peer = "")
-    {
-        var subscriber = new Subscriber(stream.Name, _bufferFrames, resumeAfter, () => _metrics.FrameDropped(stream.Name), peer, _time.GetUtcNow());
-        lock (_gate)
+    public Subscriber Subscribe(MediaStream stream, ulong? resumeAfter, string peer = "") =>
+        Admit(stream.Name, resumeAfter, peer, () =>
         {
-            _subscribers.TryGetValue(stream.Name, out var onStream);
-            if (_total >= _maxSubscribers || onStream >= _maxPerStream)
-            {
-                _metrics.SubscriberRefused(stream.Name);
-                throw new SubscriberLimitException(_total >= _maxSubscribers
-                    ? $"The origin has {_maxSubscribers} subscribers, its limit (Origin:MaxSubscribers); try again later."
-                    : $"Stream '{stream.Name}' has {_maxPerStream} subscribers, its limit (Origin:MaxSubscribersPerStream); try again later.");
-            }
-
-            _subscribers[stream.Name] = onStream + 1;
-            _total++;
+            // Called with the gate held: the file stream's clock runs while it has subscribers.
             if (!_channels.TryGetValue(stream.Name, out var channel))
             {
                 // The catalogue may have loaded a newer version since the caller looked the stream up.
@@ -89,11 +77,37 @@ internal sealed class LiveChannelHub : IDisposable
                 _channels.Add(stream.Name, channel);
             }
 
+            return channel;
+        });
+
+    /// <summary>Subscribes to a published stream's frames, under the same caps as file streams.</summary>
+    /// <exception cref="SubscriberLimitException">The origin's or the stream's subscriber cap is reached.</exception>
+    public Subscriber Subscribe(Publishing.PublishedStream stream, ulong? resumeAfter, string peer = "") =>
+        Admit(stream.Name, resumeAfter, peer, () => stream);
+
+    private Subscriber Admit(string name, ulong? resumeAfter, string peer, Func<IFrameChannel> channelFor)
+    {
+        var subscriber = new Subscriber(name, _bufferFrames, resumeAfter, () => _metrics.FrameDropped(name), peer, _time.GetUtcNow());
+        lock (_gate)
+        {
+            _subscribers.TryGetValue(name, out var onStream);
+            if (_total >= _maxSubscribers || onStream >= _maxPerStream)
+            {
+                _metrics.SubscriberRefused(name);
+                throw new SubscriberLimitException(_total >= _maxSubscribers
+                    ? $"The origin has {_maxSubscribers} subscribers, its limit (Origin:MaxSubscribers); try again later."
+                    : $"Stream '{name}' has {_maxPerStream} subscribers, its limit (Origin:MaxSubscribersPerStream); try again later.");
+            }
+
+            _subscribers[name] = onStream + 1;
+            _total++;
+            var channel = channelFor();
+            subscriber.Source = channel;
             channel.Add(subscriber);
             _all.Add(subscriber);
         }
 
-        _metrics.SubscriberAdded(stream.Name);
+        _metrics.SubscriberAdded(name);
         return subscriber;
     }
 
@@ -124,7 +138,8 @@ internal sealed class LiveChannelHub : IDisposable
                 }
             }
 
-            if (_channels.TryGetValue(subscriber.Stream, out var channel) && channel.Remove(subscriber))
+            if (subscriber.Source is { } channel && channel.Remove(subscriber)
+                && _channels.TryGetValue(subscriber.Stream, out var clocked) && ReferenceEquals(clocked, channel))
             {
                 _channels.Remove(subscriber.Stream);
             }

@@ -30,6 +30,9 @@ internal sealed class Subscriber
 
     public string Stream { get; }
 
+    /// <summary>The channel the subscriber was added to (set by the hub).</summary>
+    public IFrameChannel? Source { get; set; }
+
     /// <summary>Who subscribed (gRPC's peer form), for the control API.</summary>
     public string Peer { get; }
 

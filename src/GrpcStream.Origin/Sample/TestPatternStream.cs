@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using GrpcStream.Origin.Catalogue;
 using GrpcStream.Origin.Conversion;
-using GrpcStream.Origin.Formats;
+using GrpcStream.Rtsp.Media;
 
 namespace GrpcStream.Origin.Sample;
 

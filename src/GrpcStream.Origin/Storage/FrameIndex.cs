@@ -1,6 +1,6 @@
 using GrpcStream.Origin.Conversion;
-using GrpcStream.Origin.Formats;
 using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Rtsp.Media;
 
 namespace GrpcStream.Origin.Storage;
 

@@ -17,6 +17,9 @@ public sealed class ControlCallers(IEnumerable<string> tokens, string setting, b
 {
     private readonly BearerTokens _tokens = new(tokens);
 
+    /// <summary>Whether any token is configured.</summary>
+    public bool HasTokens => _tokens.Any;
+
     public void Check(ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -1,6 +1,6 @@
 using GrpcStream.Origin.Conversion;
-using GrpcStream.Origin.Formats;
 using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Rtsp.Media;
 using GrpcStream.Testing;
 
 namespace GrpcStream.Origin.Tests.Conversion;

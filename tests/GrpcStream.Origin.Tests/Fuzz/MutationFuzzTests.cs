@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using GrpcStream.Origin.Conversion;
-using GrpcStream.Origin.Formats;
 using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Rtsp.Media;
 using GrpcStream.Testing;
 
 namespace GrpcStream.Origin.Tests.Fuzz;

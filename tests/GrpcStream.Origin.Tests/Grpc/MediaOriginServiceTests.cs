@@ -115,7 +115,7 @@ public class MediaOriginServiceTests
     [InlineData("../secret.mjpeg")]
     [InlineData("..")]
     [InlineData("/etc/passwd")]
-    [InlineData("sub/movie.Mjpeg")]
+    [InlineData("sub/../../secret.mjpeg")]
     [InlineData("..\\secret.mjpeg")]
     [InlineData("")]
     [InlineData(".hidden")]
@@ -134,6 +134,20 @@ public class MediaOriginServiceTests
 
         Assert.Equal(StatusCode.InvalidArgument, describe.StatusCode);
         Assert.Equal(StatusCode.InvalidArgument, watchError.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_path_like_name_is_a_published_stream_and_never_a_file_below_the_media_root()
+    {
+        using var media = new TempMediaRoot();
+        Directory.CreateDirectory(Path.Combine(media.Path, "live"));
+        media.Write("live/cam1", await TestJpegs.FfmpegFramesAsync(2));
+        await using var origin = await OriginTestHost.StartAsync(media.Path);
+
+        var describe = await Assert.ThrowsAsync<RpcException>(() => origin.Client.DescribeStreamAsync(new DescribeStreamRequest { Name = "live/cam1" }).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, describe.StatusCode);
+        Assert.DoesNotContain((await origin.Client.ListStreamsAsync(new ListStreamsRequest())).Streams, s => s.Name.Contains("cam1", StringComparison.Ordinal));
     }
 
     [Fact]

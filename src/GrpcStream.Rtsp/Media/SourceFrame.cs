@@ -1,12 +1,12 @@
 using GrpcStream.Rtsp.Jpeg;
 
-namespace GrpcStream.Origin.Formats;
+namespace GrpcStream.Rtsp.Media;
 
 /// <summary>One well-formed JPEG image found in a source, with what its headers say and where it starts in the source.</summary>
-internal readonly record struct SourceFrame(ReadOnlyMemory<byte> Jpeg, JpegImageInfo Info, long Offset = 0);
+public readonly record struct SourceFrame(ReadOnlyMemory<byte> Jpeg, JpegImageInfo Info, long Offset = 0);
 
 /// <summary>Where a candidate frame is in its source, for the reason it was skipped: a file, or a frame and its offset.</summary>
-internal readonly record struct FrameLocation(string? File, int Index, long Offset)
+public readonly record struct FrameLocation(string? File, int Index, long Offset)
 {
     public static FrameLocation InFile(string file) => new(file, 0, 0);
 
@@ -16,7 +16,7 @@ internal readonly record struct FrameLocation(string? File, int Index, long Offs
 }
 
 /// <summary>The frames a reader found in one source, and what it had to skip.</summary>
-internal sealed class FrameSplit(int maxFrameBytes = RtpJpegCompatibility.MaxFrameBytes)
+public sealed class FrameSplit(int maxFrameBytes = RtpJpegCompatibility.MaxFrameBytes)
 {
     public List<SourceFrame> Frames { get; } = [];
 
@@ -97,9 +97,9 @@ internal sealed class FrameSplit(int maxFrameBytes = RtpJpegCompatibility.MaxFra
 /// <summary>What became of a candidate, and how many of its bytes that covers.</summary>
 /// <param name="Check">What became of it.</param>
 /// <param name="Length">The image's length when added or too large; where the problem was found when corrupt.</param>
-internal readonly record struct FrameOutcome(FrameCheck Check, int Length);
+public readonly record struct FrameOutcome(FrameCheck Check, int Length);
 
-internal enum FrameCheck
+public enum FrameCheck
 {
     Added,
 
@@ -117,7 +117,7 @@ internal enum FrameCheck
 }
 
 /// <summary>Why a frame was left out; the metrics' <c>reason</c> label.</summary>
-internal enum FrameSkipReason
+public enum FrameSkipReason
 {
     Truncated,
     Corrupt,

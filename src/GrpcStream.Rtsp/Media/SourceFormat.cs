@@ -1,7 +1,7 @@
-namespace GrpcStream.Origin.Formats;
+namespace GrpcStream.Rtsp.Media;
 
 /// <summary>How a stream's frames are stored.</summary>
-internal enum SourceFormat
+public enum SourceFormat
 {
     /// <summary>The classic lab format: a 5-digit ASCII length, then that many bytes of JPEG, repeated.</summary>
     LengthPrefixed,

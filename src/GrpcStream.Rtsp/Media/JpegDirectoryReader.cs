@@ -1,7 +1,7 @@
-namespace GrpcStream.Origin.Formats;
+namespace GrpcStream.Rtsp.Media;
 
 /// <summary>Reads a directory of .jpg/.jpeg files as one stream, in ordinal name order.</summary>
-internal static class JpegDirectoryReader
+public static class JpegDirectoryReader
 {
     public static bool IsJpegFileName(string path) =>
         path.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase);

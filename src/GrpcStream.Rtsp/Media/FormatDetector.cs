@@ -1,7 +1,7 @@
-namespace GrpcStream.Origin.Formats;
+namespace GrpcStream.Rtsp.Media;
 
 /// <summary>Tells a file's format from its first bytes; the file name plays no part.</summary>
-internal static class FormatDetector
+public static class FormatDetector
 {
     /// <summary>Bytes of the length field in the length-prefixed format.</summary>
     public const int LengthDigits = 5;

@@ -1,10 +1,10 @@
-namespace GrpcStream.Origin.Formats;
+namespace GrpcStream.Rtsp.Media;
 
 /// <summary>
 /// Finds the frames of one file as its bytes come in, a window at a time, so that a file of any size is indexed in
 /// a bounded buffer. A scanner keeps its place between windows; one instance reads one file once, from its start.
 /// </summary>
-internal interface IFrameScanner
+public interface IFrameScanner
 {
     /// <summary>
     /// Adds to <paramref name="split"/> every frame that lies whole in <paramref name="window"/>, and counts what is

@@ -1,12 +1,12 @@
 using GrpcStream.Rtsp.Jpeg;
 
-namespace GrpcStream.Origin.Formats;
+namespace GrpcStream.Rtsp.Media;
 
 /// <summary>
 /// Reads the lab format: each frame is its length as 5 ASCII decimal digits followed by that many bytes of JPEG.
 /// A frame is at most 99,999 bytes, so any window of 100,004 bytes or more holds a whole one.
 /// </summary>
-internal sealed class LengthPrefixedReader(long fileLength) : IFrameScanner
+public sealed class LengthPrefixedReader(long fileLength) : IFrameScanner
 {
     /// <summary>The most bytes one frame and its length field take.</summary>
     public const int MaxRecordBytes = 99_999 + FormatDetector.LengthDigits;

@@ -1,11 +1,9 @@
 using System.Text;
-using GrpcStream.Origin.Catalogue;
-using GrpcStream.Origin.Formats;
-using GrpcStream.Origin.Hosting;
 using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Rtsp.Media;
 using GrpcStream.Testing;
 
-namespace GrpcStream.Origin.Tests.Formats;
+namespace GrpcStream.Rtsp.Tests.Media;
 
 public class FrameReaderTests
 {
@@ -198,35 +196,5 @@ public class FrameReaderTests
         Assert.Equal(SourceFormat.LengthPrefixed, FormatDetector.Detect([.. "00098"u8, 0xFF, 0xD8, 0xFF]));
         // Length fields that chain but never lead to a JPEG are not the lab format.
         Assert.Null(FormatDetector.Detect("00003abc00003def00003ghi"u8));
-    }
-
-    [Fact]
-    public async Task Directory_frames_play_in_name_order_and_bad_files_are_skipped()
-    {
-        var frames = TestJpegs.SplitSimple(await TestJpegs.FfmpegFramesAsync(3));
-        var dir = Directory.CreateTempSubdirectory("grpcstream-dir-").FullName;
-        try
-        {
-            File.WriteAllBytes(Path.Combine(dir, "b.jpg"), frames[1]);
-            File.WriteAllBytes(Path.Combine(dir, "a.JPG"), frames[0]);
-            File.WriteAllBytes(Path.Combine(dir, "c.jpeg"), frames[2]);
-            File.WriteAllText(Path.Combine(dir, "broken.jpg"), "not a jpeg");
-            File.WriteAllText(Path.Combine(dir, "notes.txt"), "ignored");
-
-            var images = JpegDirectoryReader.ListImages(dir);
-            using var indexer = StreamIndexer.ForDirectory(new OriginOptions { CacheDirectory = dir }, new MediaRoot(dir, followSymlinks: false), images, Path.Combine(dir, "cache.frames"));
-            while (indexer.Step())
-            {
-            }
-
-            Assert.Equal(["a.JPG", "b.jpg", "broken.jpg", "c.jpeg"], images.Select(Path.GetFileName));
-            Assert.Equal(frames, Enumerable.Range(0, indexer.Index.Count).Select(i => indexer.Store.Read(indexer.Index[i])!.ToByteArray()));
-            Assert.Equal(1, indexer.Index.SkippedFrames);
-            Assert.Contains("broken.jpg", indexer.Index.FirstProblem);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
     }
 }

@@ -1,6 +1,6 @@
 using GrpcStream.Rtsp.Jpeg;
 
-namespace GrpcStream.Origin.Formats;
+namespace GrpcStream.Rtsp.Media;
 
 /// <summary>
 /// Splits JPEG images stored back to back. Each image's end is found by walking its segments and scan
@@ -16,7 +16,7 @@ namespace GrpcStream.Origin.Formats;
 /// Read a window at a time, an image longer than the window (which is sized to hold the largest frame allowed) is
 /// skipped as too large, and the search goes on after its start.
 /// </remarks>
-internal sealed class ConcatenatedJpegReader(long fileLength, int windowCapacity = int.MaxValue) : IFrameScanner
+public sealed class ConcatenatedJpegReader(long fileLength, int windowCapacity = int.MaxValue) : IFrameScanner
 {
     public const int ResyncBudgetPerByte = 4;
 

@@ -1,0 +1,125 @@
+using Google.Protobuf;
+using GrpcStream.Origin.Diagnostics;
+using GrpcStream.Origin.Live;
+using GrpcStream.Protos.Origin.V1;
+using GrpcStream.Rtsp.Jpeg;
+
+namespace GrpcStream.Origin.Publishing;
+
+/// <summary>
+/// A live stream fed by a publisher: each frame the publisher sends becomes one <see cref="Frame"/> message, offered
+/// to every subscriber as it arrives. Outlives its publisher by the hold time, so that a publisher that reconnects
+/// continues the same stream: the same subscribers, sequence numbers that only go up.
+/// </summary>
+/// <remarks>
+/// Sequence numbers are on the same wall-clock-anchored clock as file streams (<see cref="LiveClock"/>) at the rate
+/// the publisher declares: the first frame takes the sequence live now, each next frame the one after, and when
+/// the publisher falls behind the clock by more than a second (a gap, a reconnect, a slow source) the stream jumps
+/// to the live position. A steady publisher therefore gets consecutive numbers, and an edge that moves to another
+/// origin the publisher also moved to finds numbers near the ones it saw.
+/// </remarks>
+internal sealed class PublishedStream : IFrameChannel
+{
+    private readonly Lock _gate = new();
+    private readonly List<Subscriber> _subscribers = [];
+    private readonly OriginMetrics _metrics;
+    private LiveClock _clock;
+    private Frame? _current;
+    private ulong? _last;
+
+    public PublishedStream(string name, double frameRate, OriginMetrics metrics)
+    {
+        Name = name;
+        _clock = new LiveClock(frameRate);
+        _metrics = metrics;
+    }
+
+    public string Name { get; }
+
+    public double FrameRate => _clock.FrameRate;
+
+    /// <summary>Header values of the latest frame; null before the first.</summary>
+    public JpegImageInfo? Info { get; private set; }
+
+    /// <summary>Frames published since the stream began, over all of its publishers.</summary>
+    public long Frames { get; private set; }
+
+    /// <summary>Takes a returning publisher's frame rate: a new clock, on which sequence numbers still only go up.</summary>
+    public void Continue(double frameRate)
+    {
+        lock (_gate)
+        {
+            _clock = new LiveClock(frameRate);
+        }
+    }
+
+    /// <summary>Makes <paramref name="jpeg"/> the live frame and offers it to every subscriber; returns its sequence number.</summary>
+    public ulong Publish(ByteString jpeg, in JpegImageInfo info, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            var live = _clock.SequenceAt(now);
+            var sequence = _last is not { } last ? live
+                : live > last + ResyncFrames ? live
+                : last + 1;
+            var frame = new Frame { Sequence = sequence, Pts90Khz = _clock.Pts90kHz(sequence), Jpeg = jpeg };
+            _last = sequence;
+            _current = frame;
+            Info = info;
+            Frames++;
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Offer(frame);
+            }
+
+            _metrics.FramePublished(Name, _subscribers.Count);
+            return sequence;
+        }
+    }
+
+    // A second of frames: how far behind the clock a publisher may fall before the stream jumps to the live position.
+    private ulong ResyncFrames => (ulong)Math.Max(2, Math.Ceiling(_clock.FrameRate));
+
+    public void Add(Subscriber subscriber)
+    {
+        lock (_gate)
+        {
+            if (_current is { } current)
+            {
+                // A resume position is honoured only when it is on this stream's timeline: at most a second ahead.
+                if (subscriber.ResumeAfter is { } after && after >= current.Sequence + ResyncFrames)
+                {
+                    subscriber.ForgetResumePosition();
+                }
+
+                subscriber.Offer(current);
+            }
+
+            _subscribers.Add(subscriber);
+        }
+    }
+
+    /// <summary>Removes a subscriber. Never stops the stream: it lives as long as its publisher (and the hold time).</summary>
+    public bool Remove(Subscriber subscriber)
+    {
+        lock (_gate)
+        {
+            _subscribers.Remove(subscriber);
+            return false;
+        }
+    }
+
+    /// <summary>Ends every subscription with <paramref name="error"/>.</summary>
+    public void End(Exception error)
+    {
+        lock (_gate)
+        {
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Complete(error);
+            }
+
+            _subscribers.Clear();
+        }
+    }
+}
