@@ -10,6 +10,7 @@ public static class CliApp
     {
         PlayCommand.Create(console),
         SnapshotCommand.Create(console),
+        PublishCommand.Create(console),
         BenchCommand.Create(console),
         ControlCommand.Create(console),
         InspectCommands.Describe(console),

@@ -23,6 +23,7 @@ internal static class CommandErrors
 
     public static (string Message, int ExitCode)? Describe(Exception exception) => exception switch
     {
+        CliFailureException e => (e.Message, e.ExitCode),
         RtspStatusException e => (e.Message, ExitCodes.RtspError),
         HttpStatusException e => (e.Message, ExitCodes.RtspError),
         HttpFrameException e => ($"the server broke the protocol: {e.Message}", ExitCodes.ProtocolError),
@@ -40,4 +41,10 @@ internal static class CommandErrors
         UnauthorizedAccessException e => (e.Message, ExitCodes.Failure),
         _ => null,
     };
+}
+
+/// <summary>A command's own failure: its one-line message and its exit code.</summary>
+internal sealed class CliFailureException(string message, int exitCode) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
 }
