@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use as real peers and fixtures: players (ffmpeg, GStreamer),
-# libjpeg's command-line tools, curl and chromium (HTTP viewers and the stream page), GStreamer's RTSP server (for client interop), tshark, iproute2 (network
+# libjpeg's command-line tools, curl and chromium (HTTP viewers and the stream page), GStreamer's RTSP server (for client interop) and its rtspclientsink (a publisher), tshark, iproute2 (network
 # namespaces for the silent-outage test), and for the container
 # test Docker's engine, docker-compose and debootstrap.
 # Needs root (or sudo). The .NET SDK itself is expected on PATH (see README).
@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   ffmpeg
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gir1.2-gst-rtsp-server-1.0 python3-gi
+  gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-rtsp
   libjpeg-turbo-progs
   iproute2 openssl curl
   chromium

@@ -97,7 +97,7 @@ public sealed class PlayCommandTests : IDisposable
         Assert.Contains("video: RTP/AVP payload 26 (JPEG/90000)", describe.Out, StringComparison.Ordinal);
         Assert.Contains("frame rate: 25 fps", describe.Out, StringComparison.Ordinal);
         Assert.Equal(0, optionsExit);
-        Assert.Contains("Public: OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER", options.Out, StringComparison.Ordinal);
+        Assert.Contains("Public: OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER", options.Out, StringComparison.Ordinal);
     }
 
     [Fact]

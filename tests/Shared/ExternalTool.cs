@@ -58,6 +58,15 @@ public static class ExternalTool
     /// <summary>Runs the tool to completion and returns its standard output; a non-zero exit fails with its standard error.</summary>
     public static async Task<byte[]> RunAsync(string name, IEnumerable<string> arguments, byte[]? input = null, TimeSpan? timeout = null)
     {
+        var run = await TryRunAsync(name, arguments, input, timeout);
+        return run.ExitCode == 0
+            ? run.Output
+            : throw new InvalidOperationException($"{name} {string.Join(' ', arguments)} exited with {run.ExitCode}: {run.Error}");
+    }
+
+    /// <summary>Runs the tool to completion, whatever its exit code: for a tool expected to fail.</summary>
+    public static async Task<(int ExitCode, byte[] Output, string Error)> TryRunAsync(string name, IEnumerable<string> arguments, byte[]? input = null, TimeSpan? timeout = null)
+    {
         var path = Require(name);
         var start = new ProcessStartInfo(path)
         {
@@ -93,12 +102,6 @@ public static class ExternalTool
             throw new TimeoutException($"{name} {string.Join(' ', start.ArgumentList)} did not finish in time.");
         }
 
-        var stderr = await readErr;
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{name} {string.Join(' ', start.ArgumentList)} exited with {process.ExitCode}: {stderr}");
-        }
-
-        return stdout.ToArray();
+        return (process.ExitCode, stdout.ToArray(), await readErr);
     }
 }

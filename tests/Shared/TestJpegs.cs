@@ -44,6 +44,21 @@ public static class TestJpegs
     /// <summary>Decodes with libjpeg's djpeg to raw pixels (PPM, or PGM for grayscale): what a viewer would show.</summary>
     public static Task<byte[]> DecodeAsync(byte[] jpeg) => ExternalTool.RunAsync("djpeg", ["-pnm"], jpeg);
 
+    /// <summary>Which of the pictures <paramref name="pixels"/> (decoded) each frame is, pixel for pixel; fails on a frame that is none.</summary>
+    public static async Task<List<int>> IdentifyAsync(IEnumerable<byte[]> frames, byte[][] pixels)
+    {
+        var indices = new List<int>();
+        foreach (var frame in frames)
+        {
+            var decoded = await DecodeAsync(frame);
+            var index = Array.FindIndex(pixels, p => p.AsSpan().SequenceEqual(decoded));
+            Assert.True(index >= 0, "a frame that is none of the source's, pixel for pixel");
+            indices.Add(index);
+        }
+
+        return indices;
+    }
+
     /// <summary>Largest difference of any sample between two decoded pictures of the same size.</summary>
     public static int MaxDifference(byte[] a, byte[] b)
     {

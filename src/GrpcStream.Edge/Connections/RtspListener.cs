@@ -227,6 +227,8 @@ internal sealed class RtspListener(
                 client.CloseSessions(connection.Fault is null ? SessionEndReason.Disconnected : SessionEndReason.Error, connection.Fault);
             }
 
+            await router.ConnectionClosedAsync(client).ConfigureAwait(false);
+
             _connections.TryRemove(connection, out _);
             _perAddress.Remove(address);
             await connection.DisposeAsync().ConfigureAwait(false);

@@ -107,4 +107,16 @@ internal static partial class EdgeLog
 
     [LoggerMessage(47, LogLevel.Information, "HTTP viewer {Remote} refused: {Reason}")]
     public static partial void ViewerRefused(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(48, LogLevel.Information, "Publisher {Remote} announced {Stream} at {FrameRate} fps")]
+    public static partial void PublishAnnounced(ILogger logger, string remote, string stream, double frameRate);
+
+    [LoggerMessage(49, LogLevel.Information, "Publisher of {Stream} recording")]
+    public static partial void PublishRecording(ILogger logger, string stream);
+
+    [LoggerMessage(50, LogLevel.Information, "Publisher of {Stream} ended ({Why}): {Frames} frames forwarded to the origin; origin failure: {Failure}")]
+    public static partial void PublishEnded(ILogger logger, string stream, string why, long frames, string failure);
+
+    [LoggerMessage(51, LogLevel.Warning, "The origin refused the publication of {Stream}: {Status}: {Detail}")]
+    public static partial void PublishRefusedByOrigin(ILogger logger, string stream, string status, string detail);
 }

@@ -27,6 +27,11 @@ internal sealed class EdgeMetrics
     private readonly Counter<long> _limitHits;
     private readonly Counter<long> _rtcpIgnored;
     private readonly Counter<long> _authFailures;
+    private readonly UpDownCounter<long> _publishers;
+    private readonly Counter<long> _publishedFrames;
+    private readonly Counter<long> _publishedDropped;
+    private readonly Counter<long> _publishedRejected;
+    private readonly Counter<long> _publishRefused;
     private readonly Histogram<double> _firstFrame;
     private readonly Histogram<double> _reconnectDuration;
     private long _queuedBytes;
@@ -57,6 +62,11 @@ internal sealed class EdgeMetrics
         _limitHits = meter.CreateCounter<long>(Prefix + "limit.hits", description: "Times a limit was reached, by limit (see EdgeLimits).");
         _authFailures = meter.CreateCounter<long>(Prefix + "auth.failures", description: "Credentials refused, by status: 400 malformed, 401 wrong, 403 not allowed (each one delays that address's next failed answer).");
         _rtcpIgnored = meter.CreateCounter<long>(Prefix + "rtcp.ignored", description: "RTCP packets that were invalid or named none of the session's sources (they keep nothing alive).");
+        _publishers = meter.CreateUpDownCounter<long>(Prefix + "publishers", description: "RTSP publishers (ANNOUNCE) on this edge.");
+        _publishedFrames = meter.CreateCounter<long>(Prefix + "published.frames", description: "Whole frames received from publishers and forwarded to the origin.");
+        _publishedDropped = meter.CreateCounter<long>(Prefix + "published.frames.dropped", description: "Published frames dropped, by reason (incomplete: a packet lost; queue_full: the origin slower than the publisher).");
+        _publishedRejected = meter.CreateCounter<long>(Prefix + "published.packets.rejected", description: "Publishers' packets that were not RTP/JPEG of the session's source.");
+        _publishRefused = meter.CreateCounter<long>(Prefix + "publish.refused", description: "Publishers refused, by reason (max_publishers, origin).");
         _firstFrame = meter.CreateHistogram(Prefix + "first_frame", unit: "s", description: "From a PLAY to the session's first frame handed to its transport.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = FirstFrameBuckets });
         _reconnectDuration = meter.CreateHistogram(Prefix + "origin.reconnect.duration", unit: "s", description: "How long a watched stream received nothing from the origin before frames came again.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ReconnectBuckets });
         var maxSessions = options?.Value.Rtsp.MaxSessions ?? new Hosting.RtspSettings().MaxSessions;
@@ -86,6 +96,18 @@ internal sealed class EdgeMetrics
     }
 
     private static readonly string[] ReasonNames = [.. Enum.GetNames<Sessions.SessionEndReason>().Select(n => n.ToLowerInvariant())];
+
+    public void PublisherStarted() => _publishers.Add(1);
+
+    public void PublisherEnded() => _publishers.Add(-1);
+
+    public void PublishedFrame() => _publishedFrames.Add(1);
+
+    public void PublishedFrameDropped(string reason) => _publishedDropped.Add(1, Tag("reason", reason));
+
+    public void PublishedPacketRejected() => _publishedRejected.Add(1);
+
+    public void PublishRefused(string reason) => _publishRefused.Add(1, Tag("reason", reason));
 
     public void ConnectionOpened() => _connections.Add(1);
 

@@ -44,9 +44,9 @@ internal abstract class RtspDialect
                 writer.WriteCSeq(response.CSeq);
             }
 
-            if (response.Session is { } session)
+            if ((response.Session?.Id ?? response.SessionId) is { } sessionId)
             {
-                writer.WriteHeader(SessionHeader.Name, new SessionHeader(session.Id, response.SessionTimeout ? sessionTimeoutSeconds : null).ToString());
+                writer.WriteHeader(SessionHeader.Name, new SessionHeader(sessionId, response.SessionTimeout ? sessionTimeoutSeconds : null).ToString());
             }
 
             foreach (var (name, value) in response.Headers)

@@ -77,6 +77,7 @@ public static class EdgeHost
         services.AddSingleton<TransportFactory>();
         services.AddSingleton<ConnectionMethods>();
         services.AddSingleton<SessionMethods>();
+        services.AddSingleton<PublishMethods>();
         services.AddSingleton<RequestRouter>();
         services.AddSingleton<RtspListener>();
         services.AddSingleton<Http.HttpAccess>();

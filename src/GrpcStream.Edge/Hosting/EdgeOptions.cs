@@ -17,6 +17,9 @@ public sealed class EdgeOptions
 
     public ControlSettings Control { get; set; } = new();
 
+    /// <summary>Publishers: RTSP clients that ANNOUNCE and RECORD a stream, forwarded to the origin.</summary>
+    public PublishSettings Publish { get; set; } = new();
+
     /// <summary>
     /// The edge's RTSP address as players outside should use it (<c>rtsp://cams.example.com:8554</c>), for the stream
     /// page and <c>/api/streams</c>; unset, the host the browser asked for, on the RTSP port.
@@ -194,4 +197,20 @@ public sealed class OriginSettings
 
     /// <summary>A bearer token sent with every call, for an origin with Origin:Auth:Tokens.</summary>
     public string? Token { get; set; }
+
+    /// <summary>The bearer token sent when forwarding a published stream (the origin's Origin:Publish:Tokens); none: <see cref="Token"/>'s calls without one.</summary>
+    public string? PublishToken { get; set; }
+}
+
+/// <summary>RTSP publishing (<c>Edge:Publish</c>): ANNOUNCE, SETUP with mode=record, RECORD.</summary>
+public sealed class PublishSettings
+{
+    /// <summary>Publishers at once on this edge; more are refused with 503.</summary>
+    public int MaxPublishers { get; set; } = 100;
+
+    /// <summary>Whole frames waiting to go to the origin per publisher; past it the oldest is dropped (and counted).</summary>
+    public int MaxQueuedFrames { get; set; } = 8;
+
+    /// <summary>The largest frame a publisher may send (the origin's own limit may be lower).</summary>
+    public int MaxFrameBytes { get; set; } = GrpcStream.Rtsp.Jpeg.RtpJpegCompatibility.MaxFrameBytes;
 }

@@ -54,8 +54,11 @@ internal static class OriginChannel
     }
 
     /// <summary>Calls on <paramref name="channel"/>, with the bearer token when one is configured.</summary>
-    public static CallInvoker Invoker(GrpcChannel channel, OriginSettings settings) =>
-        settings.Token is { Length: > 0 } token
+    public static CallInvoker Invoker(GrpcChannel channel, OriginSettings settings) => Invoker(channel, settings.Token);
+
+    /// <summary>Calls on <paramref name="channel"/> with <paramref name="bearer"/>, when there is one.</summary>
+    public static CallInvoker Invoker(GrpcChannel channel, string? bearer) =>
+        bearer is { Length: > 0 } token
             ? channel.Intercept(metadata =>
             {
                 metadata.Add("authorization", "Bearer " + token);

@@ -39,6 +39,7 @@ internal sealed class OriginLink : IDisposable
     private readonly GrpcChannel _channel;
     private readonly MediaOrigin.MediaOriginClient _client;
     private readonly CallInvoker _invoker;
+    private readonly MediaOrigin.MediaOriginClient _publisher;
     private readonly OriginSettings _settings;
     private readonly EdgeMetrics _metrics;
     private readonly TimeProvider _time;
@@ -62,7 +63,12 @@ internal sealed class OriginLink : IDisposable
         _channel = OriginChannel.Create(_settings, time, logger);
         _invoker = OriginChannel.Invoker(_channel, _settings);
         _client = new MediaOrigin.MediaOriginClient(_invoker);
+        _publisher = new MediaOrigin.MediaOriginClient(OriginChannel.Invoker(_channel, _settings.PublishToken));
     }
+
+    /// <summary>Starts publishing <paramref name="name"/> into the origin, with the publish token (<c>Edge:Origin:PublishToken</c>).</summary>
+    public Publishing.OriginPublication Publish(string name, double frameRate, int maxQueuedFrames, TimeSpan closeTimeout, Action onDropped) =>
+        new(_publisher, name, frameRate, maxQueuedFrames, closeTimeout, onDropped);
 
     public string Address => _settings.Address;
 

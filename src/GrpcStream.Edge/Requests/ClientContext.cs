@@ -25,6 +25,9 @@ internal sealed class ClientContext(RtspConnection connection, RequestRouter rou
 
     public InterleavedChannels Channels { get; } = new();
 
+    /// <summary>The connection's publisher session, from ANNOUNCE until TEARDOWN or the connection's end.</summary>
+    public Publishing.RecordSession? Recording { get; set; }
+
     public int SessionCount
     {
         get
@@ -36,7 +39,7 @@ internal sealed class ClientContext(RtspConnection connection, RequestRouter rou
         }
     }
 
-    public bool KeepsConnectionOpen => SessionCount > 0;
+    public bool KeepsConnectionOpen => SessionCount > 0 || Recording is not null;
 
     public System.Net.IPEndPoint Remote => Connection.Remote;
 
@@ -58,6 +61,13 @@ internal sealed class ClientContext(RtspConnection connection, RequestRouter rou
 
     public void OnInterleaved(in InterleavedFrame frame)
     {
+        // A publisher's RTP on its even channel.
+        if (Recording is { RtpChannel: { } rtp } recording && frame.Channel == rtp)
+        {
+            recording.OnRtp(frame.Payload);
+            return;
+        }
+
         // Clients send RTCP receiver reports on the odd channel of their session's pair; anything else is ignored.
         if (Channels.RtcpOwner(frame.Channel) is not { } session)
         {

@@ -7,7 +7,7 @@ namespace GrpcStream.Edge.Requests;
 /// <summary>The methods that need no session: OPTIONS and DESCRIBE.</summary>
 internal sealed class ConnectionMethods(OriginLink.OriginLink origin, TimeProvider time)
 {
-    public const string PublicMethods = "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
+    public const string PublicMethods = "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
 
     public static void Options(RtspResponse response) => response.Headers.Add(("Public", PublicMethods));
 

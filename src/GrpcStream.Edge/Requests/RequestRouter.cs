@@ -19,6 +19,7 @@ namespace GrpcStream.Edge.Requests;
 internal sealed class RequestRouter(
     ConnectionMethods connectionMethods,
     SessionMethods sessionMethods,
+    PublishMethods publishMethods,
     SessionManager sessions,
     RtspAuthenticator authenticator,
     AuthHook hook,
@@ -86,7 +87,9 @@ internal sealed class RequestRouter(
     /// </summary>
     private async ValueTask<bool> AuthorizeAsync(ClientContext client, RtspMessage request, RtspResponse response)
     {
-        var permission = request.Method switch
+        // A publisher's SETUP and RECORD are about the stream it announced.
+        var recording = client.Recording is { } announced && request.Method is RtspMethod.Setup or RtspMethod.Record && announced.Addresses(request.Uri) ? announced : null;
+        var permission = recording is not null ? Permission.Publish : request.Method switch
         {
             RtspMethod.Describe or RtspMethod.Setup or RtspMethod.Play or RtspMethod.GetParameter => Permission.Read,
             RtspMethod.Announce or RtspMethod.Record => Permission.Publish,
@@ -97,7 +100,8 @@ internal sealed class RequestRouter(
             return true;
         }
 
-        string? stream = client.TryGetSession(request.GetHeader(SessionHeader.Name), out var session)
+        string? stream = recording is not null ? recording.Name
+            : client.TryGetSession(request.GetHeader(SessionHeader.Name), out var session)
             ? session.Feed.Name
             : StreamPaths.TryGetStream(request, out var named) ? named : null;
         var remote = client.Connection.Remote.Address;
@@ -156,6 +160,24 @@ internal sealed class RequestRouter(
                 return ValueTask.CompletedTask;
             case RtspMethod.Describe:
                 return connectionMethods.DescribeAsync(client, request, response);
+            case RtspMethod.Announce:
+                return publishMethods.AnnounceAsync(client, request, response);
+            case RtspMethod.Setup when client.Recording is { } recording && recording.Addresses(request.Uri):
+                publishMethods.Setup(client, recording, request, response);
+                return ValueTask.CompletedTask;
+            case RtspMethod.Record when client.Recording is { } recording && (sessionHeader is null || IsSession(sessionHeader, recording.Id)):
+                publishMethods.Record(recording, response);
+                return ValueTask.CompletedTask;
+            case RtspMethod.Pause when client.Recording is { } recording && sessionHeader is not null && IsSession(sessionHeader, recording.Id):
+                PublishMethods.Pause(recording, response);
+                return ValueTask.CompletedTask;
+            case RtspMethod.Teardown when client.Recording is { } recording && sessionHeader is not null && IsSession(sessionHeader, recording.Id):
+                response.SessionId = recording.Id;
+                response.SessionTimeout = false;
+                return publishMethods.EndAsync(client, "teardown");
+            case RtspMethod.GetParameter or RtspMethod.SetParameter when client.Recording is { } recording && sessionHeader is not null && IsSession(sessionHeader, recording.Id):
+                response.SessionId = recording.Id;
+                return ValueTask.CompletedTask; // a publisher's keepalive
             case RtspMethod.Setup when sessionHeader is null:
                 return sessionMethods.SetupAsync(client, request, response);
             case RtspMethod.GetParameter or RtspMethod.SetParameter when sessionHeader is null:
@@ -163,7 +185,7 @@ internal sealed class RequestRouter(
             case RtspMethod.Unknown:
                 response.Status = RtspStatusCode.NotImplemented;
                 return ValueTask.CompletedTask;
-            case RtspMethod.Announce or RtspMethod.Record or RtspMethod.Redirect:
+            case RtspMethod.Record or RtspMethod.Redirect:
                 ConnectionMethods.MethodNotAllowed(response);
                 return ValueTask.CompletedTask;
         }
@@ -178,5 +200,20 @@ internal sealed class RequestRouter(
         response.Session = session;
         sessionMethods.Apply(client, session, request, response);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The connection closed: its publication ends (the origin holds the stream for the publisher to return).</summary>
+    public ValueTask ConnectionClosedAsync(ClientContext client) => publishMethods.EndAsync(client, "the connection closed");
+
+    private static bool IsSession(string header, string id)
+    {
+        try
+        {
+            return SessionHeader.Parse(header).Id == id;
+        }
+        catch (RtspHeaderException)
+        {
+            return false;
+        }
     }
 }

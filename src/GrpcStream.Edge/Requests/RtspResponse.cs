@@ -12,6 +12,9 @@ internal sealed class RtspResponse(int cseq)
 
     public RtspSession? Session { get; set; }
 
+    /// <summary>A publisher's session id, for its answers (a publisher has no <see cref="RtspSession"/>).</summary>
+    public string? SessionId { get; set; }
+
     /// <summary>Whether the Session header carries the timeout (not on TEARDOWN's answer).</summary>
     public bool SessionTimeout { get; set; } = true;
 

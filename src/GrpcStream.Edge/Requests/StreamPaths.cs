@@ -12,13 +12,14 @@ internal static class StreamPaths
     /// <summary>
     /// The stream named by the request URI: rtsp://host/NAME, rtsp://host/NAME/ or rtsp://host/NAME/track1, or a
     /// bare NAME. A name may be path-like (live/cam1), so the track control is known by its place: the last segment
-    /// of a SETUP's URI is the track when it is <c>track1</c> and something comes before it; DESCRIBE names a stream.
+    /// of a SETUP's URI is the track when it is <c>track1</c> and something comes before it; DESCRIBE and ANNOUNCE
+    /// name a stream.
     /// </summary>
     public static bool TryGetStream(RtspMessage request, out string name)
     {
         name = string.Empty;
         var path = (RtspUrl.TryParse(request.Uri, out var url) ? url.Path : request.Uri).Trim('/');
-        if (request.Method != RtspMethod.Describe && path.EndsWith("/" + JpegSessionDescription.TrackControl, StringComparison.Ordinal))
+        if (request.Method is not (RtspMethod.Describe or RtspMethod.Announce) && path.EndsWith("/" + JpegSessionDescription.TrackControl, StringComparison.Ordinal))
         {
             path = path[..^(JpegSessionDescription.TrackControl.Length + 1)];
         }

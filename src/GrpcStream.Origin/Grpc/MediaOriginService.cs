@@ -21,6 +21,9 @@ internal sealed class MediaOriginService(
     ILogger<MediaOriginService> logger)
     : MediaOrigin.MediaOriginBase
 {
+    /// <summary>The response header a publish call gets once the origin has accepted the stream.</summary>
+    public const string PublishAcceptedHeader = "grpcstream-publish-accepted";
+
     public override Task<ListStreamsResponse> ListStreams(ListStreamsRequest request, ServerCallContext context)
     {
         var response = new ListStreamsResponse();
@@ -122,6 +125,9 @@ internal sealed class MediaOriginService(
         var summary = new PublishSummary();
         try
         {
+            // The response headers say "accepted": a publisher (an edge answering ANNOUNCE) may wait for them. A
+            // refusal is a trailers-only answer, which has no such header.
+            await context.WriteResponseHeadersAsync(new Metadata { { PublishAcceptedHeader, "1" } });
             while (await requestStream.MoveNext(context.CancellationToken))
             {
                 if (requestStream.Current.MessageCase != PublishRequest.MessageOneofCase.Jpeg)

@@ -65,16 +65,7 @@ internal sealed class LiveChannel : IFrameChannel, IDisposable
             }
 
             // No current frame when the last tick's could not be read: the subscriber starts with the next one.
-            if (_current is { } current)
-            {
-                if (subscriber.ResumeAfter is { } after && after >= current.Sequence + ResumeWindow)
-                {
-                    subscriber.ForgetResumePosition();
-                }
-
-                subscriber.Offer(current);
-            }
-
+            subscriber.Join(_current, ResumeWindow);
             _subscribers.Add(subscriber);
         }
     }

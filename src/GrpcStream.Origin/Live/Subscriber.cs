@@ -68,6 +68,25 @@ internal sealed class Subscriber
     /// <summary>Forgets the resume position (it was too far from the live position to mean anything).</summary>
     public void ForgetResumePosition() => _resumeAfter = null;
 
+    /// <summary>
+    /// Starts the subscriber on its channel's <paramref name="current"/> frame (none when the channel has none yet).
+    /// A resume position <paramref name="window"/> or more ahead of it is on another timeline and is forgotten.
+    /// </summary>
+    public void Join(Frame? current, ulong window)
+    {
+        if (current is null)
+        {
+            return;
+        }
+
+        if (_resumeAfter is { } after && after >= current.Sequence + window)
+        {
+            ForgetResumePosition();
+        }
+
+        Offer(current);
+    }
+
     public ulong? ResumeAfter => _resumeAfter;
 
     /// <summary>Ends the subscription; the reader sees <paramref name="error"/> after any queued frames.</summary>

@@ -84,17 +84,8 @@ internal sealed class PublishedStream : IFrameChannel
     {
         lock (_gate)
         {
-            if (_current is { } current)
-            {
-                // A resume position is honoured only when it is on this stream's timeline: at most a second ahead.
-                if (subscriber.ResumeAfter is { } after && after >= current.Sequence + ResyncFrames)
-                {
-                    subscriber.ForgetResumePosition();
-                }
-
-                subscriber.Offer(current);
-            }
-
+            // A resume position is honoured only when it is on this stream's timeline: at most a second ahead.
+            subscriber.Join(_current, ResyncFrames);
             _subscribers.Add(subscriber);
         }
     }

@@ -243,14 +243,31 @@ public sealed class RtpJpegDepacketizer
             {
                 _lumaLength = (precision & 1) != 0 ? 128 : 64;
                 _chromaLength = (precision & 2) != 0 ? 128 : 64;
-                if (length < _lumaLength + _chromaLength || payload.Length < at + length)
+                if (payload.Length < at + length)
                 {
                     Drop(RtpJpegDropReason.BadPayload);
                     return false;
                 }
 
-                payload.Slice(at, _lumaLength).CopyTo(_tables);
-                payload.Slice(at + _lumaLength, _chromaLength).CopyTo(_tables.AsSpan(128));
+                if (length == _lumaLength)
+                {
+                    // One table for every component, as ffmpeg sends when its encoder wrote a single DQT table:
+                    // the chroma components use the same one.
+                    _chromaLength = _lumaLength;
+                    payload.Slice(at, _lumaLength).CopyTo(_tables);
+                    payload.Slice(at, _lumaLength).CopyTo(_tables.AsSpan(128));
+                }
+                else if (length < _lumaLength + _chromaLength)
+                {
+                    Drop(RtpJpegDropReason.BadPayload);
+                    return false;
+                }
+                else
+                {
+                    payload.Slice(at, _lumaLength).CopyTo(_tables);
+                    payload.Slice(at + _lumaLength, _chromaLength).CopyTo(_tables.AsSpan(128));
+                }
+
                 at += length;
                 _tables.CopyTo(_cachedTables, 0);
                 (_cachedQ, _cachedLumaLength, _cachedChromaLength) = (_q, _lumaLength, _chromaLength);

@@ -18,7 +18,7 @@ namespace GrpcStream.Edge.Tests.Rtsp;
 public class RtspMethodTests
 {
     [Fact]
-    public async Task Options_lists_the_methods_including_get_parameter()
+    public async Task Options_lists_the_methods_including_get_parameter_and_publishing()
     {
         await using var host = await EdgeTestHost.StartAsync();
         await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
@@ -26,7 +26,7 @@ public class RtspMethodTests
         var response = await client.RequestAsync("OPTIONS", host.Url());
 
         Assert.Equal(200, response.StatusCode);
-        Assert.Equal("OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER", response.GetHeader("Public"));
+        Assert.Equal("OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER", response.GetHeader("Public"));
     }
 
     [Fact]

@@ -19,6 +19,8 @@ public sealed class EdgeMetricsProbe : IDisposable
     private readonly MetricCollector<long> _queuedPeak;
     private readonly MetricCollector<long> _authFailures;
     private readonly MetricCollector<long> _sessionsClosed;
+    private readonly MetricCollector<long> _publishedFrames;
+    private readonly MetricCollector<long> _publishedDropped;
 
     public EdgeMetricsProbe(IServiceProvider edgeServices)
     {
@@ -31,6 +33,8 @@ public sealed class EdgeMetricsProbe : IDisposable
         _queuedPeak = new(factory, Meter, "grpcstream.edge.queued.bytes.peak");
         _authFailures = new(factory, Meter, "grpcstream.edge.auth.failures");
         _sessionsClosed = new(factory, Meter, "grpcstream.edge.sessions.closed");
+        _publishedFrames = new(factory, Meter, "grpcstream.edge.published.frames");
+        _publishedDropped = new(factory, Meter, "grpcstream.edge.published.frames.dropped");
     }
 
     /// <summary>Sessions ended for <paramref name="reason"/> (teardown, timeout, kicked, drained...).</summary>
@@ -44,6 +48,12 @@ public sealed class EdgeMetricsProbe : IDisposable
     public long Sessions(string transport) => Sum(_sessions, "transport", transport);
 
     public long ReceiverReports => Sum(_receiverReports, null, null);
+
+    /// <summary>Whole frames received from publishers and forwarded to the origin.</summary>
+    public long PublishedFrames => Sum(_publishedFrames, null, null);
+
+    /// <summary>Published frames dropped (a packet lost, or the queue to the origin full).</summary>
+    public long PublishedFramesDropped => Sum(_publishedDropped, null, null);
 
     public long RtcpIgnored => Sum(_rtcpIgnored, null, null);
 
@@ -75,5 +85,7 @@ public sealed class EdgeMetricsProbe : IDisposable
         _receiverReports.Dispose();
         _rtcpIgnored.Dispose();
         _queuedPeak.Dispose();
+        _publishedFrames.Dispose();
+        _publishedDropped.Dispose();
     }
 }

@@ -1,0 +1,120 @@
+using System.Buffers;
+using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Rtsp.Rtp;
+
+namespace GrpcStream.Edge.Publishing;
+
+/// <summary>Where a publisher is: announced, set up, recording.</summary>
+internal enum RecordState
+{
+    Announced,
+    Ready,
+    Recording,
+}
+
+/// <summary>
+/// A publisher's session (RFC 2326 §10.3, §10.11): ANNOUNCE gave the stream and its description, SETUP with
+/// mode=record the channel its RTP comes on, RECORD starts it. Each RTP packet's JPEG payload is depacketized here
+/// (RFC 2435) into whole frames, which go to the origin; a frame with a lost packet is dropped and counted.
+/// </summary>
+internal sealed class RecordSession : IAsyncDisposable
+{
+    private readonly RtpJpegDepacketizer _depacketizer;
+    private readonly OriginPublication _publication;
+    private readonly EdgeMetrics _metrics;
+    private uint? _ssrc;
+
+    public RecordSession(string id, string name, string baseUrl, double frameRate, (int Width, int Height)? size, int maxFrameBytes, OriginPublication publication, EdgeMetrics metrics)
+    {
+        Id = id;
+        Name = name;
+        BaseUrl = baseUrl;
+        FrameRate = frameRate;
+        _depacketizer = new RtpJpegDepacketizer(maxFrameBytes) { ExactSize = size };
+        _publication = publication;
+        _metrics = metrics;
+    }
+
+    public string Id { get; }
+
+    public string Name { get; }
+
+    /// <summary>The URL the ANNOUNCE named (without a trailing '/'): SETUP and RECORD address it or a track under it.</summary>
+    public string BaseUrl { get; }
+
+    public double FrameRate { get; }
+
+    public RecordState State { get; set; } = RecordState.Announced;
+
+    /// <summary>The interleaved channel the publisher's RTP comes on (TCP).</summary>
+    public byte? RtpChannel { get; set; }
+
+    public long FramesForwarded { get; private set; }
+
+    /// <summary>The origin ended the publication (a refusal, or it went away); null while it goes on.</summary>
+    public Grpc.Core.Status? OriginFailure => _publication.Failure;
+
+    /// <summary>Whether <paramref name="uri"/> addresses this session's stream or its track.</summary>
+    public bool Addresses(string uri)
+    {
+        var trimmed = uri.TrimEnd('/');
+        return trimmed == BaseUrl || (trimmed.StartsWith(BaseUrl, StringComparison.Ordinal) && trimmed[BaseUrl.Length] == '/');
+    }
+
+    /// <summary>One RTP packet from the publisher. Before RECORD, and from another source than the first, packets are ignored.</summary>
+    public void OnRtp(in ReadOnlySequence<byte> packet)
+    {
+        if (State != RecordState.Recording)
+        {
+            return;
+        }
+
+        if (packet.IsSingleSegment)
+        {
+            OnRtp(packet.FirstSpan);
+            return;
+        }
+
+        // A packet split across read buffers: bounded by the 16-bit interleaved length.
+        var rented = ArrayPool<byte>.Shared.Rent((int)packet.Length);
+        packet.CopyTo(rented);
+        OnRtp(rented.AsSpan(0, (int)packet.Length));
+        ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    private void OnRtp(ReadOnlySpan<byte> datagram)
+    {
+        if (RtpPacket.TryParse(datagram, out var packet) != RtpPacketError.None || packet.Header.PayloadType != 26)
+        {
+            _metrics.PublishedPacketRejected();
+            return;
+        }
+
+        // One source per session: the first SSRC seen is the publisher's.
+        _ssrc ??= packet.Header.Ssrc;
+        if (packet.Header.Ssrc != _ssrc)
+        {
+            _metrics.PublishedPacketRejected();
+            return;
+        }
+
+        var dropped = _depacketizer.FramesDropped;
+        if (_depacketizer.Push(packet.Header.Timestamp, packet.Header.Marker, packet.PayloadOf(datagram), out var jpeg))
+        {
+            if (_publication.Offer(jpeg.Span))
+            {
+                FramesForwarded++;
+                _metrics.PublishedFrame();
+            }
+        }
+
+        if (_depacketizer.FramesDropped > dropped)
+        {
+            _metrics.PublishedFrameDropped("incomplete");
+        }
+    }
+
+    /// <summary>Ends the publication: the origin holds the stream for the publisher to come back.</summary>
+    public ValueTask DisposeAsync() => _publication.DisposeAsync();
+}

@@ -1,0 +1,218 @@
+using System.Text;
+using Grpc.Core;
+using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Publishing;
+using GrpcStream.Edge.Sessions;
+using GrpcStream.Rtsp.Headers;
+using GrpcStream.Rtsp.Messages;
+using GrpcStream.Rtsp.Sdp;
+using Microsoft.Extensions.Options;
+
+namespace GrpcStream.Edge.Requests;
+
+/// <summary>
+/// Publishing over RTSP (RFC 2326 §10.3, §10.11): ANNOUNCE with an SDP of one JPEG track starts a publication at the
+/// origin, SETUP with <c>mode=record</c> takes the interleaved channels the RTP will come on, RECORD lets it through,
+/// TEARDOWN (or the connection closing) ends it, and the origin holds the stream for the publisher to come back.
+/// </summary>
+internal sealed class PublishMethods(OriginLink.OriginLink origin, EdgeMetrics metrics, IOptions<EdgeOptions> options, ILogger<PublishMethods> logger)
+{
+    private readonly PublishSettings _settings = options.Value.Publish;
+    private readonly TimeSpan _closeTimeout = options.Value.Origin.DescribeTimeout;
+    private int _publishers;
+
+    public async ValueTask AnnounceAsync(ClientContext client, RtspMessage request, RtspResponse response)
+    {
+        if (!StreamPaths.TryGetStream(request, out var name) || !name.Contains('/', StringComparison.Ordinal))
+        {
+            // Published streams are path-like (live/cam1); the origin says which prefix.
+            response.Status = RtspStatusCode.BadRequest;
+            return;
+        }
+
+        if (client.Recording is not null)
+        {
+            response.Status = RtspStatusCode.MethodNotValidInThisState;
+            return;
+        }
+
+        if (!string.Equals(request.GetHeader("Content-Type"), "application/sdp", StringComparison.OrdinalIgnoreCase)
+            || Describe(request) is not { } track)
+        {
+            response.Status = RtspStatusCode.UnsupportedMediaType;
+            return;
+        }
+
+        if (Interlocked.Increment(ref _publishers) > _settings.MaxPublishers)
+        {
+            Interlocked.Decrement(ref _publishers);
+            metrics.PublishRefused("max_publishers");
+            response.Status = RtspStatusCode.ServiceUnavailable;
+            return;
+        }
+
+        var publication = origin.Publish(name, track.FrameRate, _settings.MaxQueuedFrames, _closeTimeout, () => metrics.PublishedFrameDropped("queue_full"));
+
+        // The answer waits for the origin's: another publisher of the name, or a name it refuses, is told now.
+        if (await publication.AcceptedAsync(_closeTimeout, client.Connection.Closed).ConfigureAwait(false) is { } refusal)
+        {
+            await publication.DisposeAsync().ConfigureAwait(false);
+            Interlocked.Decrement(ref _publishers);
+            Refuse(name, refusal, response);
+            return;
+        }
+
+        var baseUrl = RtspUrl.TryParse(request.Uri, out var url) ? url.ToUri().AbsoluteUri.TrimEnd('/') : request.Uri.TrimEnd('/');
+        client.Recording = new RecordSession(SessionRegistry.NewId(), name, baseUrl, track.FrameRate, track.Size, _settings.MaxFrameBytes, publication, metrics);
+        metrics.PublisherStarted();
+        EdgeLog.PublishAnnounced(logger, client.Connection.Remote.ToString(), name, track.FrameRate);
+    }
+
+    /// <summary>SETUP of the announced track: interleaved channels for its RTP (UDP is not taken for recording).</summary>
+    public void Setup(ClientContext client, RecordSession session, RtspMessage request, RtspResponse response)
+    {
+        if (RefusedByOrigin(session, response) || !InState(session, RecordState.Announced, response))
+        {
+            return;
+        }
+
+        TransportSpec? spec;
+        try
+        {
+            spec = TransportHeader.Parse(request.GetHeader(TransportHeader.Name) ?? string.Empty)
+                .FirstOrDefault(s => s.IsRtpAvp && s.LowerTransport == LowerTransport.Tcp && !s.IsMulticast);
+        }
+        catch (RtspHeaderException)
+        {
+            spec = null;
+        }
+
+        if (spec is null || client.Channels.TryReserve(spec.Interleaved?.First) is not { } channel)
+        {
+            response.Status = RtspStatusCode.UnsupportedTransport;
+            return;
+        }
+
+        session.RtpChannel = channel;
+        session.State = RecordState.Ready;
+        response.SessionId = session.Id;
+        response.Headers.Add((TransportHeader.Name, new TransportSpec
+        {
+            Profile = "RTP/AVP/TCP",
+            LowerTransport = LowerTransport.Tcp,
+            Interleaved = new NumberRange(channel, channel + 1),
+            Mode = "record",
+        }.ToString()));
+    }
+
+    public void Record(RecordSession session, RtspResponse response)
+    {
+        response.SessionId = session.Id;
+        if (RefusedByOrigin(session, response) || !InState(session, RecordState.Ready, response))
+        {
+            return;
+        }
+
+        session.State = RecordState.Recording;
+        EdgeLog.PublishRecording(logger, session.Name);
+    }
+
+    /// <summary>PAUSE while recording (GStreamer's rtspclientsink sends it before TEARDOWN): packets are ignored until RECORD.</summary>
+    public static void Pause(RecordSession session, RtspResponse response)
+    {
+        response.SessionId = session.Id;
+        if (InState(session, RecordState.Recording, response))
+        {
+            session.State = RecordState.Ready;
+        }
+    }
+
+    /// <summary>Ends the connection's publication (TEARDOWN, or the connection closing).</summary>
+    public async ValueTask EndAsync(ClientContext client, string why)
+    {
+        if (client.Recording is not { } session)
+        {
+            return;
+        }
+
+        client.Recording = null;
+        if (session.RtpChannel is { } channel)
+        {
+            client.Channels.Release(channel);
+        }
+
+        await session.DisposeAsync().ConfigureAwait(false);
+        Interlocked.Decrement(ref _publishers);
+        metrics.PublisherEnded();
+        EdgeLog.PublishEnded(logger, session.Name, why, session.FramesForwarded, session.OriginFailure?.Detail ?? "none");
+    }
+
+    private static bool InState(RecordSession session, RecordState state, RtspResponse response)
+    {
+        if (session.State == state)
+        {
+            return true;
+        }
+
+        response.Headers.Add(("Allow", session.State switch
+        {
+            RecordState.Announced => "SETUP, TEARDOWN",
+            RecordState.Ready => "RECORD, TEARDOWN",
+            _ => "PAUSE, TEARDOWN",
+        }));
+        response.Status = RtspStatusCode.MethodNotValidInThisState;
+        return false;
+    }
+
+    // The origin refused the stream (another publisher, a bad name, the edge's credentials): every request says so.
+    private bool RefusedByOrigin(RecordSession session, RtspResponse response)
+    {
+        if (session.OriginFailure is not { } failure)
+        {
+            return false;
+        }
+
+        Refuse(session.Name, failure, response);
+        return true;
+    }
+
+    private void Refuse(string name, Status failure, RtspResponse response)
+    {
+        response.Status = failure.StatusCode switch
+        {
+            StatusCode.AlreadyExists => RtspStatusCode.Forbidden,
+            StatusCode.InvalidArgument => RtspStatusCode.BadRequest,
+            StatusCode.ResourceExhausted or StatusCode.Unavailable => RtspStatusCode.ServiceUnavailable,
+            _ => RtspStatusCode.BadGateway,
+        };
+        metrics.PublishRefused("origin");
+        EdgeLog.PublishRefusedByOrigin(logger, name, failure.StatusCode.ToString(), failure.Detail);
+    }
+
+    /// <summary>The announced JPEG track, or null when the description has none.</summary>
+    private static AnnouncedTrack? Describe(RtspMessage request)
+    {
+        SessionDescription sdp;
+        try
+        {
+            sdp = SessionDescription.Parse(Encoding.UTF8.GetString(request.Body.Span));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        var video = sdp.Media.FirstOrDefault(m => m.Media == "video" && m.PayloadType is { } pt && (pt == 26 || m.RtpMap(pt)?.Encoding.Equals("JPEG", StringComparison.OrdinalIgnoreCase) == true));
+        if (video is null)
+        {
+            return null;
+        }
+
+        // Without a=framerate the origin's clock runs at 25 frames a second, the common rate.
+        var rate = video.FrameRate is { } r && double.IsFinite(r) && r > 0 && r <= 240 ? r : 25;
+        return new AnnouncedTrack(rate, video.Dimensions);
+    }
+
+    private sealed record AnnouncedTrack(double FrameRate, (int Width, int Height)? Size);
+}

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using GrpcStream.Testing;
+
+namespace GrpcStream.Edge.Tests.Publishing;
+
+/// <summary>
+/// Publishing over RTSP (ANNOUNCE, SETUP mode=record, RECORD) with real publishers, ffmpeg and GStreamer's
+/// rtspclientsink, into an edge that forwards to the origin, and real players on another edge.
+/// </summary>
+public sealed class RtspPublishTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("grpcstream-record-").FullName;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>Three distinct 4:2:0 baseline frames with the standard tables (what ffmpeg's packetizer takes as they are), their files and pixels.</summary>
+    private async Task<(byte[][] Jpegs, byte[][] Pixels)> SourceAsync()
+    {
+        var jpegs = new byte[3][];
+        var pixels = new byte[3][];
+        for (var i = 0; i < 3; i++)
+        {
+            jpegs[i] = await TestJpegs.CjpegAsync(TestJpegs.Ppm(160, 120, seed: i * 61));
+            pixels[i] = await TestJpegs.DecodeAsync(jpegs[i]);
+            await File.WriteAllBytesAsync(Path.Combine(_dir, $"frame{i}.jpg"), jpegs[i], Token);
+        }
+
+        await File.WriteAllBytesAsync(Path.Combine(_dir, "clip.mjpeg"), jpegs.SelectMany(j => j).ToArray(), Token);
+        return (jpegs, pixels);
+    }
+
+    /// <summary>ffmpeg sending the clip, looped at 10 fps, with its frames copied (not encoded again), until it is stopped.</summary>
+    private Process FfmpegPublisher(string url) => Start(
+        "ffmpeg",
+        ["-v", "error", "-re", "-stream_loop", "-1", "-f", "mjpeg", "-framerate", "10", "-i", Path.Combine(_dir, "clip.mjpeg"), "-c", "copy", "-f", "rtsp", "-rtsp_transport", "tcp", url]);
+
+    private static Process Start(string tool, string[] arguments)
+    {
+        var start = new ProcessStartInfo(ExternalTool.Require(tool)) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start)!;
+        _ = process.StandardOutput.ReadToEndAsync(Token);
+        return process;
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        await process.WaitForExitAsync(CancellationToken.None);
+        process.Dispose();
+    }
+
+    private static async Task ListedAsync(EdgeTestHost host, string name, AuthenticationHeaderValue? credentials = null)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(host.HttpAddress) };
+        http.DefaultRequestHeaders.Authorization = credentials;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                using var list = JsonDocument.Parse(await http.GetStringAsync("/api/streams", Token));
+                return list.RootElement.GetProperty("streams").EnumerateArray().Any(s => s.GetProperty("name").GetString() == name);
+            },
+            $"{name} is published",
+            TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Ffmpeg_publishes_to_one_edge_and_an_ffmpeg_player_on_another_edge_gets_the_source_pixel_for_pixel()
+    {
+        var (_, pixels) = await SourceAsync();
+        await using var edgeA = await EdgeTestHost.StartAsync();
+        await using var edgeB = await EdgeTestHost.StartAsync(false, null, [], $"Origin:Address={edgeA.OriginAddress}");
+        var publisher = FfmpegPublisher(edgeA.Url("live/cam1"));
+        try
+        {
+            await ListedAsync(edgeB, "live/cam1");
+            var played = await ExternalTool.RunAsync(
+                "ffmpeg",
+                ["-v", "error", "-rtsp_transport", "tcp", "-i", edgeB.Url("live/cam1"), "-frames:v", "9", "-c", "copy", "-f", "mjpeg", "-"],
+                timeout: TimeSpan.FromSeconds(60));
+
+            var indices = await TestJpegs.IdentifyAsync(TestJpegs.SplitSimple(played), pixels);
+            Assert.Equal(9, indices.Count);
+            Assert.All(indices.Zip(indices.Skip(1)), pair => Assert.Equal((pair.First + 1) % 3, pair.Second));
+            Assert.True(edgeA.Metrics.PublishedFrames >= 9);
+        }
+        finally
+        {
+            await StopAsync(publisher);
+        }
+    }
+
+    [Fact]
+    public async Task The_readme_command_line_publishes_what_ffmpeg_encodes_with_one_quantization_table()
+    {
+        await using var host = await EdgeTestHost.StartAsync();
+
+        // ffmpeg's own encoder writes one table for all components; its packetizer then sends 64 bytes of tables.
+        var publisher = Start(
+            "ffmpeg",
+            ["-v", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-c:v", "mjpeg", "-huffman", "default", "-pix_fmt", "yuvj420p", "-f", "rtsp", "-rtsp_transport", "tcp", host.Url("live/encoded")]);
+        try
+        {
+            await ListedAsync(host, "live/encoded");
+            using var http = new HttpClient { BaseAddress = new Uri(host.HttpAddress) };
+            var snapshot = await http.GetByteArrayAsync("/streams/live/encoded.jpg?wait=1", Token);
+            var pixels = await TestJpegs.DecodeAsync(snapshot);
+            Assert.StartsWith("P6\n320 240\n255\n", Encoding.ASCII.GetString(pixels, 0, 15), StringComparison.Ordinal);
+            Assert.Equal(0, host.Metrics.PublishedFramesDropped);
+        }
+        finally
+        {
+            await StopAsync(publisher);
+        }
+    }
+
+    [Fact]
+    public async Task Gstreamers_rtspclientsink_publishes_and_a_browser_snapshot_shows_its_frames()
+    {
+        var (_, pixels) = await SourceAsync();
+        await using var host = await EdgeTestHost.StartAsync();
+        var publisher = Start(
+            "gst-launch-1.0",
+            ["-q", "multifilesrc", $"location={Path.Combine(_dir, "frame%d.jpg")}", "index=0", "stop-index=2", "loop=true", "caps=image/jpeg,framerate=10/1",
+                "!", "jpegparse", "!", "rtspclientsink", $"location={host.Url("live/gst")}", "protocols=tcp"]);
+        try
+        {
+            await ListedAsync(host, "live/gst");
+            using var http = new HttpClient { BaseAddress = new Uri(host.HttpAddress) };
+            var snapshots = new List<byte[]>();
+            for (var i = 0; i < 3; i++)
+            {
+                snapshots.Add(await http.GetByteArrayAsync("/streams/live/gst.jpg?wait=1", Token));
+            }
+
+            Assert.Equal(3, (await TestJpegs.IdentifyAsync(snapshots, pixels)).Count);
+        }
+        finally
+        {
+            await StopAsync(publisher);
+        }
+    }
+
+    [Fact]
+    public async Task A_second_publisher_of_a_name_is_refused_and_the_first_goes_on()
+    {
+        await SourceAsync();
+        await using var host = await EdgeTestHost.StartAsync();
+        var first = FfmpegPublisher(host.Url("live/door"));
+        try
+        {
+            await ListedAsync(host, "live/door");
+            var before = host.Metrics.PublishedFrames;
+
+            var second = await ExternalTool.TryRunAsync(
+                "ffmpeg",
+                ["-v", "error", "-re", "-f", "mjpeg", "-framerate", "10", "-i", Path.Combine(_dir, "clip.mjpeg"), "-c", "copy", "-f", "rtsp", "-rtsp_transport", "tcp", host.Url("live/door")],
+                timeout: TimeSpan.FromSeconds(60));
+
+            Assert.True(second.ExitCode != 0, "the second publisher was not refused: " + string.Join("\n", host.Log.Lines.Where(l => l.Contains("ublish", StringComparison.Ordinal))));
+            Assert.Contains("403 Forbidden", second.Error, StringComparison.Ordinal);
+            Assert.Contains(host.Log.Lines, l => l.Contains("The origin refused the publication of live/door: AlreadyExists", StringComparison.Ordinal));
+            Assert.False(first.HasExited);
+            await Eventually.HoldsAsync(() => host.Metrics.PublishedFrames > before + 5, "the first publisher's frames keep coming");
+        }
+        finally
+        {
+            await StopAsync(first);
+        }
+    }
+
+    [Fact]
+    public async Task Publishing_needs_the_publish_permission_where_users_are_configured()
+    {
+        await SourceAsync();
+        await using var host = await EdgeTestHost.StartAsync(
+            true, null, [],
+            "Auth:Methods:0=digest", "Auth:Methods:1=basic",
+            "Auth:Users:0:Name=viewer", "Auth:Users:0:Password=look",
+            "Auth:Users:1:Name=camera", "Auth:Users:1:Password=shoot", "Auth:Users:1:Permissions:0=read", "Auth:Users:1:Permissions:1=publish");
+        string Url(string user, string password) => $"rtsp://{user}:{password}@127.0.0.1:{host.RtspPort}/live/secured";
+
+        var viewer = await ExternalTool.TryRunAsync(
+            "ffmpeg",
+            ["-v", "error", "-f", "mjpeg", "-framerate", "10", "-i", Path.Combine(_dir, "clip.mjpeg"), "-c", "copy", "-f", "rtsp", "-rtsp_transport", "tcp", Url("viewer", "look")],
+            timeout: TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, viewer.ExitCode);
+        Assert.Contains("403 Forbidden", viewer.Error, StringComparison.Ordinal);
+        Assert.Equal(1, host.Metrics.AuthFailures(403));
+
+        var camera = FfmpegPublisher(Url("camera", "shoot"));
+        try
+        {
+            await ListedAsync(host, "live/secured", new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("camera:shoot"))));
+        }
+        finally
+        {
+            await StopAsync(camera);
+        }
+    }
+}
