@@ -58,9 +58,13 @@ internal sealed class RecordSession : IAsyncDisposable
     /// <summary>Whether <paramref name="uri"/> addresses this session's stream or its track.</summary>
     public bool Addresses(string uri)
     {
-        var trimmed = uri.TrimEnd('/');
-        return trimmed == BaseUrl || (trimmed.StartsWith(BaseUrl, StringComparison.Ordinal) && trimmed[BaseUrl.Length] == '/');
+        var normalized = Normalize(uri);
+        return normalized == BaseUrl || (normalized.StartsWith(BaseUrl, StringComparison.Ordinal) && normalized[BaseUrl.Length] == '/');
     }
+
+    /// <summary>A request URI as this session compares them: parsed (host case, escapes), without a trailing '/'.</summary>
+    public static string Normalize(string uri) =>
+        (Rtsp.Headers.RtspUrl.TryParse(uri, out var url) ? url.ToUri().AbsoluteUri : uri).TrimEnd('/');
 
     /// <summary>One RTP packet from the publisher. Before RECORD, and from another source than the first, packets are ignored.</summary>
     public void OnRtp(in ReadOnlySequence<byte> packet)

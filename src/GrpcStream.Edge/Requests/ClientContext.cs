@@ -39,7 +39,9 @@ internal sealed class ClientContext(RtspConnection connection, RequestRouter rou
         }
     }
 
-    public bool KeepsConnectionOpen => SessionCount > 0 || Recording is not null;
+    // A publisher keeps its connection open with its own bytes: one silent for the session timeout is let go, and
+    // with it the name it holds at the origin.
+    public bool KeepsConnectionOpen => SessionCount > 0;
 
     public System.Net.IPEndPoint Remote => Connection.Remote;
 

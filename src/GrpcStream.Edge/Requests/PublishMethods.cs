@@ -63,8 +63,7 @@ internal sealed class PublishMethods(OriginLink.OriginLink origin, EdgeMetrics m
             return;
         }
 
-        var baseUrl = RtspUrl.TryParse(request.Uri, out var url) ? url.ToUri().AbsoluteUri.TrimEnd('/') : request.Uri.TrimEnd('/');
-        client.Recording = new RecordSession(SessionRegistry.NewId(), name, baseUrl, track.FrameRate, track.Size, _settings.MaxFrameBytes, publication, metrics);
+        client.Recording = new RecordSession(SessionRegistry.NewId(), name, RecordSession.Normalize(request.Uri), track.FrameRate, track.Size, _settings.MaxFrameBytes, publication, metrics);
         metrics.PublisherStarted();
         EdgeLog.PublishAnnounced(logger, client.Connection.Remote.ToString(), name, track.FrameRate);
     }

@@ -13,10 +13,11 @@ namespace GrpcStream.Origin.Publishing;
 /// </summary>
 /// <remarks>
 /// Sequence numbers are on the same wall-clock-anchored clock as file streams (<see cref="LiveClock"/>) at the rate
-/// the publisher declares: the first frame takes the sequence live now, each next frame the one after, and when
-/// the publisher falls behind the clock by more than a second (a gap, a reconnect, a slow source) the stream jumps
-/// to the live position. A steady publisher therefore gets consecutive numbers, and an edge that moves to another
-/// origin the publisher also moved to finds numbers near the ones it saw.
+/// the publisher declares: each frame takes the sequence live when it arrives, or the one after the last frame's
+/// when that is higher (never the same, never back). Presentation times (sequence × 90000 / rate) therefore follow
+/// the wall clock: a gap, a reconnect or a publisher slower than it declared shows as a longer step, not as slow
+/// motion; and an edge that moves to another origin the publisher also moved to finds numbers near the ones it saw.
+/// A publisher faster than it declared runs ahead of the clock, one period a frame.
 /// </remarks>
 internal sealed class PublishedStream : IFrameChannel
 {
@@ -59,9 +60,7 @@ internal sealed class PublishedStream : IFrameChannel
         lock (_gate)
         {
             var live = _clock.SequenceAt(now);
-            var sequence = _last is not { } last ? live
-                : live > last + ResyncFrames ? live
-                : last + 1;
+            var sequence = _last is { } last ? Math.Max(last + 1, live) : live;
             var frame = new Frame { Sequence = sequence, Pts90Khz = _clock.Pts90kHz(sequence), Jpeg = jpeg };
             _last = sequence;
             _current = frame;
@@ -77,15 +76,15 @@ internal sealed class PublishedStream : IFrameChannel
         }
     }
 
-    // A second of frames: how far behind the clock a publisher may fall before the stream jumps to the live position.
-    private ulong ResyncFrames => (ulong)Math.Max(2, Math.Ceiling(_clock.FrameRate));
+    // A second of frames: how far ahead of the current frame a resume position may be and still be honoured.
+    private ulong ResumeWindow => (ulong)Math.Max(2, Math.Ceiling(_clock.FrameRate));
 
     public void Add(Subscriber subscriber)
     {
         lock (_gate)
         {
             // A resume position is honoured only when it is on this stream's timeline: at most a second ahead.
-            subscriber.Join(_current, ResyncFrames);
+            subscriber.Join(_current, ResumeWindow);
             _subscribers.Add(subscriber);
         }
     }

@@ -155,6 +155,38 @@ public sealed class RtspPublishTests : IDisposable
     }
 
     [Fact]
+    public async Task A_publisher_that_reconnects_within_the_hold_time_continues_the_stream_for_a_playing_client_that_loses_nothing()
+    {
+        var (_, pixels) = await SourceAsync();
+        await using var host = await EdgeTestHost.StartAsync();
+        Process? first = FfmpegPublisher(host.Url("live/door"));
+        Process? second = null;
+        try
+        {
+            await ListedAsync(host, "live/door");
+            await using var player = await HonestPlayer.StartAsync(host.Url("live/door"));
+            await player.WaitForMoreFramesAsync(5);
+
+            // The publisher drops (killed mid-stream); once the edge has let it go, it comes back under the same name.
+            await StopAsync(first);
+            first = null;
+            await Eventually.HoldsAsync(() => host.Metrics.Publishers == 0, "the edge has ended the first publication");
+            second = FfmpegPublisher(host.Url("live/door"));
+
+            await player.WaitForMoreFramesAsync(10);
+            // ffmpeg's SDP gives no frame rate, so the stream's clock runs at 25 fps; its RTP time follows the wall clock.
+            player.AssertLostNothing(framesPerSecond: 25);
+        }
+        finally
+        {
+            foreach (var publisher in new[] { first, second }.OfType<Process>())
+            {
+                await StopAsync(publisher);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_second_publisher_of_a_name_is_refused_and_the_first_goes_on()
     {
         await SourceAsync();
@@ -180,6 +212,39 @@ public sealed class RtspPublishTests : IDisposable
         {
             await StopAsync(first);
         }
+    }
+
+    [Fact]
+    public async Task A_publisher_that_announces_and_falls_silent_is_let_go_after_the_session_timeout_and_its_name_is_free_again()
+    {
+        await using var host = await EdgeTestHost.StartAsync(true, null, [], "Rtsp:SessionTimeout=00:00:05");
+        static string Announce(string url, int cseq)
+        {
+            const string Sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=held\r\nt=0 0\r\nm=video 0 RTP/AVP 26\r\na=control:streamid=0\r\n";
+            return $"ANNOUNCE {url} RTSP/1.0\r\nCSeq: {cseq}\r\nContent-Type: application/sdp\r\nContent-Length: {Sdp.Length}\r\n\r\n{Sdp}";
+        }
+
+        await using var silent = await RtspTestClient.ConnectAsync(host.RtspPort);
+        await silent.SendAsync(Announce(host.Url("live/held"), 1));
+        Assert.Equal(200, (await silent.ReadResponseAsync()).StatusCode);
+
+        // While it holds the name, another publisher is refused; once the edge lets it go, the name is free.
+        await using (var early = await RtspTestClient.ConnectAsync(host.RtspPort))
+        {
+            await early.SendAsync(Announce(host.Url("live/held"), 1));
+            Assert.Equal(403, (await early.ReadResponseAsync()).StatusCode);
+        }
+
+        Assert.True(await silent.IsClosedByServerAsync(TimeSpan.FromSeconds(30)), "the silent publisher's connection is closed");
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                await using var honest = await RtspTestClient.ConnectAsync(host.RtspPort);
+                await honest.SendAsync(Announce(host.Url("live/held"), 1));
+                return (await honest.ReadResponseAsync()).StatusCode == 200;
+            },
+            "another publisher may announce the name",
+            TimeSpan.FromSeconds(30));
     }
 
     [Fact]

@@ -108,7 +108,7 @@ public class PublishFramesTests
             var continued = await LiveClockTests.NextAsync(watch.ResponseStream);
             Assert.Equal(frames[1], continued.Jpeg.ToByteArray());
 
-            // Nine seconds passed at 25 fps: the stream jumped to the live position, still going up.
+            // Nine seconds passed at 25 fps: the frame takes the live position, a longer step, still going up.
             Assert.Equal(held.Sequence + (9 * 25), continued.Sequence);
             await second.RequestStream.CompleteAsync();
             await second;

@@ -21,6 +21,7 @@ public sealed class EdgeMetricsProbe : IDisposable
     private readonly MetricCollector<long> _sessionsClosed;
     private readonly MetricCollector<long> _publishedFrames;
     private readonly MetricCollector<long> _publishedDropped;
+    private readonly MetricCollector<long> _publishers;
 
     public EdgeMetricsProbe(IServiceProvider edgeServices)
     {
@@ -35,6 +36,7 @@ public sealed class EdgeMetricsProbe : IDisposable
         _sessionsClosed = new(factory, Meter, "grpcstream.edge.sessions.closed");
         _publishedFrames = new(factory, Meter, "grpcstream.edge.published.frames");
         _publishedDropped = new(factory, Meter, "grpcstream.edge.published.frames.dropped");
+        _publishers = new(factory, Meter, "grpcstream.edge.publishers");
     }
 
     /// <summary>Sessions ended for <paramref name="reason"/> (teardown, timeout, kicked, drained...).</summary>
@@ -51,6 +53,9 @@ public sealed class EdgeMetricsProbe : IDisposable
 
     /// <summary>Whole frames received from publishers and forwarded to the origin.</summary>
     public long PublishedFrames => Sum(_publishedFrames, null, null);
+
+    /// <summary>RTSP publishers now.</summary>
+    public long Publishers => Sum(_publishers, null, null);
 
     /// <summary>Published frames dropped (a packet lost, or the queue to the origin full).</summary>
     public long PublishedFramesDropped => Sum(_publishedDropped, null, null);
@@ -87,5 +92,6 @@ public sealed class EdgeMetricsProbe : IDisposable
         _queuedPeak.Dispose();
         _publishedFrames.Dispose();
         _publishedDropped.Dispose();
+        _publishers.Dispose();
     }
 }
