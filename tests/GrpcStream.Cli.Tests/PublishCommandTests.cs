@@ -41,15 +41,17 @@ public sealed class PublishCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("tcp")]
-    [InlineData("udp")]
-    public async Task A_folder_published_over_grpc_plays_through_the_edge_in_ffmpeg_pixel_for_pixel_and_in_order(string transport)
+    [InlineData("tcp", "grpc")]
+    [InlineData("udp", "grpc")]
+    [InlineData("tcp", "rtsp")]
+    public async Task A_folder_published_over_grpc_or_rtsp_plays_through_the_edge_in_ffmpeg_pixel_for_pixel_and_in_order(string transport, string via)
     {
         var (folder, pixels) = await SourceAsync(3);
         await using var host = await EdgeTestHost.StartAsync();
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(Token);
         using var publisher = new CliRun();
-        var publishing = publisher.StartAsync(interrupt.Token, "publish", folder, "live/cam1", "--origin", host.OriginAddress, "--fps", "10", "--loop");
+        string[] target = via == "rtsp" ? [host.Url("live/cam1")] : ["live/cam1", "--origin", host.OriginAddress];
+        var publishing = publisher.StartAsync(interrupt.Token, ["publish", folder, .. target, "--fps", "10", "--loop"]);
         await ListedAsync(host, "live/cam1");
 
         var played = await ExternalTool.RunAsync(
@@ -60,12 +62,11 @@ public sealed class PublishCommandTests : IDisposable
         // Each frame ffmpeg got is one of the source's, and they come in the source's order, looping.
         var indices = await TestJpegs.IdentifyAsync(TestJpegs.SplitSimple(played), pixels);
         Assert.Equal(9, indices.Count);
-
         Assert.All(indices.Zip(indices.Skip(1)), pair => Assert.Equal((pair.First + 1) % 3, pair.Second));
 
         await interrupt.CancelAsync();
         Assert.Equal(ExitCodes.Success, await publishing.WaitAsync(TimeSpan.FromSeconds(30), Token));
-        Assert.Matches(@"^published \d+ frames to live/cam1 \(sequences \d+\.\.\d+\)$", publisher.Out.Trim());
+        Assert.Matches(via == "rtsp" ? @"^published \d+ frames to rtsp://127\.0\.0\.1:\d+/live/cam1$" : @"^published \d+ frames to live/cam1 \(sequences \d+\.\.\d+\)$", publisher.Out.Trim());
     }
 
     [Fact]

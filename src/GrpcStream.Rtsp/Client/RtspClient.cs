@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Pipelines;
@@ -72,6 +73,9 @@ public sealed class RtspClient : IAsyncDisposable
     private uint _lastSenderReport;
     private long _lastSenderReportAt;
     private readonly uint _ssrc = (uint)Random.Shared.Next() | 1;
+    private readonly RtpJpegPacketizer _packetizer = new();
+    private PacketizedFrame? _outgoing;
+    private ushort _sendSequence = (ushort)Random.Shared.Next();
 
     /// <summary>The lab client's shape: server host and port, the local RTP port, the stream name.</summary>
     public RtspClient(string host, int port, int rtpPort, string streamName)
@@ -224,6 +228,70 @@ public sealed class RtspClient : IAsyncDisposable
         _frames.Writer.TryComplete();
     }
 
+    /// <summary>
+    /// Publishes to the URL (RFC 2326 §10.3, §10.11): ANNOUNCE of one JPEG track at <paramref name="frameRate"/>,
+    /// SETUP of it with <c>mode=record</c> on interleaved channels (TCP, whatever the transport option says), RECORD.
+    /// Frames then go with <see cref="SendFrameAsync"/>.
+    /// </summary>
+    public async Task RecordAsync(double frameRate, int width, int height, CancellationToken cancellationToken = default)
+    {
+        await ConnectAsync(cancellationToken);
+        var local = ((IPEndPoint)_tcp!.Client.LocalEndPoint!).Address;
+        var sdp = JpegSessionDescription.Create(_url.Path.Trim('/'), frameRate, width, height, (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds(), (local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local).ToString());
+        await SendAsync(RtspMethod.Announce, Url, [], cancellationToken, Encoding.UTF8.GetBytes(sdp.ToString()), "application/sdp");
+        var response = await SendAsync(
+            RtspMethod.Setup, Url.TrimEnd('/') + "/" + JpegSessionDescription.TrackControl, [(TransportHeader.Name, "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record")], cancellationToken);
+        var session = SessionHeader.Parse(response.GetHeader(SessionHeader.Name) ?? throw new RtspClientException("SETUP was answered without a session."));
+        SessionId = session.Id;
+        _sessionTimeoutSeconds = session.TimeoutSeconds ?? 60;
+        if (response.GetHeader(TransportHeader.Name) is { } chosen && TransportHeader.Parse(chosen) is [{ Interleaved: { } channels }, ..])
+        {
+            _rtpChannel = (byte)channels.First;
+        }
+
+        await SendAsync(RtspMethod.Record, Url, [(SessionHeader.Name, SessionId)], cancellationToken);
+        State = RtspClientState.Recording;
+        var interval = TimeSpan.FromSeconds(Math.Max(5, _sessionTimeoutSeconds / 2.0));
+        _keepAlive ??= _time.CreateTimer(_ => _ = KeepAliveAsync(), null, interval, interval);
+    }
+
+    /// <summary>Sends one JPEG (baseline, standard tables: what RFC 2435 carries) as RTP on the recording's channel.</summary>
+    /// <exception cref="RtpJpegException">The image is not one RFC 2435 can carry.</exception>
+    public async Task SendFrameAsync(ReadOnlyMemory<byte> jpeg, uint rtpTimestamp, CancellationToken cancellationToken = default)
+    {
+        if (State != RtspClientState.Recording)
+        {
+            throw new InvalidOperationException("Frames are sent once RecordAsync has been answered.");
+        }
+
+        if (!JpegParser.TryParse(jpeg.Span, out var info))
+        {
+            throw new RtpJpegException(RtpJpegIncompatibility.NotBaseline);
+        }
+
+        _outgoing ??= new PacketizedFrame();
+        _packetizer.Packetize(jpeg.Span, info, _outgoing);
+        await _sendGate.WaitAsync(cancellationToken);
+        try
+        {
+            for (var i = 0; i < _outgoing.PacketCount; i++)
+            {
+                // The payload is preceded by room for the interleaved header (4 bytes) and the RTP header (12).
+                var packet = _outgoing.GetPacketWithHeaderRoom(i, PacketizedFrame.HeaderRoom);
+                var span = packet.Span;
+                span[0] = (byte)'$';
+                span[1] = _rtpChannel;
+                BinaryPrimitives.WriteUInt16BigEndian(span[2..], (ushort)(packet.Length - 4));
+                new RtpHeader(_outgoing.IsLast(i), RtpJpegHeader.PayloadType, _sendSequence++, rtpTimestamp, _ssrc).Write(span[4..]);
+                await _stream!.WriteAsync(packet, cancellationToken);
+            }
+        }
+        finally
+        {
+            _sendGate.Release();
+        }
+    }
+
     /// <summary>The frames as they arrive, until the session is torn down or the connection ends.</summary>
     public async IAsyncEnumerable<ReceivedFrame> ReadFramesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -253,10 +321,11 @@ public sealed class RtspClient : IAsyncDisposable
         }
     }
 
-    private async Task<RtspResponse> SendAsync(RtspMethod method, string uri, IReadOnlyList<(string Name, string Value)> headers, CancellationToken cancellationToken)
+    private async Task<RtspResponse> SendAsync(
+        RtspMethod method, string uri, IReadOnlyList<(string Name, string Value)> headers, CancellationToken cancellationToken, ReadOnlyMemory<byte> body = default, string? contentType = null)
     {
         await ConnectAsync(cancellationToken);
-        var response = await ExchangeAsync(method, uri, headers, cancellationToken);
+        var response = await ExchangeAsync(method, uri, headers, cancellationToken, body, contentType);
         if (response.StatusCode == RtspStatusCode.Unauthorized && _authenticator.CanAnswer && _authenticator.Challenge(response.GetHeaders("WWW-Authenticate")))
         {
             if (_authenticator.Scheme == "Basic" && !_warnedBasic)
@@ -265,7 +334,7 @@ public sealed class RtspClient : IAsyncDisposable
                 _options.Warning?.Invoke("the server accepts only Basic authentication: the password crosses the network readable by anyone on the way");
             }
 
-            response = await ExchangeAsync(method, uri, headers, cancellationToken);
+            response = await ExchangeAsync(method, uri, headers, cancellationToken, body, contentType);
         }
 
         if (response.StatusCode is < 200 or >= 300)
@@ -276,7 +345,8 @@ public sealed class RtspClient : IAsyncDisposable
         return new RtspResponse(response);
     }
 
-    private async Task<RtspMessage> ExchangeAsync(RtspMethod method, string uri, IReadOnlyList<(string Name, string Value)> headers, CancellationToken cancellationToken)
+    private async Task<RtspMessage> ExchangeAsync(
+        RtspMethod method, string uri, IReadOnlyList<(string Name, string Value)> headers, CancellationToken cancellationToken, ReadOnlyMemory<byte> body = default, string? contentType = null)
     {
         var cseq = Interlocked.Increment(ref _cseq);
         var output = new ArrayBufferWriter<byte>(512);
@@ -294,7 +364,7 @@ public sealed class RtspClient : IAsyncDisposable
             writer.WriteHeader(name, value);
         }
 
-        writer.WriteEnd();
+        writer.WriteEnd(body.Span, contentType);
         var pending = new TaskCompletionSource<RtspMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[cseq] = pending;
         try

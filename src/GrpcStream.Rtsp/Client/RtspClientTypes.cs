@@ -9,6 +9,9 @@ public enum RtspClientState
     Init,
     Ready,
     Playing,
+
+    /// <summary>Publishing: ANNOUNCE, SETUP with mode=record and RECORD have been answered.</summary>
+    Recording,
 }
 
 /// <summary>How RTP reaches the client.</summary>

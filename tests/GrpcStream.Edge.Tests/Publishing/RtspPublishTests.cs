@@ -248,6 +248,32 @@ public sealed class RtspPublishTests : IDisposable
     }
 
     [Fact]
+    public async Task Publishing_requests_out_of_place_get_a_clear_status()
+    {
+        await using var host = await EdgeTestHost.StartAsync();
+        await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
+        const string Sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 26\r\na=control:streamid=0\r\n";
+        async Task<int> SendAsync(string request)
+        {
+            await client.SendAsync(request);
+            return (await client.ReadResponseAsync()).StatusCode;
+        }
+
+        string Announce(string path, int cseq, string type = "application/sdp", string body = Sdp) =>
+            $"ANNOUNCE {host.Url(path)} RTSP/1.0\r\nCSeq: {cseq}\r\nContent-Type: {type}\r\nContent-Length: {body.Length}\r\n\r\n{body}";
+
+        Assert.Equal(400, await SendAsync(Announce("flat", 1)));                        // not a path-like name
+        Assert.Equal(415, await SendAsync(Announce("live/x", 2, "text/plain")));        // not an SDP
+        Assert.Equal(415, await SendAsync(Announce("live/x", 3, body: "v=0\r\nm=audio 0 RTP/AVP 0\r\n"))); // no JPEG track
+        Assert.Equal(400, await SendAsync(Announce("other/x", 4)));                     // outside the origin's prefix
+        Assert.Equal(200, await SendAsync(Announce("live/x", 5)));
+        Assert.Equal(455, await SendAsync(Announce("live/y", 6)));                      // one publication per connection
+        Assert.Equal(455, await SendAsync($"RECORD {host.Url("live/x")} RTSP/1.0\r\nCSeq: 7\r\n\r\n")); // before SETUP
+        Assert.Equal(461, await SendAsync($"SETUP {host.Url("live/x")}/streamid=0 RTSP/1.0\r\nCSeq: 8\r\nTransport: RTP/AVP;unicast;client_port=5000-5001;mode=record\r\n\r\n"));
+        Assert.Equal(200, await SendAsync($"SETUP {host.Url("live/x")}/streamid=0 RTSP/1.0\r\nCSeq: 9\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record\r\n\r\n"));
+    }
+
+    [Fact]
     public async Task Publishing_needs_the_publish_permission_where_users_are_configured()
     {
         await SourceAsync();
