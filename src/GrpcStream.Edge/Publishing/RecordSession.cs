@@ -23,10 +23,13 @@ internal sealed class RecordSession : IAsyncDisposable
     private readonly RtpJpegDepacketizer _depacketizer;
     private readonly OriginPublication _publication;
     private readonly EdgeMetrics _metrics;
+    private readonly byte _payloadType;
     private uint? _ssrc;
 
-    public RecordSession(string id, string name, string baseUrl, double frameRate, (int Width, int Height)? size, int maxFrameBytes, OriginPublication publication, EdgeMetrics metrics)
+    public RecordSession(
+        string id, string name, string baseUrl, double frameRate, byte payloadType, (int Width, int Height)? size, int maxFrameBytes, OriginPublication publication, EdgeMetrics metrics)
     {
+        _payloadType = payloadType;
         Id = id;
         Name = name;
         BaseUrl = baseUrl;
@@ -89,7 +92,8 @@ internal sealed class RecordSession : IAsyncDisposable
 
     private void OnRtp(ReadOnlySpan<byte> datagram)
     {
-        if (RtpPacket.TryParse(datagram, out var packet) != RtpPacketError.None || packet.Header.PayloadType != 26)
+        // The payload type the SDP gave the JPEG track (26, or a dynamic one with rtpmap JPEG/90000).
+        if (RtpPacket.TryParse(datagram, out var packet) != RtpPacketError.None || packet.Header.PayloadType != _payloadType)
         {
             _metrics.PublishedPacketRejected();
             return;

@@ -53,17 +53,29 @@ internal sealed class PublishMethods(OriginLink.OriginLink origin, EdgeMetrics m
         }
 
         var publication = origin.Publish(name, track.FrameRate, _settings.MaxQueuedFrames, _closeTimeout, () => metrics.PublishedFrameDropped("queue_full"));
+        Status? refusal;
+        try
+        {
+            // The answer waits for the origin's: another publisher of the name, or a name it refuses, is told now.
+            refusal = await publication.AcceptedAsync(_closeTimeout, client.Connection.Closed).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The connection closed while the origin was asked: nothing of the publication stays.
+            await publication.DisposeAsync().ConfigureAwait(false);
+            Interlocked.Decrement(ref _publishers);
+            throw;
+        }
 
-        // The answer waits for the origin's: another publisher of the name, or a name it refuses, is told now.
-        if (await publication.AcceptedAsync(_closeTimeout, client.Connection.Closed).ConfigureAwait(false) is { } refusal)
+        if (refusal is { } refused)
         {
             await publication.DisposeAsync().ConfigureAwait(false);
             Interlocked.Decrement(ref _publishers);
-            Refuse(name, refusal, response);
+            Refuse(name, refused, response);
             return;
         }
 
-        client.Recording = new RecordSession(SessionRegistry.NewId(), name, RecordSession.Normalize(request.Uri), track.FrameRate, track.Size, _settings.MaxFrameBytes, publication, metrics);
+        client.Recording = new RecordSession(SessionRegistry.NewId(), name, RecordSession.Normalize(request.Uri), track.FrameRate, track.PayloadType, track.Size, _settings.MaxFrameBytes, publication, metrics);
         metrics.PublisherStarted();
         EdgeLog.PublishAnnounced(logger, client.Connection.Remote.ToString(), name, track.FrameRate);
     }
@@ -203,15 +215,15 @@ internal sealed class PublishMethods(OriginLink.OriginLink origin, EdgeMetrics m
         }
 
         var video = sdp.Media.FirstOrDefault(m => m.Media == "video" && m.PayloadType is { } pt && (pt == 26 || m.RtpMap(pt)?.Encoding.Equals("JPEG", StringComparison.OrdinalIgnoreCase) == true));
-        if (video is null)
+        if (video?.PayloadType is not { } payloadType || payloadType is < 0 or > 127)
         {
             return null;
         }
 
         // Without a=framerate the origin's clock runs at 25 frames a second, the common rate.
         var rate = video.FrameRate is { } r && double.IsFinite(r) && r > 0 && r <= 240 ? r : 25;
-        return new AnnouncedTrack(rate, video.Dimensions);
+        return new AnnouncedTrack(rate, (byte)payloadType, video.Dimensions);
     }
 
-    private sealed record AnnouncedTrack(double FrameRate, (int Width, int Height)? Size);
+    private sealed record AnnouncedTrack(double FrameRate, byte PayloadType, (int Width, int Height)? Size);
 }

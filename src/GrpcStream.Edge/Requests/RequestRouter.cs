@@ -185,7 +185,12 @@ internal sealed class RequestRouter(
             case RtspMethod.Unknown:
                 response.Status = RtspStatusCode.NotImplemented;
                 return ValueTask.CompletedTask;
-            case RtspMethod.Record or RtspMethod.Redirect:
+            case RtspMethod.Record:
+                // RECORD of nothing announced on this connection.
+                response.Headers.Add(("Allow", "OPTIONS, DESCRIBE, ANNOUNCE, SETUP"));
+                response.Status = RtspStatusCode.MethodNotValidInThisState;
+                return ValueTask.CompletedTask;
+            case RtspMethod.Redirect:
                 ConnectionMethods.MethodNotAllowed(response);
                 return ValueTask.CompletedTask;
         }

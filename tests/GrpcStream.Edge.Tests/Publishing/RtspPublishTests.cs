@@ -274,6 +274,57 @@ public sealed class RtspPublishTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dynamic_payload_type_mapped_to_jpeg_is_taken_and_other_packets_are_rejected()
+    {
+        var (jpegs, pixels) = await SourceAsync();
+        await using var host = await EdgeTestHost.StartAsync();
+        await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
+        const string Sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 JPEG/90000\r\na=control:streamid=0\r\n";
+        async Task<int> SendAsync(string request)
+        {
+            await client.SendAsync(request);
+            return (await client.ReadResponseAsync()).StatusCode;
+        }
+
+        var url = host.Url("live/dynamic");
+        Assert.Equal(200, await SendAsync($"ANNOUNCE {url} RTSP/1.0\r\nCSeq: 1\r\nContent-Type: application/sdp\r\nContent-Length: {Sdp.Length}\r\n\r\n{Sdp}"));
+        Assert.Equal(200, await SendAsync($"SETUP {url}/streamid=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record\r\n\r\n"));
+        await client.SendAsync($"RECORD {url} RTSP/1.0\r\nCSeq: 3\r\n\r\n");
+        var record = await client.ReadResponseAsync();
+        Assert.Equal(200, record.StatusCode);
+
+        // Each frame as RTP with payload type 96 on channel 0, and the same packets as type 26, which the SDP did not announce.
+        var packetizer = new GrpcStream.Rtsp.Jpeg.RtpJpegPacketizer();
+        var packets = new GrpcStream.Rtsp.Jpeg.PacketizedFrame();
+        ushort sequence = 0;
+        var unannounced = 0;
+        foreach (var (jpeg, index) in jpegs.Select((j, i) => (j, i)))
+        {
+            Assert.True(GrpcStream.Rtsp.Jpeg.JpegParser.TryParse(jpeg, out var info));
+            packetizer.Packetize(jpeg, info, packets);
+            unannounced += packets.PacketCount;
+            foreach (var payloadType in new byte[] { 26, 96 })
+            {
+                for (var p = 0; p < packets.PacketCount; p++)
+                {
+                    var packet = packets.GetPacketWithHeaderRoom(p, 16).ToArray();
+                    packet[0] = (byte)'$';
+                    packet[1] = 0;
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)(packet.Length - 4));
+                    new GrpcStream.Rtsp.Rtp.RtpHeader(packets.IsLast(p), payloadType, sequence++, (uint)(index * 9000), 0x1234).Write(packet.AsSpan(4));
+                    await client.SendAsync(packet);
+                }
+            }
+        }
+
+        await Eventually.HoldsAsync(() => host.Metrics.PublishedFrames == 3, "three frames are forwarded");
+        await ListedAsync(host, "live/dynamic");
+        using var http = new HttpClient { BaseAddress = new Uri(host.HttpAddress) };
+        Assert.Equal([2], await TestJpegs.IdentifyAsync([await http.GetByteArrayAsync("/streams/live/dynamic.jpg", Token)], pixels));
+        Assert.Equal(unannounced, host.Metrics.PublishedPacketsRejected);
+    }
+
+    [Fact]
     public async Task Publishing_needs_the_publish_permission_where_users_are_configured()
     {
         await SourceAsync();

@@ -22,6 +22,7 @@ public sealed class EdgeMetricsProbe : IDisposable
     private readonly MetricCollector<long> _publishedFrames;
     private readonly MetricCollector<long> _publishedDropped;
     private readonly MetricCollector<long> _publishers;
+    private readonly MetricCollector<long> _publishedRejected;
 
     public EdgeMetricsProbe(IServiceProvider edgeServices)
     {
@@ -37,6 +38,7 @@ public sealed class EdgeMetricsProbe : IDisposable
         _publishedFrames = new(factory, Meter, "grpcstream.edge.published.frames");
         _publishedDropped = new(factory, Meter, "grpcstream.edge.published.frames.dropped");
         _publishers = new(factory, Meter, "grpcstream.edge.publishers");
+        _publishedRejected = new(factory, Meter, "grpcstream.edge.published.packets.rejected");
     }
 
     /// <summary>Sessions ended for <paramref name="reason"/> (teardown, timeout, kicked, drained...).</summary>
@@ -53,6 +55,9 @@ public sealed class EdgeMetricsProbe : IDisposable
 
     /// <summary>Whole frames received from publishers and forwarded to the origin.</summary>
     public long PublishedFrames => Sum(_publishedFrames, null, null);
+
+    /// <summary>Publishers' packets rejected (not RTP/JPEG of the announced payload type and source).</summary>
+    public long PublishedPacketsRejected => Sum(_publishedRejected, null, null);
 
     /// <summary>RTSP publishers now.</summary>
     public long Publishers => Sum(_publishers, null, null);
@@ -93,5 +98,6 @@ public sealed class EdgeMetricsProbe : IDisposable
         _publishedFrames.Dispose();
         _publishedDropped.Dispose();
         _publishers.Dispose();
+        _publishedRejected.Dispose();
     }
 }
