@@ -55,12 +55,30 @@ internal sealed class ChromiumPage : IAsyncDisposable
 
             await page.SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = mobile ? 3 : 1, ["mobile"] = mobile }, cancellationToken);
             await page.SendAsync("Page.navigate", new JsonObject { ["url"] = url }, cancellationToken);
+
+            // Page.navigate answers before the new document exists: until then an expression runs in the old
+            // one (or in none). The page is parsed once its location is the URL and it is no longer loading (its
+            // load event may never come: an MJPEG image never finishes).
+            await Eventually.HoldsAsync(async () => await page.IsAtAsync(url, cancellationToken), $"Chromium shows {url}", Deadline);
             return page;
         }
         catch
         {
             await page.DisposeAsync();
             throw;
+        }
+    }
+
+    private async Task<bool> IsAtAsync(string url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var state = await EvaluateAsync("document.documentElement !== null && document.readyState !== 'loading' ? location.href : ''", cancellationToken);
+            return state.ValueKind == JsonValueKind.String && state.GetString() == url;
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // the old document went away mid-evaluation
         }
     }
 
