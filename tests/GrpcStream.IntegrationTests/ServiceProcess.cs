@@ -109,6 +109,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Kills the service at once (SIGKILL), as a crash would, and waits until it is gone.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+    }
+
     /// <summary>Asks the service to stop as an orchestrator would (SIGTERM).</summary>
     public void Terminate()
     {

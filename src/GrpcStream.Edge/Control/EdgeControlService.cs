@@ -88,6 +88,9 @@ internal sealed class EdgeControlService(
                 FramesIn = (ulong)stats.FramesIn,
                 FramesOut = (ulong)stats.FramesOut,
                 Fps = Math.Round(stats.Fps, 2),
+                Origin = origin.SourceOf(hub.Name) ?? string.Empty,
+                OnSlate = hub.OnSlate,
+                SlateSeconds = Math.Round(hub.SlateTime.TotalSeconds, 1),
             };
             if (stats.LastFrameAge is { } age)
             {
@@ -119,14 +122,19 @@ internal sealed class EdgeControlService(
         return Task.FromResult(Status());
     }
 
-    public override Task<EdgeStats> GetStats(GetStatsRequest request, ServerCallContext context) =>
-        Task.FromResult(new EdgeStats
+    public override Task<EdgeStats> GetStats(GetStatsRequest request, ServerCallContext context)
+    {
+        var stats = new EdgeStats
         {
             Sessions = (uint)sessions.Registry.Count,
             Connections = (uint)listener.ConnectionCount,
             Draining = drain.Draining,
             OriginLink = origin.State.ToString().ToLowerInvariant(),
-        });
+        };
+        var streams = origin.StreamsByOrigin();
+        stats.Origins.AddRange(origin.Servers.Select(s => new OriginInfo { Address = s.Address, Circuit = s.Circuit, Up = s.IsUp, Streams = (uint)streams.GetValueOrDefault(s.Address) }));
+        return Task.FromResult(stats);
+    }
 
     private DrainStatus Status()
     {

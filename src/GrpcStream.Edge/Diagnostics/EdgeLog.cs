@@ -6,8 +6,8 @@ internal static partial class EdgeLog
     [LoggerMessage(1, LogLevel.Information, "Edge serving RTSP on port {RtspPort} (RTP/RTCP {RtpPort}-{RtcpPort}), origin {Origin}")]
     public static partial void Listening(ILogger logger, int rtspPort, int rtpPort, int rtcpPort, string origin);
 
-    [LoggerMessage(2, LogLevel.Information, "Origin stream {Stream} connected (resumed after {ResumeAfter})")]
-    public static partial void OriginConnected(ILogger logger, string stream, string resumeAfter);
+    [LoggerMessage(2, LogLevel.Information, "Origin stream {Stream} connected to {Origin} (resumed after {ResumeAfter})")]
+    public static partial void OriginConnected(ILogger logger, string stream, string origin, string resumeAfter);
 
     [LoggerMessage(3, LogLevel.Warning, "Origin stream {Stream} lost: {Reason}; sessions stay up while reconnecting")]
     public static partial void OriginLost(ILogger logger, string stream, string reason);
@@ -15,11 +15,11 @@ internal static partial class EdgeLog
     [LoggerMessage(4, LogLevel.Warning, "Origin stream {Stream}: attempt {Attempt} failed ({Reason}); next in {DelayMs:F0} ms")]
     public static partial void OriginRetry(ILogger logger, string stream, int attempt, double delayMs, string reason);
 
-    [LoggerMessage(5, LogLevel.Warning, "Origin stream {Stream}: circuit open for {Seconds} s after repeated failures")]
-    public static partial void CircuitOpened(ILogger logger, string stream, double seconds);
+    [LoggerMessage(5, LogLevel.Warning, "Origin {Origin}: circuit open for {Seconds} s after repeated failures; streams use the other origins meanwhile")]
+    public static partial void CircuitOpened(ILogger logger, string origin, double seconds);
 
-    [LoggerMessage(6, LogLevel.Information, "Origin stream {Stream}: circuit closed")]
-    public static partial void CircuitClosed(ILogger logger, string stream);
+    [LoggerMessage(6, LogLevel.Information, "Origin {Origin}: circuit closed")]
+    public static partial void CircuitClosed(ILogger logger, string origin);
 
     [LoggerMessage(7, LogLevel.Information, "Session {Session} {Stream} set up over {Transport} for {Client}")]
     public static partial void SessionCreated(ILogger logger, string session, string stream, string transport, string client);
@@ -119,4 +119,16 @@ internal static partial class EdgeLog
 
     [LoggerMessage(51, LogLevel.Warning, "The origin refused the publication of {Stream}: {Status}: {Detail}")]
     public static partial void PublishRefusedByOrigin(ILogger logger, string stream, string status, string detail);
+
+    [LoggerMessage(52, LogLevel.Warning, "Origin stream {Stream} moves from {From} to {To}: {Reason}")]
+    public static partial void OriginSwitched(ILogger logger, string stream, string from, string to, string reason);
+
+    [LoggerMessage(53, LogLevel.Warning, "Stream {Stream}: no origin delivers it; its sessions get the slate ({Width}x{Height}) until one does")]
+    public static partial void SlateStarted(ILogger logger, string stream, int width, int height);
+
+    [LoggerMessage(54, LogLevel.Information, "Stream {Stream}: real frames again after {Seconds:F1} s on the slate")]
+    public static partial void SlateEnded(ILogger logger, string stream, double seconds);
+
+    [LoggerMessage(55, LogLevel.Warning, "Published stream {Stream}: origin {Origin} lost ({Reason}); publishing to the next origin")]
+    public static partial void PublishOriginLost(ILogger logger, string stream, string origin, string reason);
 }

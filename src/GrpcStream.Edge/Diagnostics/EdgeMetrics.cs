@@ -32,11 +32,17 @@ internal sealed class EdgeMetrics
     private readonly Counter<long> _publishedDropped;
     private readonly Counter<long> _publishedRejected;
     private readonly Counter<long> _publishRefused;
+    private readonly Counter<long> _failovers;
+    private readonly Counter<long> _failbacks;
+    private readonly Counter<long> _slateFrames;
+    private readonly Counter<double> _slateTime;
     private readonly Histogram<double> _firstFrame;
     private readonly Histogram<double> _reconnectDuration;
     private long _queuedBytes;
     private long _queuedPeak;
     private Func<int>? _reconnectingStreams;
+    private Func<IEnumerable<KeyValuePair<string, int>>>? _streamsByOrigin;
+    private Func<int>? _streamsOnSlate;
     private Func<bool>? _draining;
 
     // Seconds: a first frame is due within milliseconds; an origin comes back within seconds or minutes.
@@ -56,7 +62,7 @@ internal sealed class EdgeMetrics
         _reports = meter.CreateCounter<long>(Prefix + "rtcp.receiver.reports", description: "RTCP receiver reports received.");
         _reconnects = meter.CreateCounter<long>(Prefix + "origin.reconnects", description: "Attempts to reconnect to the origin.");
         _outages = meter.CreateCounter<long>(Prefix + "origin.outages", description: "Origin streams lost while being watched.");
-        _circuitOpen = meter.CreateUpDownCounter<long>(Prefix + "origin.circuit.open", description: "Streams whose origin circuit breaker is open.");
+        _circuitOpen = meter.CreateUpDownCounter<long>(Prefix + "origin.circuit.open", description: "Origins whose circuit breaker is open (connections to them are not tried).");
         _badRequests = meter.CreateCounter<long>(Prefix + "bad.requests", description: "Malformed requests and misbehaving connections.");
         _closed = meter.CreateCounter<long>(Prefix + "sessions.closed", description: "Sessions ended, by reason (teardown, timeout, kicked, error, shutdown, drained, replaced, disconnected).");
         _limitHits = meter.CreateCounter<long>(Prefix + "limit.hits", description: "Times a limit was reached, by limit (see EdgeLimits).");
@@ -67,18 +73,37 @@ internal sealed class EdgeMetrics
         _publishedDropped = meter.CreateCounter<long>(Prefix + "published.frames.dropped", description: "Published frames dropped, by reason (incomplete: a packet lost; queue_full: the origin slower than the publisher).");
         _publishedRejected = meter.CreateCounter<long>(Prefix + "published.packets.rejected", description: "Publishers' packets that were not RTP/JPEG of the session's source.");
         _publishRefused = meter.CreateCounter<long>(Prefix + "publish.refused", description: "Publishers refused, by reason (max_publishers, origin).");
+        _failovers = meter.CreateCounter<long>(Prefix + "origin.failovers", description: "Streams moved to another origin because theirs failed, by origin left (from) and origin taken (to).");
+        _failbacks = meter.CreateCounter<long>(Prefix + "origin.failbacks", description: "Streams moved back to a more preferred origin once it was healthy again (Edge:Origin:FailbackAfter).");
+        _slateFrames = meter.CreateCounter<long>(Prefix + "slate.frames", description: "Generated \"stream unavailable\" frames sent while no origin delivered a stream.");
+        _slateTime = meter.CreateCounter<double>(Prefix + "slate.time", unit: "s", description: "Time streams spent on the slate, summed over streams.");
         _firstFrame = meter.CreateHistogram(Prefix + "first_frame", unit: "s", description: "From a PLAY to the session's first frame handed to its transport.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = FirstFrameBuckets });
         _reconnectDuration = meter.CreateHistogram(Prefix + "origin.reconnect.duration", unit: "s", description: "How long a watched stream received nothing from the origin before frames came again.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ReconnectBuckets });
         var maxSessions = options?.Value.Rtsp.MaxSessions ?? new Hosting.RtspSettings().MaxSessions;
         meter.CreateObservableGauge(Prefix + "sessions.limit", () => maxSessions, description: "Edge:Rtsp:MaxSessions: the sessions this edge takes at most (for alerts on nearing it).");
         meter.CreateObservableGauge(Prefix + "origin.streams.reconnecting", () => _reconnectingStreams?.Invoke() ?? 0, description: "Watched streams receiving nothing from the origin now (the link retries them).");
+        meter.CreateObservableGauge(Prefix + "origin.streams", () => (_streamsByOrigin?.Invoke() ?? []).Select(p => new Measurement<int>(p.Value, Tag("origin", p.Key))), description: "Watched streams receiving from each origin now.");
+        meter.CreateObservableGauge(Prefix + "slate.streams", () => _streamsOnSlate?.Invoke() ?? 0, description: "Streams on the slate now.");
         meter.CreateObservableGauge(Prefix + "draining", () => _draining?.Invoke() == true ? 1 : 0, description: "1 while the edge is draining (new sessions refused).");
         meter.CreateObservableGauge(Prefix + "queued.bytes", () => Interlocked.Read(ref _queuedBytes), description: "Bytes waiting in all connections' outgoing queues.");
         meter.CreateObservableGauge(Prefix + "queued.bytes.peak", () => Interlocked.Read(ref _queuedPeak), description: "The most bytes one connection has had waiting to be sent, since start.");
     }
 
     /// <summary>Where the origin link's count of streams not receiving is read from.</summary>
-    public void ObserveOriginLink(Func<int> reconnectingStreams) => _reconnectingStreams = reconnectingStreams;
+    public void ObserveOriginLink(Func<int> reconnectingStreams, Func<IEnumerable<KeyValuePair<string, int>>> streamsByOrigin) =>
+        (_reconnectingStreams, _streamsByOrigin) = (reconnectingStreams, streamsByOrigin);
+
+    /// <summary>Where the count of streams on the slate is read from.</summary>
+    public void ObserveSlate(Func<int> streamsOnSlate) => _streamsOnSlate = streamsOnSlate;
+
+    public void OriginSwitched(string from, string to, bool failback) =>
+        (failback ? _failbacks : _failovers).Add(1, Tag("from", from), Tag("to", to));
+
+    public void SlateFrame(TimeSpan sinceLast)
+    {
+        _slateFrames.Add(1);
+        _slateTime.Add(sinceLast.TotalSeconds);
+    }
 
     /// <summary>Where whether the edge is draining is read from.</summary>
     public void ObserveDrain(Func<bool> draining) => _draining = draining;

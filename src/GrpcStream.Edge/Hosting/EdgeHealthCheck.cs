@@ -1,23 +1,31 @@
 using GrpcStream.Edge.OriginLink;
 using GrpcStream.Edge.Sessions;
+using GrpcStream.Edge.Streams;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace GrpcStream.Edge.Hosting;
 
 /// <summary>
-/// Healthy when the origin link is up or idle; degraded while it reconnects (sessions are kept meanwhile, so
-/// the edge should stay in rotation).
+/// Healthy when the origin link is up or idle; degraded while a stream reconnects or is on the slate (sessions are
+/// kept meanwhile, so the edge should stay in rotation). Its data says which origin each stream comes from.
 /// </summary>
-internal sealed class EdgeHealthCheck(OriginLink.OriginLink origin, SessionRegistry sessions) : IHealthCheck
+internal sealed class EdgeHealthCheck(OriginLink.OriginLink origin, StreamHubRegistry hubs, SessionRegistry sessions) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var problems = origin.Problems;
+        var byOrigin = origin.StreamsByOrigin();
+        var streams = hubs.Hubs.OrderBy(h => h.Name, StringComparer.Ordinal).ToList();
         var data = new Dictionary<string, object>
         {
             ["origin"] = origin.Address,
             ["originLink"] = origin.State.ToString(),
             ["sessions"] = sessions.Count,
+            ["origins"] = origin.Servers.Select(s => new { address = s.Address, circuit = s.Circuit, up = s.IsUp, streams = byOrigin.GetValueOrDefault(s.Address) }).ToList(),
+            ["streams"] = streams.ToDictionary(
+                h => h.Name,
+                h => (object)new { origin = origin.SourceOf(h.Name), onSlate = h.OnSlate, slateSeconds = Math.Round(h.SlateTime.TotalSeconds, 1) },
+                StringComparer.Ordinal),
         };
         if (problems.Count > 0)
         {
@@ -26,7 +34,8 @@ internal sealed class EdgeHealthCheck(OriginLink.OriginLink origin, SessionRegis
 
         if (origin.State == OriginLinkState.Reconnecting)
         {
-            return Task.FromResult(HealthCheckResult.Degraded($"{problems.Count} stream(s) not receiving from the origin ({string.Join("; ", problems.Select(p => $"{p.Key}: {p.Value}"))}); retrying, sessions kept", data: data));
+            var onSlate = streams.Count(h => h.OnSlate);
+            return Task.FromResult(HealthCheckResult.Degraded($"{problems.Count} stream(s) not receiving from any origin{(onSlate > 0 ? $", {onSlate} on the slate" : string.Empty)} ({string.Join("; ", problems.Select(p => $"{p.Key}: {p.Value}"))}); retrying, sessions kept", data: data));
         }
 
         // Nothing watched, but the last question to the origin failed (a certificate or token refused, say): say why.

@@ -61,7 +61,7 @@ public static class EdgeHost
         var services = builder.Services;
         services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
         services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<IPostConfigureOptions<EdgeOptions>, Auth.CommaSeparatedLists>();
+        services.AddSingleton<IPostConfigureOptions<EdgeOptions>, CommaSeparatedLists>();
         services.AddSingleton<Sessions.DrainState>();
         services.AddSingleton<Control.ControlAccess>();
         services.AddSingleton<Auth.RtspAuthenticator>();

@@ -170,8 +170,26 @@ public sealed class HttpSettings
 
 public sealed class OriginSettings
 {
-    /// <summary>The origin's gRPC address.</summary>
+    /// <summary>The origin's gRPC address, when there is one origin (see <see cref="Addresses"/>).</summary>
     public string Address { get; set; } = "http://127.0.0.1:50051";
+
+    /// <summary>
+    /// The origins in order of preference; wins over <see cref="Address"/> when set. Each stream is watched from the
+    /// first that has it and is healthy, and moves to the next when that one fails.
+    /// </summary>
+    public List<string>? Addresses { get; set; }
+
+    /// <summary>How long a more preferred origin must have been healthy before streams move back to it.</summary>
+    public TimeSpan FailbackAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether sessions get a generated "stream unavailable" picture while no origin can deliver their stream.</summary>
+    public bool Slate { get; set; } = true;
+
+    /// <summary>How long a stream is without frames, with no origin delivering it, before the slate starts.</summary>
+    public TimeSpan SlateAfter { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The origins to use, in order: <see cref="Addresses"/> when set, else <see cref="Address"/> alone.</summary>
+    public IReadOnlyList<string> OriginAddresses => Addresses is { Count: > 0 } list ? list : [Address];
 
     /// <summary>How long DESCRIBE waits for the origin before answering 503.</summary>
     public TimeSpan DescribeTimeout { get; set; } = TimeSpan.FromSeconds(3);

@@ -15,9 +15,20 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add($"Edge:Rtsp:RtpPort must be an even port from 2 to 65534, or 0 for any (was {options.Rtsp.RtpPort})");
         }
 
-        if (!Uri.TryCreate(options.Origin.Address, UriKind.Absolute, out var origin) || origin.Scheme is not ("http" or "https"))
+        var origins = options.Origin.OriginAddresses.Select(address => Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : null).ToList();
+        if (origins.Contains(null))
         {
-            failures.Add($"Edge:Origin:Address must be an http:// or https:// URL (was '{options.Origin.Address}')");
+            failures.Add($"Edge:Origin:Address and every Edge:Origin:Addresses entry must be an http:// or https:// URL (were '{string.Join("', '", options.Origin.OriginAddresses)}')");
+        }
+
+        if (options.Origin.OriginAddresses.Distinct(StringComparer.OrdinalIgnoreCase).Count() != options.Origin.OriginAddresses.Count)
+        {
+            failures.Add($"Edge:Origin:Addresses lists an origin twice ('{string.Join("', '", options.Origin.OriginAddresses)}')");
+        }
+
+        if (options.Origin.FailbackAfter <= TimeSpan.Zero || options.Origin.SlateAfter <= TimeSpan.Zero)
+        {
+            failures.Add($"Edge:Origin:FailbackAfter and Edge:Origin:SlateAfter must be positive (were {options.Origin.FailbackAfter} and {options.Origin.SlateAfter})");
         }
 
         if (options.Control.Tls == true && options.Rtsps.CertificatePath is null)
@@ -113,9 +124,9 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             }
         }
 
-        if ((options.Origin.CaPath ?? options.Origin.ClientCertificatePath) is not null && origin?.Scheme != "https")
+        if ((options.Origin.CaPath ?? options.Origin.ClientCertificatePath) is not null && origins.Any(origin => origin?.Scheme != "https"))
         {
-            failures.Add($"Edge:Origin:CaPath and ClientCertificatePath need an https:// Edge:Origin:Address (was '{options.Origin.Address}')");
+            failures.Add($"Edge:Origin:CaPath and ClientCertificatePath need https:// origins (were '{string.Join("', '", options.Origin.OriginAddresses)}')");
         }
         if (options.Rtsps.Enabled)
         {

@@ -18,7 +18,7 @@ internal static class OriginChannel
     // The Frame message's envelope around the JPEG.
     private const int FrameEnvelopeBytes = 64 * 1024;
 
-    public static GrpcChannel Create(OriginSettings settings, TimeProvider time, ILogger logger)
+    public static GrpcChannel Create(string address, OriginSettings settings, TimeProvider time, ILogger logger)
     {
         var handler = new SocketsHttpHandler
         {
@@ -43,7 +43,7 @@ internal static class OriginChannel
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate.Current;
         }
 
-        return GrpcChannel.ForAddress(settings.Address, new GrpcChannelOptions
+        return GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             // The origin never sends a frame over its Origin:MaxFrameBytes, at most RtpJpegCompatibility.MaxFrameBytes
             // (16 MiB; a 4K frame can exceed gRPC's default 4 MB), so RESOURCE_EXHAUSTED from it always means one of
@@ -52,9 +52,6 @@ internal static class OriginChannel
             HttpHandler = handler,
         });
     }
-
-    /// <summary>Calls on <paramref name="channel"/>, with the bearer token when one is configured.</summary>
-    public static CallInvoker Invoker(GrpcChannel channel, OriginSettings settings) => Invoker(channel, settings.Token);
 
     /// <summary>Calls on <paramref name="channel"/> with <paramref name="bearer"/>, when there is one.</summary>
     public static CallInvoker Invoker(GrpcChannel channel, string? bearer) =>

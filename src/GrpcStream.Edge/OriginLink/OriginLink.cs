@@ -1,12 +1,10 @@
+using System.Collections.Concurrent;
 using Grpc.Core;
-using Grpc.Net.Client;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
 using GrpcStream.Protos.Origin.V1;
 using Microsoft.Extensions.Options;
-using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 
 namespace GrpcStream.Edge.OriginLink;
 
@@ -15,6 +13,20 @@ internal sealed class OriginUnavailableException(string message, Exception? inne
 
 /// <summary>The origin has no stream of that name.</summary>
 internal sealed class StreamNotFoundException(string stream) : Exception($"The origin has no stream '{stream}'.");
+
+/// <summary>Every origin was tried for a stream and none delivered it; <see cref="Outage"/> when one of them is down (rather than answering no).</summary>
+internal sealed class NoOriginException(string message, bool outage, Exception first) : Exception(message, first)
+{
+    public bool Outage { get; } = outage;
+
+    /// <summary>One origin's failure as it was; several as one, each named.</summary>
+    public static Exception From(IReadOnlyList<(OriginServer Server, Exception Error)> failures) => failures.Count == 1
+        ? failures[0].Error
+        : new NoOriginException(
+            string.Join("; ", failures.Select(f => $"{f.Server.Address}: {OriginLink.Describe(f.Error)}")),
+            failures.Any(f => OriginServer.IsOutage(f.Error)),
+            failures[0].Error);
+}
 
 public enum OriginLinkState
 {
@@ -29,181 +41,182 @@ public enum OriginLinkState
 }
 
 /// <summary>
-/// The edge's connection to the origin. gRPC's own retry policy does not cover a server stream that has
-/// started, so watching a stream runs inside a Polly pipeline: exponential backoff with jitter and no retry
-/// limit, behind a circuit breaker so that a dead origin is not hammered. Each reconnect asks for the frames
-/// after the last sequence number seen.
+/// The edge's connections to its origins (<c>Edge:Origin:Addresses</c>, in order of preference). gRPC's own retry
+/// policy does not cover a server stream that has started, so each watched stream runs its own loop
+/// (<see cref="OriginWatch"/>): Polly backoff with jitter and no retry limit, every origin's connections behind that
+/// origin's circuit breaker, failover to the next origin and back. Each reconnect asks for the frames after the last
+/// sequence number seen.
 /// </summary>
 internal sealed class OriginLink : IDisposable
 {
-    private readonly GrpcChannel _channel;
-    private readonly MediaOrigin.MediaOriginClient _client;
-    private readonly CallInvoker _invoker;
-    private readonly MediaOrigin.MediaOriginClient _publisher;
+    private readonly OriginServer[] _servers;
     private readonly OriginSettings _settings;
     private readonly EdgeMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<OriginLink> _logger;
+    private readonly ITimer _probes;
 
     // Watched streams without frames at the moment (not yet connected, or reconnecting), with the last reason.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _disconnected = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _disconnected = new(StringComparer.Ordinal);
 
     // When each stream stopped receiving, for the reconnect-duration histogram.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _outageStarted = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _outageStarted = new(StringComparer.Ordinal);
+
+    // The origin each receiving stream comes from.
+    private readonly ConcurrentDictionary<string, OriginServer> _sources = new(StringComparer.Ordinal);
     private int _watching;
     private int _reconnecting;
+    private int _probing;
 
     public OriginLink(IOptions<EdgeOptions> options, TimeProvider time, EdgeMetrics metrics, ILogger<OriginLink> logger)
     {
         _settings = options.Value.Origin;
         _time = time;
         _metrics = metrics;
-        metrics.ObserveOriginLink(() => Volatile.Read(ref _reconnecting));
         _logger = logger;
-        _channel = OriginChannel.Create(_settings, time, logger);
-        _invoker = OriginChannel.Invoker(_channel, _settings);
-        _client = new MediaOrigin.MediaOriginClient(_invoker);
-        _publisher = new MediaOrigin.MediaOriginClient(OriginChannel.Invoker(_channel, _settings.PublishToken));
+        _servers = [.. _settings.OriginAddresses.Select((address, i) => new OriginServer(i, address, _settings, time, metrics, logger))];
+        metrics.ObserveOriginLink(() => Volatile.Read(ref _reconnecting), StreamsByOrigin);
+
+        // An origin that is down is asked, now and then, whether it is back, so that streams can return to it.
+        var interval = _settings.FailbackAfter / 4;
+        _probes = time.CreateTimer(_ => ProbeDownOrigins(), null, interval, interval);
     }
 
-    /// <summary>Starts publishing <paramref name="name"/> into the origin, with the publish token (<c>Edge:Origin:PublishToken</c>).</summary>
-    public Publishing.OriginPublication Publish(string name, double frameRate, int maxQueuedFrames, TimeSpan closeTimeout, Action onDropped) =>
-        new(_publisher, name, frameRate, maxQueuedFrames, closeTimeout, onDropped);
+    internal EdgeMetrics Metrics => _metrics;
 
-    public string Address => _settings.Address;
+    internal ILogger Logger => _logger;
+
+    /// <summary>The origins, in order of preference.</summary>
+    public IReadOnlyList<OriginServer> Servers => _servers;
+
+    /// <summary>The origins' addresses, for logs and health.</summary>
+    public string Address => string.Join(", ", _servers.Select(s => s.Address));
+
+    /// <summary>Starts publishing <paramref name="name"/> into the first origin that takes it, with the publish token (<c>Edge:Origin:PublishToken</c>).</summary>
+    public Publishing.OriginPublication Publish(string name, double frameRate, int maxQueuedFrames, TimeSpan closeTimeout, Action onDropped) =>
+        new(this, _settings, _time, name, frameRate, maxQueuedFrames, closeTimeout, onDropped);
 
     public OriginLinkState State =>
         Volatile.Read(ref _reconnecting) > 0 ? OriginLinkState.Reconnecting
         : Volatile.Read(ref _watching) > 0 ? OriginLinkState.Connected
         : OriginLinkState.Idle;
 
-    /// <summary>The stream's description, waiting at most <see cref="OriginSettings.DescribeTimeout"/>.</summary>
-    /// <exception cref="StreamNotFoundException">No such stream.</exception>
-    /// <exception cref="OriginUnavailableException">The origin did not answer in time.</exception>
+    /// <summary>The origins starting with the one at <paramref name="start"/>, those that are up before those that are down.</summary>
+    public IEnumerable<OriginServer> InOrder(int start = 0)
+    {
+        var rotated = _servers.Skip(start).Concat(_servers.Take(start)).ToArray();
+        return rotated.Where(s => s.IsUp).Concat(rotated.Where(s => !s.IsUp));
+    }
+
+    /// <summary>The stream's description from the first origin that has it, each asked for at most <see cref="OriginSettings.DescribeTimeout"/>.</summary>
+    /// <exception cref="StreamNotFoundException">No origin has it.</exception>
+    /// <exception cref="OriginUnavailableException">An origin that might have it did not answer.</exception>
     public async Task<StreamDescription> DescribeAsync(string name, CancellationToken cancellationToken)
     {
         using var activity = EdgeActivities.Source.StartActivity(EdgeActivities.Describe, System.Diagnostics.ActivityKind.Client);
         activity?.SetTag("grpcstream.stream", name);
-        using var timeout = new CancellationTokenSource(_settings.DescribeTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        try
+        List<(OriginServer Server, Exception Error)> failures = [];
+        foreach (var server in InOrder())
         {
-            var description = await _client.DescribeStreamAsync(new DescribeStreamRequest { Name = name }, cancellationToken: linked.Token).ConfigureAwait(false);
-            LastCallFailure = null;
-            return description;
+            try
+            {
+                var description = await DescribeAtAsync(server, name, cancellationToken).ConfigureAwait(false);
+                LastCallFailure = null;
+                return description;
+            }
+            catch (Exception ex) when (ex is StreamNotFoundException or OriginUnavailableException)
+            {
+                failures.Add((server, ex));
+            }
         }
-        catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
+
+        if (failures.All(f => f.Error is StreamNotFoundException))
         {
             LastCallFailure = null;
             activity.Failed("not found");
             throw new StreamNotFoundException(name);
         }
-        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
-        {
-            var reason = Describe(ex);
-            if (LastCallFailure != reason)
-            {
-                EdgeLog.OriginCallFailed(_logger, name, reason);
-            }
 
-            LastCallFailure = reason;
-            activity.Failed(reason);
-            throw new OriginUnavailableException($"origin {Address} did not answer: {reason}", ex);
+        var reason = string.Join("; ", failures.Where(f => f.Error is OriginUnavailableException).Select(f => f.Error.Message));
+        if (LastCallFailure != reason)
+        {
+            EdgeLog.OriginCallFailed(_logger, name, reason);
         }
+
+        LastCallFailure = reason;
+        activity.Failed(reason);
+        throw new OriginUnavailableException(reason, failures.First(f => f.Error is OriginUnavailableException).Error);
     }
 
-    /// <summary>Why the last DESCRIBE to the origin failed (a refused certificate, a wrong token); null after one succeeds.</summary>
-    public string? LastCallFailure { get; private set; }
-
-    /// <summary>The origin's streams, waiting at most <see cref="OriginSettings.DescribeTimeout"/>.</summary>
-    /// <exception cref="OriginUnavailableException">The origin did not answer in time, or refused.</exception>
-    public async Task<IReadOnlyList<StreamDescription>> ListStreamsAsync(CancellationToken cancellationToken)
+    /// <summary>The stream's description from <paramref name="server"/>, waiting at most <see cref="OriginSettings.DescribeTimeout"/>.</summary>
+    public async Task<StreamDescription> DescribeAtAsync(OriginServer server, string name, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(_settings.DescribeTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            return (await _client.ListStreamsAsync(new ListStreamsRequest(), cancellationToken: linked.Token).ConfigureAwait(false)).Streams;
+            var description = await server.Client.DescribeStreamAsync(new DescribeStreamRequest { Name = name }, cancellationToken: linked.Token).ConfigureAwait(false);
+            server.Answered();
+            return description;
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
+        {
+            server.Answered();
+            throw new StreamNotFoundException(name);
         }
         catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
         {
-            throw new OriginUnavailableException($"origin {Address} did not answer: {Describe(ex)}", ex);
+            server.Observe(ex);
+            throw new OriginUnavailableException($"origin {server.Address} did not answer: {Describe(ex)}", ex);
+        }
+    }
+
+    /// <summary>Why the last DESCRIBE to the origins failed (a refused certificate, a wrong token); null after one succeeds.</summary>
+    public string? LastCallFailure { get; private set; }
+
+    /// <summary>Every origin's streams (the first origin's entry for a name they share), each asked for at most <see cref="OriginSettings.DescribeTimeout"/>.</summary>
+    /// <exception cref="OriginUnavailableException">No origin answered.</exception>
+    public async Task<IReadOnlyList<StreamDescription>> ListStreamsAsync(CancellationToken cancellationToken)
+    {
+        var answers = await Task.WhenAll(_servers.Select(server => ListAtAsync(server, cancellationToken))).ConfigureAwait(false);
+        if (answers.All(a => a.Streams is null))
+        {
+            throw new OriginUnavailableException(string.Join("; ", answers.Select(a => a.Failure)));
+        }
+
+        return [.. answers.SelectMany(a => a.Streams ?? []).DistinctBy(s => s.Name, StringComparer.Ordinal)];
+    }
+
+    private async Task<(IReadOnlyList<StreamDescription>? Streams, string? Failure)> ListAtAsync(OriginServer server, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_settings.DescribeTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            var streams = (await server.Client.ListStreamsAsync(new ListStreamsRequest(), cancellationToken: linked.Token).ConfigureAwait(false)).Streams;
+            server.Answered();
+            return (streams, null);
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
+        {
+            server.Observe(ex);
+            return (null, $"origin {server.Address} did not answer: {Describe(ex)}");
         }
     }
 
     /// <summary>
-    /// Delivers the stream's frames to <paramref name="onFrame"/> until cancelled, reconnecting as long as it
-    /// takes, whatever went wrong: it ends only on cancellation. The frame handed over is valid during the call only:
-    /// the next frame is read into it.
+    /// Delivers the stream's frames to <paramref name="onFrame"/> until cancelled, from whichever origin can,
+    /// reconnecting as long as it takes, whatever went wrong: it ends only on cancellation. The frame handed over is
+    /// valid during the call only: the next frame is read into it.
     /// </summary>
     public async Task WatchAsync(string name, Action<OriginFrame> onFrame, CancellationToken cancellationToken)
     {
-        ulong? lastSequence = null;
-        var watchFrames = OriginFrame.WatchFramesMethod(new OriginFrame());
-        var pipeline = WatchPipeline(name);
+        var watch = new OriginWatch(this, _servers, _settings, _time, _metrics, _logger, name, onFrame);
         Interlocked.Increment(ref _watching);
         NotReceiving(name, "connecting");
-
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                // One pipeline execution per connection: a stream that delivered frames and then broke starts the
-                // backoff afresh instead of continuing the previous outage's.
-                var delivered = await pipeline.ExecuteAsync(
-                    async token =>
-                    {
-                        var gotFrames = false;
-                        var connecting = EdgeActivities.Source.StartActivity(EdgeActivities.Connect, System.Diagnostics.ActivityKind.Client);
-                        connecting?.SetTag("grpcstream.stream", name);
-                        try
-                        {
-                            var request = new WatchFramesRequest { Name = name };
-                            if (lastSequence is { } last)
-                            {
-                                request.ResumeAfterSequence = last;
-                                connecting?.SetTag("grpcstream.resume_after", last);
-                            }
-
-                            using var call = _invoker.AsyncServerStreamingCall(watchFrames, null, new CallOptions(cancellationToken: token), request);
-                            await foreach (var frame in call.ResponseStream.ReadAllAsync(token))
-                            {
-                                if (!gotFrames)
-                                {
-                                    gotFrames = true;
-                                    connecting?.Dispose();
-                                    connecting = null;
-                                    Connected(name, lastSequence);
-                                }
-
-                                lastSequence = frame.Sequence;
-                                onFrame(frame);
-                            }
-
-                            throw new OriginUnavailableException("the origin ended the stream");
-                        }
-                        catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
-                        {
-                            throw new StreamNotFoundException(name);
-                        }
-                        catch (Exception ex) when (gotFrames && !token.IsCancellationRequested && ex is not OperationCanceledException)
-                        {
-                            Disconnected(name, Describe(ex));
-                            return true;
-                        }
-                        finally
-                        {
-                            // Still open: the connection failed before its first frame (the pipeline retries it).
-                            connecting.Failed("no frame arrived");
-                            connecting?.Dispose();
-                        }
-                    },
-                    cancellationToken);
-                if (!delivered)
-                {
-                    break;
-                }
-            }
+            await watch.RunAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -216,6 +229,7 @@ internal sealed class OriginLink : IDisposable
         finally
         {
             Interlocked.Decrement(ref _watching);
+            _sources.TryRemove(name, out _);
             if (_disconnected.TryRemove(name, out _))
             {
                 Interlocked.Decrement(ref _reconnecting);
@@ -225,8 +239,10 @@ internal sealed class OriginLink : IDisposable
         }
     }
 
-    private void Connected(string name, ulong? resumedAfter)
+    /// <summary>A watched stream's frames come from <paramref name="server"/> now.</summary>
+    internal void Receiving(string name, OriginServer server, ulong? resumedAfter)
     {
+        _sources[name] = server;
         if (_disconnected.TryRemove(name, out _))
         {
             Interlocked.Decrement(ref _reconnecting);
@@ -238,11 +254,12 @@ internal sealed class OriginLink : IDisposable
             _metrics.OriginReconnected(_time.GetElapsedTime(since));
         }
 
-        EdgeLog.OriginConnected(_logger, name, resumedAfter?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
+        EdgeLog.OriginConnected(_logger, name, server.Address, resumedAfter?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
     }
 
-    private void NotReceiving(string name, string reason)
+    internal void NotReceiving(string name, string reason)
     {
+        _sources.TryRemove(name, out _);
         if (_disconnected.TryAdd(name, reason))
         {
             Interlocked.Increment(ref _reconnecting);
@@ -254,71 +271,37 @@ internal sealed class OriginLink : IDisposable
         }
     }
 
-    private void Disconnected(string name, string reason)
+    /// <summary>A watched stream's origin stopped delivering it.</summary>
+    internal void Lost(string name, string reason)
     {
         NotReceiving(name, reason);
         _metrics.OriginOutage();
         EdgeLog.OriginLost(_logger, name, reason);
     }
 
-    /// <summary>
-    /// One stream's resilience: its own circuit breaker (one bad stream does not hold back the others) inside a
-    /// retry that never gives up while the stream is watched. Whatever fails is retried: outages with exponential
-    /// backoff and jitter; answers that will not change soon (no such stream, refused, not a gRPC origin at that
-    /// address) at the longest delay, so a misconfiguration is not hammered but is recovered from once fixed.
-    /// </summary>
-    private ResiliencePipeline WatchPipeline(string name) => new ResiliencePipelineBuilder { TimeProvider = _time }
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && !args.Context.CancellationToken.IsCancellationRequested && ex is not OperationCanceledException),
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = _settings.RetryBaseDelay,
-            MaxDelay = _settings.RetryMaxDelay,
-            MaxRetryAttempts = int.MaxValue,
-            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(IsOutage(args.Outcome.Exception) ? null : _settings.RetryMaxDelay),
-            OnRetry = args =>
-            {
-                var reason = Describe(args.Outcome.Exception);
-                _metrics.OriginReconnect();
-                NotReceiving(name, reason);
-                EdgeLog.OriginRetry(_logger, name, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, reason);
-                return ValueTask.CompletedTask;
-            },
-        })
-        .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-        {
-            ShouldHandle = args => ValueTask.FromResult(IsOutage(args.Outcome.Exception) && args.Outcome.Exception is not BrokenCircuitException),
-            FailureRatio = 1.0,
-            MinimumThroughput = 5,
-            SamplingDuration = TimeSpan.FromSeconds(30),
-            BreakDuration = _settings.BreakDuration,
-            OnOpened = args =>
-            {
-                _metrics.CircuitChanged(open: true);
-                EdgeLog.CircuitOpened(_logger, name, args.BreakDuration.TotalSeconds);
-                return ValueTask.CompletedTask;
-            },
-            OnClosed = _ =>
-            {
-                _metrics.CircuitChanged(open: false);
-                EdgeLog.CircuitClosed(_logger, name);
-                return ValueTask.CompletedTask;
-            },
-        })
-        .Build();
+    /// <summary>The origin a watched stream receives from now; null while it receives nothing.</summary>
+    public string? SourceOf(string name) => _sources.TryGetValue(name, out var server) ? server.Address : null;
 
-    /// <summary>An outage, which backoff rides out, as opposed to an answer that will not change soon.</summary>
-    private static bool IsOutage(Exception? exception) => exception switch
+    /// <summary>How many watched streams receive from each origin now (every origin listed, with 0 for none).</summary>
+    public IReadOnlyDictionary<string, int> StreamsByOrigin()
     {
-        // A certificate refused (wrong CA, expired, none presented) does not fix itself within seconds.
-        _ when OriginChannel.TlsFailure(exception) is not null => false,
-        RpcException ex => IsTransient(ex),
-        OriginUnavailableException or BrokenCircuitException or IOException or HttpRequestException => true,
-        _ => false,
-    };
+        var counts = _sources.Values.CountBy(s => s.Address).ToDictionary(StringComparer.Ordinal);
+        return _servers.ToDictionary(s => s.Address, s => counts.GetValueOrDefault(s.Address), StringComparer.Ordinal);
+    }
 
-    private static string Describe(Exception? exception) => exception switch
+    /// <summary>Asks each origin that is down, and not being asked already, whether it answers again.</summary>
+    private void ProbeDownOrigins()
+    {
+        if (Volatile.Read(ref _watching) == 0 || Interlocked.Exchange(ref _probing, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.WhenAll(_servers.Where(s => !s.IsUp).Select(s => ListAtAsync(s, CancellationToken.None)))
+            .ContinueWith(_ => Volatile.Write(ref _probing, 0), TaskScheduler.Default);
+    }
+
+    internal static string Describe(Exception? exception) => exception switch
     {
         null => "the stream ended",
         _ when OriginChannel.TlsFailure(exception) is { } tls => tls,
@@ -336,9 +319,12 @@ internal sealed class OriginLink : IDisposable
     /// <summary>Whether a watched stream is receiving frames now.</summary>
     public bool IsReceiving(string name) => !_disconnected.ContainsKey(name);
 
-    private static bool IsTransient(RpcException ex) =>
-        ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Aborted
-            or StatusCode.Unknown or StatusCode.ResourceExhausted;
-
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        _probes.Dispose();
+        foreach (var server in _servers)
+        {
+            server.Dispose();
+        }
+    }
 }

@@ -57,7 +57,7 @@ internal sealed class PublishMethods(OriginLink.OriginLink origin, EdgeMetrics m
         try
         {
             // The answer waits for the origin's: another publisher of the name, or a name it refuses, is told now.
-            refusal = await publication.AcceptedAsync(_closeTimeout, client.Connection.Closed).ConfigureAwait(false);
+            refusal = await publication.AcceptedAsync(client.Connection.Closed).ConfigureAwait(false);
         }
         catch
         {

@@ -9,7 +9,9 @@ namespace GrpcStream.Edge.Streams;
 /// <summary>
 /// One stream at the edge: a single origin subscription however many sessions watch it. Each frame is
 /// packetized once and handed to every playing session, which adds only its own RTP header. The latest frame is
-/// kept, so a new PLAY starts at once instead of at the next tick.
+/// kept, so a new PLAY starts at once instead of at the next tick. While no origin delivers the stream, the hub
+/// sends the slate (<see cref="SlateImage"/>) once a second, its presentation times following the clock from the
+/// last real frame, so that players' RTP timelines run on and real frames continue them.
 /// </summary>
 #pragma warning disable CA1001 // _stop is disposed by the watch loop as it ends (see WatchAsync), never by a caller.
 internal sealed class StreamHub : IStreamFeed
@@ -21,6 +23,11 @@ internal sealed class StreamHub : IStreamFeed
     private readonly Lock _sendGate = new();
     private readonly ConcurrentBag<SharedFrame> _pool = [];
     private readonly OriginLink.OriginLink _origin;
+    private readonly Hosting.OriginSettings _settings;
+    private readonly EdgeMetrics _metrics;
+
+    // One frame at a time into the packetizer and the fan-out: the origin's, or the slate's.
+    private readonly Lock _frameGate = new();
     private readonly RtpJpegPacketizer _packetizer;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -33,18 +40,31 @@ internal sealed class StreamHub : IStreamFeed
     private int _nextWaiters;
     private bool _stopped;
     private bool _watchEnded;
+    private ITimer? _slateTimer;
+
+    // The last real frame: the slate takes its size and continues its time.
+    private (ulong Sequence, ulong Pts, long ArrivedAt, int Width, int Height)? _lastReal;
+    private ulong _framePeriod;
+    private long _slateSince = -1;
+    private TimeSpan _slateTotal;
+    private long _lastSlateFrame;
+    private ulong _slatePts;
 
     /// <param name="name">The stream.</param>
     /// <param name="origin">Where its frames come from.</param>
     /// <param name="maxPayloadSize">Largest RTP payload.</param>
+    /// <param name="settings">The slate's settings.</param>
+    /// <param name="metrics">Where slate frames are counted.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The log.</param>
     /// <param name="release">Called when a user is done with the hub (the registry counts users).</param>
-    public StreamHub(string name, OriginLink.OriginLink origin, int maxPayloadSize, TimeProvider time, ILogger logger, Action<StreamHub> release)
+    public StreamHub(string name, OriginLink.OriginLink origin, int maxPayloadSize, Hosting.OriginSettings settings, EdgeMetrics metrics, TimeProvider time, ILogger logger, Action<StreamHub> release)
     {
         Name = name;
         _release = release;
         _origin = origin;
+        _settings = settings;
+        _metrics = metrics;
         _packetizer = new RtpJpegPacketizer(maxPayloadSize);
         _time = time;
         _logger = logger;
@@ -62,7 +82,34 @@ internal sealed class StreamHub : IStreamFeed
     /// <summary>The watch of the origin stream: ends once the hub is stopped.</summary>
     public Task Watching { get; private set; } = Task.CompletedTask;
 
-    public void Start() => Watching = Task.Run(WatchAsync);
+    /// <summary>True while the stream's sessions get the slate.</summary>
+    public bool OnSlate => Volatile.Read(ref _slateSince) >= 0;
+
+    /// <summary>Time spent on the slate, in all, including now.</summary>
+    public TimeSpan SlateTime
+    {
+        get
+        {
+            var since = Volatile.Read(ref _slateSince);
+            return _slateTotal + (since >= 0 ? _time.GetElapsedTime(since) : TimeSpan.Zero);
+        }
+    }
+
+    public void Start()
+    {
+        if (_settings.Slate)
+        {
+            _slateTimer = _time.CreateTimer(_ => SlateTick(), null, SlateCheck, SlateCheck);
+        }
+
+        Watching = Task.Run(WatchAsync);
+    }
+
+    /// <summary>The slate's frame period: one a second.</summary>
+    private static readonly TimeSpan SlatePeriod = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often the hub looks whether a slate frame is due: a quarter of its period, so none comes late by more.</summary>
+    private static readonly TimeSpan SlateCheck = SlatePeriod / 4;
 
     public void Release() => _release(this);
 
@@ -208,6 +255,7 @@ internal sealed class StreamHub : IStreamFeed
 
                 _watchEnded = true;
                 _stop.Dispose();
+                _slateTimer?.Dispose();
             }
         }
     }
@@ -230,6 +278,77 @@ internal sealed class StreamHub : IStreamFeed
             return;
         }
 
+        lock (_frameGate)
+        {
+            if (_slateSince >= 0)
+            {
+                // Frames the origin replays from before the slate's time would turn players' clocks back.
+                if (frame.Pts90Khz <= _slatePts)
+                {
+                    return;
+                }
+
+                var slate = _time.GetElapsedTime(_slateSince);
+                _slateTotal += slate;
+                Volatile.Write(ref _slateSince, -1);
+                EdgeLog.SlateEnded(_logger, Name, slate.TotalSeconds);
+            }
+
+            var arrivedAt = Publish(frame.Sequence, frame.Pts90Khz, jpeg, info);
+            if (arrivedAt is { } at)
+            {
+                if (_lastReal is { } previous && frame.Sequence > previous.Sequence && frame.Pts90Khz > previous.Pts)
+                {
+                    _framePeriod = (frame.Pts90Khz - previous.Pts) / (frame.Sequence - previous.Sequence);
+                }
+
+                _lastReal = (frame.Sequence, frame.Pts90Khz, at, info.Width, info.Height);
+            }
+        }
+    }
+
+    /// <summary>
+    /// While no origin delivers the stream and its last frame is older than
+    /// <see cref="Hosting.OriginSettings.SlateAfter"/>: a slate frame a second, timed as if real frames had gone on.
+    /// </summary>
+    private void SlateTick()
+    {
+        lock (_frameGate)
+        {
+            if (_lastReal is not { } last || _origin.IsReceiving(Name) || _time.GetElapsedTime(last.ArrivedAt) < _settings.SlateAfter
+                || (_slateSince >= 0 && _time.GetElapsedTime(_lastSlateFrame) < SlatePeriod))
+            {
+                return;
+            }
+
+            var now = _time.GetTimestamp();
+            if (_slateSince < 0)
+            {
+                Volatile.Write(ref _slateSince, now);
+                _lastSlateFrame = last.ArrivedAt;
+                EdgeLog.SlateStarted(_logger, Name, last.Width, last.Height);
+            }
+
+            var jpeg = SlateImage.Render(last.Width, last.Height, _time.GetUtcNow());
+            if (!JpegParser.TryParse(jpeg, out var info))
+            {
+                return;
+            }
+
+            // On the stream's frame grid, where its real frames will be: players see frames skipped, not moved.
+            var elapsed = (ulong)(_time.GetElapsedTime(last.ArrivedAt, now).TotalSeconds * 90_000);
+            _slatePts = last.Pts + (_framePeriod > 0 ? elapsed / _framePeriod * _framePeriod : elapsed);
+            if (Publish(last.Sequence, _slatePts, jpeg, info) is not null)
+            {
+                _metrics.SlateFrame(_time.GetElapsedTime(_lastSlateFrame, now));
+                _lastSlateFrame = now;
+            }
+        }
+    }
+
+    /// <summary>Packetizes a frame once and hands it to every playing session; returns when it arrived, or null if it was not sent.</summary>
+    private long? Publish(ulong sequence, ulong pts, ReadOnlySpan<byte> jpeg, in JpegImageInfo info)
+    {
         var shared = SharedFrame.Rent(_pool);
         try
         {
@@ -237,9 +356,9 @@ internal sealed class StreamHub : IStreamFeed
         }
         catch (RtpJpegException ex)
         {
-            EdgeLog.FrameNotCarriable(_logger, Name, frame.Sequence, ex.Reason.ToString());
+            EdgeLog.FrameNotCarriable(_logger, Name, sequence, ex.Reason.ToString());
             _pool.Add(shared);
-            return;
+            return null;
         }
 
         RtspSession[] playing;
@@ -250,11 +369,11 @@ internal sealed class StreamHub : IStreamFeed
             if (_stopped)
             {
                 _pool.Add(shared);
-                return;
+                return null;
             }
 
             arrivedAt = _time.GetTimestamp();
-            shared.Set(frame.Sequence, frame.Pts90Khz, arrivedAt, jpeg);
+            shared.Set(sequence, pts, arrivedAt, jpeg);
             previous = _latest;
             _latest = shared;
             playing = _playing;
@@ -282,6 +401,7 @@ internal sealed class StreamHub : IStreamFeed
 
         previous?.Release();
         _firstFrame.TrySetResult();
+        return arrivedAt;
     }
 
     /// <summary>
@@ -298,6 +418,7 @@ internal sealed class StreamHub : IStreamFeed
             }
 
             _stopped = true;
+            _slateTimer?.Dispose();
             _next?.TrySetResult(null);
             (_next, _nextWaiters) = (null, 0);
             if (_watchEnded)

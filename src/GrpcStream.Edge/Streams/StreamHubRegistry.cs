@@ -20,10 +20,13 @@ internal sealed class StreamHubRegistry : IAsyncDisposable
     private readonly EdgeOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<StreamHub> _logger;
+    private readonly Diagnostics.EdgeMetrics _metrics;
 
-    public StreamHubRegistry(OriginLink.OriginLink origin, IOptions<EdgeOptions> options, TimeProvider time, ILogger<StreamHub> logger)
+    public StreamHubRegistry(OriginLink.OriginLink origin, IOptions<EdgeOptions> options, Diagnostics.EdgeMetrics metrics, TimeProvider time, ILogger<StreamHub> logger)
     {
         _origin = origin;
+        _metrics = metrics;
+        metrics.ObserveSlate(() => Hubs.Count(h => h.OnSlate));
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -78,7 +81,7 @@ internal sealed class StreamHubRegistry : IAsyncDisposable
                     Forget(hub);
                 }
 
-                hub = new StreamHub(name, _origin, _options.Rtsp.MaxPayloadSize, _time, _logger, Release);
+                hub = new StreamHub(name, _origin, _options.Rtsp.MaxPayloadSize, _options.Origin, _metrics, _time, _logger, Release);
                 _hubs[name] = hub;
                 _users[hub] = 0;
                 hub.Start();

@@ -1,5 +1,7 @@
 using BitMiracle.LibJpeg.Classic;
 using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Shared.Jpeg;
+using QuietErrorManager = GrpcStream.Shared.Jpeg.BaselineJpeg.QuietErrorManager;
 
 namespace GrpcStream.Origin.Conversion;
 
@@ -80,29 +82,8 @@ internal static class JpegTranscoder
     }
 
     /// <summary>Encodes RGB rows as baseline 4:2:0 JPEG with the standard Huffman tables.</summary>
-    public static void Encode(byte[][] rgbRows, int width, int height, int quality, Stream output)
-    {
-        var target = new jpeg_compress_struct(new QuietErrorManager());
-        target.jpeg_stdio_dest(output);
-        target.Image_width = width;
-        target.Image_height = height;
-        target.Input_components = 3;
-        target.In_color_space = J_COLOR_SPACE.JCS_RGB;
-        target.jpeg_set_defaults();
-        target.jpeg_set_quality(quality, force_baseline: true);
-        target.Optimize_coding = false;
-        target.Component_info[0].H_samp_factor = 2;
-        target.Component_info[0].V_samp_factor = 2;
-        target.jpeg_start_compress(true);
-        var row = new byte[1][];
-        while (target.Next_scanline < height)
-        {
-            row[0] = rgbRows[target.Next_scanline];
-            target.jpeg_write_scanlines(row, 1);
-        }
-
-        target.jpeg_finish_compress();
-    }
+    public static void Encode(byte[][] rgbRows, int width, int height, int quality, Stream output) =>
+        BaselineJpeg.Encode(rgbRows, width, height, quality, output);
 
     private static byte[] Run(ReadOnlyMemory<byte> jpeg, string what, Action<jpeg_decompress_struct, Stream> work)
     {
@@ -121,14 +102,6 @@ internal static class JpegTranscoder
 #pragma warning restore CA1031
         {
             throw new JpegConversionException($"JPEG {what} failed: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>libjpeg prints warnings to the console by default; the caller reports failures itself.</summary>
-    private sealed class QuietErrorManager : jpeg_error_mgr
-    {
-        public override void output_message()
-        {
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using GrpcStream.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrpcStream.Edge.Tests.Publishing;
 
@@ -183,6 +184,36 @@ public sealed class RtspPublishTests : IDisposable
             {
                 await StopAsync(publisher);
             }
+        }
+    }
+
+    [Fact]
+    public async Task When_the_origin_of_a_published_stream_is_lost_the_edge_publishes_to_the_next_and_the_player_goes_on()
+    {
+        await SourceAsync();
+        await using var host = await EdgeTestHost.StartWithOriginsAsync(2, [], "Origin:RetryMaxDelay=00:00:00.500");
+        var link = host.Edge.Services.GetRequiredService<GrpcStream.Edge.OriginLink.OriginLink>();
+        var publisher = FfmpegPublisher(host.Url("live/moving"));
+        try
+        {
+            await ListedAsync(host, "live/moving");
+            await using var player = await HonestPlayer.StartAsync(host.Url("live/moving"));
+            await player.WaitForMoreFramesAsync(5);
+            Assert.Equal(host.OriginAddressAt(0), link.SourceOf("live/moving"));
+
+            // The origin that has the stream goes away: the edge publishes it to the other, and watches it there.
+            await host.StopOriginAsync(0);
+            await Eventually.HoldsAsync(() => link.SourceOf("live/moving") == host.OriginAddressAt(1), "the stream watched at the second origin", TimeSpan.FromSeconds(30));
+            await player.WaitForMoreFramesAsync(10);
+
+            Assert.False(publisher.HasExited, "the publisher was cut off");
+            player.AssertLostNothing(framesPerSecond: 25);
+            Assert.Equal(2, host.Metrics.Failovers(host.OriginAddressAt(1))); // the publication and the watch
+            Assert.Contains(host.Log.Lines, l => l.Contains("Published stream live/moving: origin", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await StopAsync(publisher);
         }
     }
 

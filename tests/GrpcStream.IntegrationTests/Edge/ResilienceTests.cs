@@ -37,7 +37,7 @@ public sealed class ResilienceTests(StreamingSystem system) : IClassFixture<Stre
         Assert.True(system.IsSourceFrame("movie.Mjpeg", await TestJpegs.DecodeAsync(frames[^1])));
         var log = string.Join('\n', system.Edge.Output);
         Assert.Contains("Origin stream movie.Mjpeg lost", log, StringComparison.Ordinal);
-        Assert.True(log.Contains("connected (resumed after ", StringComparison.Ordinal), log);
+        Assert.True(log.Contains($"connected to http://127.0.0.1:{system.OriginPort} (resumed after ", StringComparison.Ordinal), log);
         Assert.Equal(1, system.Edge.Output.Count(l => l.Contains("movie.Mjpeg set up over tcp", StringComparison.Ordinal)));
     }
 

@@ -33,11 +33,16 @@ public sealed class FfmpegPlayer : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Starts ffmpeg on <paramref name="url"/> over <paramref name="transport"/> ("udp" or "tcp").</summary>
-    public static FfmpegPlayer Start(string url, string transport)
+    /// <param name="url">What to play.</param>
+    /// <param name="transport">"udp" or "tcp".</param>
+    /// <param name="output">Where the frames go: nothing (<c>-f null -</c>) unless given.</param>
+    public static FfmpegPlayer Start(string url, string transport, params string[] output)
     {
         var start = new ProcessStartInfo(ExternalTool.Require("ffmpeg")) { RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-hide_banner", "-nostats", "-loglevel", "info", "-rtsp_transport", transport, "-i", url, "-f", "null", "-"])
+        foreach (var argument in (string[])["-hide_banner", "-nostats", "-loglevel", "info", "-rtsp_transport", transport, "-i", url, .. output.Length > 0 ? output : ["-f", "null", "-"]])
         {
             start.ArgumentList.Add(argument);
         }
@@ -58,6 +63,19 @@ public sealed class FfmpegPlayer : IAsyncDisposable
         {
             Assert.Fail($"ffmpeg still running after {timeout.TotalSeconds:0.#} s:\n{Log}");
         }
+    }
+
+    /// <summary>Asks ffmpeg to finish as a user would (the q key): it writes out what it has and exits; returns its exit code.</summary>
+    public async Task<int> QuitAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            await _process.StandardInput.WriteAsync('q');
+            await _process.StandardInput.FlushAsync(TestContext.Current.CancellationToken);
+        }
+
+        await WaitForExitAsync(timeout);
+        return _process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()

@@ -23,6 +23,9 @@ public sealed class EdgeMetricsProbe : IDisposable
     private readonly MetricCollector<long> _publishedDropped;
     private readonly MetricCollector<long> _publishers;
     private readonly MetricCollector<long> _publishedRejected;
+    private readonly MetricCollector<long> _failovers;
+    private readonly MetricCollector<long> _failbacks;
+    private readonly MetricCollector<long> _slateFrames;
 
     public EdgeMetricsProbe(IServiceProvider edgeServices)
     {
@@ -39,6 +42,9 @@ public sealed class EdgeMetricsProbe : IDisposable
         _publishedDropped = new(factory, Meter, "grpcstream.edge.published.frames.dropped");
         _publishers = new(factory, Meter, "grpcstream.edge.publishers");
         _publishedRejected = new(factory, Meter, "grpcstream.edge.published.packets.rejected");
+        _failovers = new(factory, Meter, "grpcstream.edge.origin.failovers");
+        _failbacks = new(factory, Meter, "grpcstream.edge.origin.failbacks");
+        _slateFrames = new(factory, Meter, "grpcstream.edge.slate.frames");
     }
 
     /// <summary>Sessions ended for <paramref name="reason"/> (teardown, timeout, kicked, drained...).</summary>
@@ -66,6 +72,15 @@ public sealed class EdgeMetricsProbe : IDisposable
     public long PublishedFramesDropped => Sum(_publishedDropped, null, null);
 
     public long RtcpIgnored => Sum(_rtcpIgnored, null, null);
+
+    /// <summary>Streams moved to another origin because theirs failed, to <paramref name="to"/>.</summary>
+    public long Failovers(string to) => Sum(_failovers, "to", to);
+
+    /// <summary>Streams moved back to the more preferred origin <paramref name="to"/>.</summary>
+    public long Failbacks(string to) => Sum(_failbacks, "to", to);
+
+    /// <summary>Slate frames sent.</summary>
+    public long SlateFrames => Sum(_slateFrames, null, null);
 
     /// <summary>Credentials refused with <paramref name="status"/> (400, 401, 403).</summary>
     public long AuthFailures(int status) => Sum(_authFailures, "status", status.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -99,5 +114,8 @@ public sealed class EdgeMetricsProbe : IDisposable
         _publishedDropped.Dispose();
         _publishers.Dispose();
         _publishedRejected.Dispose();
+        _failovers.Dispose();
+        _failbacks.Dispose();
+        _slateFrames.Dispose();
     }
 }

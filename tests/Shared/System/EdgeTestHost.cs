@@ -17,9 +17,55 @@ public sealed class EdgeTestHost : IAsyncDisposable
         Origin = origin;
         Edge = edge;
         OriginAddress = originAddress;
+        _originAddresses = [originAddress];
     }
 
-    public WebApplication? Origin { get; private set; }
+    public WebApplication? Origin
+    {
+        get => _origins[0];
+        private set => _origins[0] = value;
+    }
+
+    // Every origin the edge lists (one unless started with StartWithOriginsAsync), by preference.
+    private WebApplication?[] _origins = [null];
+    private string[] _originAddresses = [];
+
+    /// <summary>The gRPC address of origin <paramref name="index"/> (0 is the preferred one).</summary>
+    public string OriginAddressAt(int index) => _originAddresses[index];
+
+    /// <summary>Stops origin <paramref name="index"/>, leaving the edge running.</summary>
+    public async Task StopOriginAsync(int index)
+    {
+        if (_origins[index] is { } origin)
+        {
+            _origins[index] = null;
+            await origin.StopAsync(CancellationToken.None);
+            await origin.DisposeAsync();
+        }
+    }
+
+    /// <summary>Starts origin <paramref name="index"/> again on its port.</summary>
+    public async Task RestartOriginAsync(int index) => _origins[index] = await StartOriginAsync(_originAddresses[index], _originSettings);
+
+    /// <summary>
+    /// <paramref name="origins"/> origins (same settings, same built-in sample) and an edge that lists them all in
+    /// <c>Edge:Origin:Addresses</c>, the first preferred.
+    /// </summary>
+    public static async Task<EdgeTestHost> StartWithOriginsAsync(int origins, string[] originSettings, params string[] edgeSettings)
+    {
+        var addresses = Enumerable.Range(0, origins).Select(_ => $"http://127.0.0.1:{FreePorts.Tcp()}").ToArray();
+        var started = new WebApplication?[origins];
+        for (var i = 1; i < origins; i++)
+        {
+            started[i] = await StartOriginAsync(addresses[i], originSettings);
+        }
+
+        var host = await StartAsync(true, null, originSettings, [.. addresses.Select((a, i) => $"Origin:Addresses:{i}={a}"), .. edgeSettings], addresses[0]);
+        started[0] = host.Origin;
+        host._origins = started;
+        host._originAddresses = addresses;
+        return host;
+    }
 
     public WebApplication Edge { get; }
 
@@ -60,13 +106,15 @@ public sealed class EdgeTestHost : IAsyncDisposable
     /// <param name="time">The edge's clock (the origin keeps real time).</param>
     /// <param name="originSettings">Extra origin settings, "Key=Value".</param>
     /// <param name="edgeSettings">Extra edge settings, "Key=Value".</param>
-    public static async Task<EdgeTestHost> StartAsync(bool withOrigin, TimeProvider? time, string[] originSettings, params string[] edgeSettings)
+    public static Task<EdgeTestHost> StartAsync(bool withOrigin, TimeProvider? time, string[] originSettings, params string[] edgeSettings) =>
+        StartAsync(withOrigin, time, originSettings, edgeSettings, null);
+
+    private static async Task<EdgeTestHost> StartAsync(bool withOrigin, TimeProvider? time, string[] originSettings, string[] edgeSettings, string? address)
     {
         WebApplication? origin = null;
-        var originPort = FreePorts.Tcp();
         // An origin with TLS settings serves https://, and the edge must ask for that.
         var scheme = originSettings.Any(s => s.StartsWith("Tls:", StringComparison.Ordinal)) ? "https" : "http";
-        var originAddress = $"{scheme}://127.0.0.1:{originPort}";
+        var originAddress = address ?? $"{scheme}://127.0.0.1:{FreePorts.Tcp()}";
         if (withOrigin)
         {
             origin = await StartOriginAsync(originAddress, originSettings);
@@ -124,10 +172,9 @@ public sealed class EdgeTestHost : IAsyncDisposable
         Metrics.Dispose();
         await Edge.StopAsync(CancellationToken.None);
         await Edge.DisposeAsync();
-        if (Origin is not null)
+        for (var i = 0; i < _origins.Length; i++)
         {
-            await Origin.StopAsync(CancellationToken.None);
-            await Origin.DisposeAsync();
+            await StopOriginAsync(i);
         }
     }
 }

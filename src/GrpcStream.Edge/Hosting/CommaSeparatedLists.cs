@@ -1,10 +1,9 @@
-using GrpcStream.Edge.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace GrpcStream.Edge.Auth;
+namespace GrpcStream.Edge.Hosting;
 
 /// <summary>
-/// Lets every list setting of <c>Edge:Auth</c> be one comma-separated value (<c>Edge__Auth__Users__0__Streams=cam*,lab*</c>)
+/// Lets every list setting of <c>Edge:Auth</c> (and the control tokens, and the origins) be one comma-separated value (<c>Edge__Auth__Users__0__Streams=cam*,lab*</c>)
 /// as well as indexed children. The configuration binder reads only the children and would leave a list given as
 /// one value unset, and an unset list means "all streams": a value that binds to nothing must never widen access.
 /// </summary>
@@ -14,6 +13,7 @@ internal sealed class CommaSeparatedLists(IConfiguration configuration) : IPostC
     {
         var auth = configuration.GetSection($"{EdgeOptions.SectionName}:Auth");
         options.Auth.Methods = Read(auth.GetSection("Methods"), options.Auth.Methods);
+        options.Origin.Addresses = Read(configuration.GetSection($"{EdgeOptions.SectionName}:Origin:Addresses"), options.Origin.Addresses);
         options.Control.Tokens = Read(configuration.GetSection($"{EdgeOptions.SectionName}:Control:Tokens"), options.Control.Tokens);
         foreach (var (index, user) in options.Auth.Users.Index())
         {
