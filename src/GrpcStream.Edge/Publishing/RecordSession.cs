@@ -24,11 +24,14 @@ internal sealed class RecordSession : IAsyncDisposable
     private readonly OriginPublication _publication;
     private readonly EdgeMetrics _metrics;
     private readonly byte _payloadType;
+    private readonly TimeProvider _time;
     private uint? _ssrc;
 
     public RecordSession(
-        string id, string name, string baseUrl, double frameRate, byte payloadType, (int Width, int Height)? size, int maxFrameBytes, OriginPublication publication, EdgeMetrics metrics)
+        string id, string name, string baseUrl, double frameRate, byte payloadType, (int Width, int Height)? size, int maxFrameBytes, OriginPublication publication, EdgeMetrics metrics, TimeProvider time)
     {
+        _time = time;
+        _lastDatagram = time.GetTimestamp();
         _payloadType = payloadType;
         Id = id;
         Name = name;
@@ -52,6 +55,14 @@ internal sealed class RecordSession : IAsyncDisposable
 
     /// <summary>The interleaved channel the publisher's RTP comes on (TCP).</summary>
     public byte? RtpChannel { get; set; }
+
+    /// <summary>Where the publisher's RTP comes from (UDP): its address and RTP client port.</summary>
+    public System.Net.IPEndPoint? UdpSource { get; set; }
+
+    /// <summary>When the last datagram came over UDP (<see cref="TimeProvider.GetTimestamp"/>); its RTSP connection is idle meanwhile.</summary>
+    public long LastDatagramAt => Volatile.Read(ref _lastDatagram);
+
+    private long _lastDatagram;
 
     public long FramesForwarded { get; private set; }
 
@@ -88,6 +99,16 @@ internal sealed class RecordSession : IAsyncDisposable
         packet.CopyTo(rented);
         OnRtp(rented.AsSpan(0, (int)packet.Length));
         ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    /// <summary>One datagram from the publisher's UDP source (see <see cref="UdpSource"/>).</summary>
+    public void OnDatagram(ReadOnlySpan<byte> datagram)
+    {
+        Volatile.Write(ref _lastDatagram, _time.GetTimestamp());
+        if (State == RecordState.Recording)
+        {
+            OnRtp(datagram);
+        }
     }
 
     private void OnRtp(ReadOnlySpan<byte> datagram)

@@ -39,9 +39,9 @@ internal sealed class ClientContext(RtspConnection connection, RequestRouter rou
         }
     }
 
-    // A publisher keeps its connection open with its own bytes: one silent for the session timeout is let go, and
-    // with it the name it holds at the origin.
-    public bool KeepsConnectionOpen => SessionCount > 0;
+    // A publisher keeps its connection open with its own bytes (interleaved RTP, or datagrams over UDP): one silent
+    // for the session timeout is let go, and with it the name it holds at the origin.
+    public bool KeepsConnectionOpen => SessionCount > 0 || (Recording is { } recording && router.ReceivingOverUdp(recording));
 
     public System.Net.IPEndPoint Remote => Connection.Remote;
 

@@ -1,9 +1,11 @@
+using System.Net;
 using System.Text;
 using Grpc.Core;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Hosting;
 using GrpcStream.Edge.Publishing;
 using GrpcStream.Edge.Sessions;
+using GrpcStream.Edge.Transports;
 using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Messages;
 using GrpcStream.Rtsp.Sdp;
@@ -16,8 +18,9 @@ namespace GrpcStream.Edge.Requests;
 /// origin, SETUP with <c>mode=record</c> takes the interleaved channels the RTP will come on, RECORD lets it through,
 /// TEARDOWN (or the connection closing) ends it, and the origin holds the stream for the publisher to come back.
 /// </summary>
-internal sealed class PublishMethods(OriginLink.OriginLink origin, EdgeMetrics metrics, IOptions<EdgeOptions> options, ILogger<PublishMethods> logger)
+internal sealed class PublishMethods(OriginLink.OriginLink origin, UdpRtpServer udp, EdgeMetrics metrics, IOptions<EdgeOptions> options, TimeProvider time, ILogger<PublishMethods> logger)
 {
+    private readonly TimeSpan _silentAfter = options.Value.Rtsp.SessionTimeout;
     private readonly PublishSettings _settings = options.Value.Publish;
     private readonly TimeSpan _closeTimeout = options.Value.Origin.DescribeTimeout;
     private int _publishers;
@@ -75,12 +78,15 @@ internal sealed class PublishMethods(OriginLink.OriginLink origin, EdgeMetrics m
             return;
         }
 
-        client.Recording = new RecordSession(SessionRegistry.NewId(), name, RecordSession.Normalize(request.Uri), track.FrameRate, track.PayloadType, track.Size, _settings.MaxFrameBytes, publication, metrics);
+        client.Recording = new RecordSession(SessionRegistry.NewId(), name, RecordSession.Normalize(request.Uri), track.FrameRate, track.PayloadType, track.Size, _settings.MaxFrameBytes, publication, metrics, time);
         metrics.PublisherStarted();
         EdgeLog.PublishAnnounced(logger, client.Connection.Remote.ToString(), name, track.FrameRate);
     }
 
-    /// <summary>SETUP of the announced track: interleaved channels for its RTP (UDP is not taken for recording).</summary>
+    /// <summary>
+    /// SETUP of the announced track, in the client's order of preference: interleaved channels for its RTP, or UDP,
+    /// where its RTP comes to the edge's shared RTP port from the client's address and its first client port.
+    /// </summary>
     public void Setup(ClientContext client, RecordSession session, RtspMessage request, RtspResponse response)
     {
         if (RefusedByOrigin(session, response) || !InState(session, RecordState.Announced, response))
@@ -92,30 +98,52 @@ internal sealed class PublishMethods(OriginLink.OriginLink origin, EdgeMetrics m
         try
         {
             spec = TransportHeader.Parse(request.GetHeader(TransportHeader.Name) ?? string.Empty)
-                .FirstOrDefault(s => s.IsRtpAvp && s.LowerTransport == LowerTransport.Tcp && !s.IsMulticast);
+                .FirstOrDefault(s => s.IsRtpAvp && !s.IsMulticast
+                    && (s.LowerTransport == LowerTransport.Tcp || s.ClientPorts is { First: > 0 and < 65535 }));
         }
         catch (RtspHeaderException)
         {
             spec = null;
         }
 
-        if (spec is null || client.Channels.TryReserve(spec.Interleaved?.First) is not { } channel)
+        TransportSpec answer;
+        if (spec is { LowerTransport: LowerTransport.Tcp } && client.Channels.TryReserve(spec.Interleaved?.First) is { } channel)
+        {
+            session.RtpChannel = channel;
+            answer = new TransportSpec
+            {
+                Profile = "RTP/AVP/TCP",
+                LowerTransport = LowerTransport.Tcp,
+                Interleaved = new NumberRange(channel, channel + 1),
+                Mode = "record",
+            };
+        }
+        else if (spec is { LowerTransport: not LowerTransport.Tcp, ClientPorts: { } ports })
+        {
+            // Only the connection's own address is listened to, whatever the request says about destinations.
+            session.UdpSource = new IPEndPoint(client.Connection.Remote.Address, ports.First);
+            udp.RegisterPublisher(session.UdpSource, session);
+            answer = new TransportSpec
+            {
+                ClientPorts = ports,
+                ServerPorts = new NumberRange(udp.RtpPort, udp.RtcpPort),
+                Mode = "record",
+            };
+        }
+        else
         {
             response.Status = RtspStatusCode.UnsupportedTransport;
             return;
         }
 
-        session.RtpChannel = channel;
         session.State = RecordState.Ready;
         response.SessionId = session.Id;
-        response.Headers.Add((TransportHeader.Name, new TransportSpec
-        {
-            Profile = "RTP/AVP/TCP",
-            LowerTransport = LowerTransport.Tcp,
-            Interleaved = new NumberRange(channel, channel + 1),
-            Mode = "record",
-        }.ToString()));
+        response.Headers.Add((TransportHeader.Name, answer.ToString()));
     }
+
+    /// <summary>True while a UDP publisher's datagrams keep coming: its RTSP connection is idle meanwhile and must not be closed as silent.</summary>
+    public bool ReceivingOverUdp(RecordSession session) =>
+        session.UdpSource is not null && time.GetElapsedTime(session.LastDatagramAt) < _silentAfter;
 
     public void Record(RecordSession session, RtspResponse response)
     {
@@ -151,6 +179,11 @@ internal sealed class PublishMethods(OriginLink.OriginLink origin, EdgeMetrics m
         if (session.RtpChannel is { } channel)
         {
             client.Channels.Release(channel);
+        }
+
+        if (session.UdpSource is { } source)
+        {
+            udp.UnregisterPublisher(source, session);
         }
 
         await session.DisposeAsync().ConfigureAwait(false);

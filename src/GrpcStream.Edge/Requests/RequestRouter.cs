@@ -221,4 +221,7 @@ internal sealed class RequestRouter(
             return false;
         }
     }
+
+    /// <summary>True while a publisher sends its RTP over UDP (its RTSP connection is idle meanwhile).</summary>
+    public bool ReceivingOverUdp(Publishing.RecordSession recording) => publishMethods.ReceivingOverUdp(recording);
 }

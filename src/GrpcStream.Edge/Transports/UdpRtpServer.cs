@@ -14,13 +14,15 @@ namespace GrpcStream.Edge.Transports;
 /// <summary>
 /// The edge's one pair of UDP sockets (RTP on an even port, RTCP on the next), shared by every UDP session, as
 /// MediaMTX does: no per-session ports to run out of or to leak. Receiver reports arriving on the RTCP socket
-/// are matched to sessions by the client's address and port.
+/// are matched to sessions by the client's address and port, and so is a publisher's RTP arriving on the RTP socket
+/// (RECORD over UDP): datagrams from any other source are dropped unread.
 /// </summary>
 internal sealed class UdpRtpServer : IAsyncDisposable
 {
     // Keyed by the socket address as the kernel gives it, so that a report is matched to its session without making
     // an endpoint object per report.
     private readonly ConcurrentDictionary<SocketAddress, RtspSession> _byRtcpSource = new();
+    private readonly ConcurrentDictionary<SocketAddress, Publishing.RecordSession> _byRtpSource = new();
     private readonly EdgeMetrics _metrics;
     private readonly ILogger<UdpRtpServer> _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -28,6 +30,7 @@ internal sealed class UdpRtpServer : IAsyncDisposable
     private Socket? _rtp;
     private Socket? _rtcp;
     private Task? _receive;
+    private Task? _receivePublished;
     private int _disposed;
 
     public UdpRtpServer(IOptions<EdgeOptions> options, EdgeMetrics metrics, ILogger<UdpRtpServer> logger)
@@ -51,8 +54,10 @@ internal sealed class UdpRtpServer : IAsyncDisposable
     {
         var (rtp, rtcp) = UdpPortPair.Bind(Any, RequestedPort);
         rtp.SendBufferSize = 4 * 1024 * 1024;
+        rtp.ReceiveBufferSize = 4 * 1024 * 1024; // a publisher's frame arrives as a burst of packets
         (_rtp, _rtcp, RtpPort) = (rtp, rtcp, ((IPEndPoint)rtp.LocalEndPoint!).Port);
         _receive = Task.Run(ReceiveReportsAsync);
+        _receivePublished = Task.Run(ReceivePublishedAsync);
     }
 
     /// <summary>The sockets are dual-stack when the host has IPv6; clients' IPv4 addresses are then used in mapped form.</summary>
@@ -149,6 +154,12 @@ internal sealed class UdpRtpServer : IAsyncDisposable
 
     public void Unregister(IPEndPoint rtcpSource, RtspSession session) => _byRtcpSource.TryRemove(new KeyValuePair<SocketAddress, RtspSession>(Normalize(rtcpSource).Serialize(), session));
 
+    /// <summary>Hands the RTP that <paramref name="rtpSource"/> sends to the RTP port to <paramref name="session"/> (RECORD over UDP).</summary>
+    public void RegisterPublisher(IPEndPoint rtpSource, Publishing.RecordSession session) => _byRtpSource[Normalize(rtpSource).Serialize()] = session;
+
+    public void UnregisterPublisher(IPEndPoint rtpSource, Publishing.RecordSession session) =>
+        _byRtpSource.TryRemove(new KeyValuePair<SocketAddress, Publishing.RecordSession>(Normalize(rtpSource).Serialize(), session));
+
     private static void Send(Socket? socket, ReadOnlySpan<byte> packet, SocketAddress destination)
     {
         try
@@ -162,16 +173,36 @@ internal sealed class UdpRtpServer : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveReportsAsync()
+    private Task ReceiveReportsAsync() => ReceiveAsync(_rtcp!, 2048, (from, datagram) =>
     {
-        var buffer = new byte[2048];
+        if (_byRtcpSource.TryGetValue(from, out var session))
+        {
+            RtcpReports.Apply(datagram, session, _metrics);
+        }
+    });
+
+    // Players send a few datagrams here too (ffmpeg's NAT openers): only registered publishers' are read.
+    private Task ReceivePublishedAsync() => ReceiveAsync(_rtp!, 65536, (from, datagram) =>
+    {
+        if (_byRtpSource.TryGetValue(from, out var publisher))
+        {
+            publisher.OnDatagram(datagram);
+        }
+    });
+
+    private delegate void DatagramHandler(SocketAddress from, ReadOnlySpan<byte> datagram);
+
+    /// <summary>Reads <paramref name="socket"/> until stopped, one reused buffer and source address for every datagram.</summary>
+    private async Task ReceiveAsync(Socket socket, int bufferSize, DatagramHandler handle)
+    {
+        var buffer = new byte[bufferSize];
         var from = new SocketAddress(DualStack ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork);
         while (!_stop.IsCancellationRequested)
         {
             int length;
             try
             {
-                length = await _rtcp!.ReceiveFromAsync(buffer, SocketFlags.None, from, _stop.Token);
+                length = await socket.ReceiveFromAsync(buffer, SocketFlags.None, from, _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -186,10 +217,7 @@ internal sealed class UdpRtpServer : IAsyncDisposable
                 return;
             }
 
-            if (_byRtcpSource.TryGetValue(from, out var session))
-            {
-                RtcpReports.Apply(buffer.AsSpan(0, length), session, _metrics);
-            }
+            handle(from, buffer.AsSpan(0, length));
         }
     }
 
@@ -203,7 +231,7 @@ internal sealed class UdpRtpServer : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _rtp?.Dispose();
         _rtcp?.Dispose();
-        if (_receive is { } receive)
+        foreach (var receive in new[] { _receive, _receivePublished }.OfType<Task>())
         {
             await receive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -36,9 +38,9 @@ public sealed class RtspPublishTests : IDisposable
     }
 
     /// <summary>ffmpeg sending the clip, looped at 10 fps, with its frames copied (not encoded again), until it is stopped.</summary>
-    private Process FfmpegPublisher(string url) => Start(
+    private Process FfmpegPublisher(string url, string transport = "tcp") => Start(
         "ffmpeg",
-        ["-v", "error", "-re", "-stream_loop", "-1", "-f", "mjpeg", "-framerate", "10", "-i", Path.Combine(_dir, "clip.mjpeg"), "-c", "copy", "-f", "rtsp", "-rtsp_transport", "tcp", url]);
+        ["-v", "error", "-re", "-stream_loop", "-1", "-f", "mjpeg", "-framerate", "10", "-i", Path.Combine(_dir, "clip.mjpeg"), "-c", "copy", "-f", "rtsp", "-rtsp_transport", transport, url]);
 
     private static Process Start(string tool, string[] arguments)
     {
@@ -78,13 +80,15 @@ public sealed class RtspPublishTests : IDisposable
             TimeSpan.FromSeconds(30));
     }
 
-    [Fact]
-    public async Task Ffmpeg_publishes_to_one_edge_and_an_ffmpeg_player_on_another_edge_gets_the_source_pixel_for_pixel()
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("udp")]
+    public async Task Ffmpeg_publishes_to_one_edge_and_an_ffmpeg_player_on_another_edge_gets_the_source_pixel_for_pixel(string transport)
     {
         var (_, pixels) = await SourceAsync();
         await using var edgeA = await EdgeTestHost.StartAsync();
         await using var edgeB = await EdgeTestHost.StartAsync(false, null, [], $"Origin:Address={edgeA.OriginAddress}");
-        var publisher = FfmpegPublisher(edgeA.Url("live/cam1"));
+        var publisher = FfmpegPublisher(edgeA.Url("live/cam1"), transport);
         try
         {
             await ListedAsync(edgeB, "live/cam1");
@@ -97,6 +101,7 @@ public sealed class RtspPublishTests : IDisposable
             Assert.Equal(9, indices.Count);
             Assert.All(indices.Zip(indices.Skip(1)), pair => Assert.Equal((pair.First + 1) % 3, pair.Second));
             Assert.True(edgeA.Metrics.PublishedFrames >= 9);
+            Assert.Equal(0, edgeA.Metrics.PublishedPacketsRejected);
         }
         finally
         {
@@ -128,15 +133,17 @@ public sealed class RtspPublishTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Gstreamers_rtspclientsink_publishes_and_a_browser_snapshot_shows_its_frames()
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("udp")]
+    public async Task Gstreamers_rtspclientsink_publishes_and_a_browser_snapshot_shows_its_frames(string protocols)
     {
         var (_, pixels) = await SourceAsync();
         await using var host = await EdgeTestHost.StartAsync();
         var publisher = Start(
             "gst-launch-1.0",
             ["-q", "multifilesrc", $"location={Path.Combine(_dir, "frame%d.jpg")}", "index=0", "stop-index=2", "loop=true", "caps=image/jpeg,framerate=10/1",
-                "!", "jpegparse", "!", "rtspclientsink", $"location={host.Url("live/gst")}", "protocols=tcp"]);
+                "!", "jpegparse", "!", "rtspclientsink", $"location={host.Url("live/gst")}", $"protocols={protocols}"]);
         try
         {
             await ListedAsync(host, "live/gst");
@@ -279,6 +286,44 @@ public sealed class RtspPublishTests : IDisposable
     }
 
     [Fact]
+    public async Task A_udp_publisher_is_read_from_its_own_port_only_and_let_go_once_it_falls_silent()
+    {
+        await using var host = await EdgeTestHost.StartAsync(true, null, [], "Rtsp:SessionTimeout=00:00:05");
+        var rtpPort = host.Edge.Services.GetRequiredService<GrpcStream.Edge.Transports.UdpRtpServer>().RtpPort;
+        using var publisher = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)publisher.Client.LocalEndPoint!).Port;
+        const string Sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=udp\r\nt=0 0\r\nm=video 0 RTP/AVP 26\r\na=control:streamid=0\r\n";
+        await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
+        await client.SendAsync($"ANNOUNCE {host.Url("live/udp")} RTSP/1.0\r\nCSeq: 1\r\nContent-Type: application/sdp\r\nContent-Length: {Sdp.Length}\r\n\r\n{Sdp}");
+        Assert.Equal(200, (await client.ReadResponseAsync()).StatusCode);
+        await client.SendAsync($"SETUP {host.Url("live/udp")}/streamid=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP;unicast;client_port={port}-{port + 1};mode=record\r\n\r\n");
+        var setup = await client.ReadResponseAsync();
+        Assert.Equal(200, setup.StatusCode);
+        Assert.Contains($"server_port={rtpPort}-{rtpPort + 1}", setup.GetHeader("Transport"), StringComparison.Ordinal);
+        var session = setup.GetHeader("Session")!.Split(';')[0];
+        await client.SendAsync($"RECORD {host.Url("live/udp")} RTSP/1.0\r\nCSeq: 3\r\nSession: {session}\r\n\r\n");
+        Assert.Equal(200, (await client.ReadResponseAsync()).StatusCode);
+
+        // A stranger's datagrams to the RTP port are not read; the publisher's are (an RTP packet that is not JPEG is
+        // counted as rejected). The edge reads its RTP port in order, so the stranger's came first.
+        using (var stranger = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0)))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await stranger.SendAsync(new byte[] { 0x80, 26, 0, (byte)i, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 }, new IPEndPoint(IPAddress.Loopback, rtpPort), Token);
+            }
+        }
+
+        await publisher.SendAsync(new byte[] { 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF }, new IPEndPoint(IPAddress.Loopback, rtpPort), Token);
+        await Eventually.HoldsAsync(() => host.Metrics.PublishedPacketsRejected > 0, "the publisher's datagram read");
+        Assert.Equal(1, host.Metrics.PublishedPacketsRejected);
+
+        // Silent over UDP, with its RTSP connection idle: let go after the session timeout.
+        Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(30)), "the silent publisher's connection is closed");
+        await Eventually.HoldsAsync(() => host.Metrics.Publishers == 0, "the publication ended");
+    }
+
+    [Fact]
     public async Task Publishing_requests_out_of_place_get_a_clear_status()
     {
         await using var host = await EdgeTestHost.StartAsync();
@@ -300,7 +345,7 @@ public sealed class RtspPublishTests : IDisposable
         Assert.Equal(200, await SendAsync(Announce("live/x", 5)));
         Assert.Equal(455, await SendAsync(Announce("live/y", 6)));                      // one publication per connection
         Assert.Equal(455, await SendAsync($"RECORD {host.Url("live/x")} RTSP/1.0\r\nCSeq: 7\r\n\r\n")); // before SETUP
-        Assert.Equal(461, await SendAsync($"SETUP {host.Url("live/x")}/streamid=0 RTSP/1.0\r\nCSeq: 8\r\nTransport: RTP/AVP;unicast;client_port=5000-5001;mode=record\r\n\r\n"));
+        Assert.Equal(461, await SendAsync($"SETUP {host.Url("live/x")}/streamid=0 RTSP/1.0\r\nCSeq: 8\r\nTransport: RTP/AVP;unicast;mode=record\r\n\r\n")); // UDP without ports
         Assert.Equal(200, await SendAsync($"SETUP {host.Url("live/x")}/streamid=0 RTSP/1.0\r\nCSeq: 9\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record\r\n\r\n"));
     }
 
