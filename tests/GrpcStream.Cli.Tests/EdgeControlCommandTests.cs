@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using GrpcStream.Edge.Hosting;
 using GrpcStream.Cli.Commands;
 using GrpcStream.Rtsp.Client;
@@ -54,6 +55,27 @@ public class EdgeControlCommandTests
     }
 
     [Fact]
+    public async Task Edge_origins_lists_each_origin_with_its_circuit_state_and_streams_and_streams_list_shows_the_origin_of_each()
+    {
+        await using var host = await EdgeTestHost.StartWithOriginsAsync(2, []);
+        var edge = host.Edge.ControlAddress();
+        await using var player = await HonestPlayer.StartAsync(host.Url());
+        await player.WaitForMoreFramesAsync(2);
+        await host.StopOriginAsync(1); // the second origin is not used, and is not asked until a stream needs it
+
+        var (exit, table) = await CliRun.RunAsync("edge", "origins", "--edge", edge);
+        var (_, streams) = await CliRun.RunAsync("streams", "list", "--edge", edge);
+
+        Assert.True(exit == 0, table.Error);
+        var lines = table.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.Matches(@"^ORIGIN +CIRCUIT +STATE +STREAMS$", lines[0]);
+        Assert.Matches($@"^{Regex.Escape(host.OriginAddressAt(0))} +closed +up +1$", lines[1]);
+        Assert.Matches($@"^{Regex.Escape(host.OriginAddressAt(1))} +closed +up +0$", lines[2]);
+        Assert.Contains($"receiving from {host.OriginAddressAt(0)}", streams.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sessions_watch_prints_the_snapshot_then_each_change_until_interrupted()
     {
         await using var host = await EdgeTestHost.StartAsync();
@@ -91,7 +113,7 @@ public class EdgeControlCommandTests
         Assert.True((edgeExit, jsonExit, originExit) == (0, 0, 0), edge.Error + json.Error + origin.Error);
         var edgeLines = edge.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches(@"^STREAM +SESSIONS +ORIGIN LINK +FPS +FRAMES IN +FRAMES OUT +LAST FRAME$", edgeLines[0]);
-        Assert.Matches(@"^movie\.Mjpeg +tcp=1 +receiving +\d+\.\d +\d+ +\d+ +\d+ ms ago$", edgeLines[1]);
+        Assert.Matches(@"^movie\.Mjpeg +tcp=1 +receiving from http://127\.0\.0\.1:\d+ +\d+\.\d +\d+ +\d+ +\d+ ms ago$", edgeLines[1]);
         var stream = Assert.Single(JsonDocument.Parse(json.Out).RootElement.GetProperty("streams").EnumerateArray());
         Assert.Equal(1, stream.GetProperty("sessions").GetProperty("tcp").GetInt32());
         Assert.True(stream.GetProperty("framesIn").GetString() is { } framesIn && long.Parse(framesIn, System.Globalization.CultureInfo.InvariantCulture) >= 2);

@@ -25,7 +25,7 @@ public class TopCommandTests
         var last = lines[headers[1]..];
         Assert.Matches(@"^edge http://127\.0\.0\.1:\d+  origin link connected  sessions 2  connections 2  \d\d:\d\d:\d\d$", last[0]);
         Assert.Matches(@"^STREAM +SESSIONS +FPS +BITRATE +ORIGIN LINK +LAST FRAME$", last[1]);
-        Assert.Matches(@"^movie\.Mjpeg +tcp=1 udp=1 +\d+\.\d +\d+(\.\d)? [kM]bit/s +receiving +\d+ ms ago$", last[2]);
+        Assert.Matches(@"^movie\.Mjpeg +tcp=1 udp=1 +\d+\.\d +\d+(\.\d)? [kM]bit/s +receiving from http://127\.0\.0\.1:\d+ +\d+ ms ago$", last[2]);
         Assert.Matches(@"^ID +STREAM +TRANSPORT +CLIENT +STATE +BITRATE +FRAMES +DROPPED +LOSS +JITTER$", last[3]);
         Assert.Equal(2, last.Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\d+ +movie\.Mjpeg +(tcp|udp) +127\.0\.0\.1:\d+ +playing +\d+(\.\d)? [kM]bit/s ")));
         Assert.Contains(first, l => l.Contains(" ... ", StringComparison.Ordinal)); // no rate before a second look

@@ -119,7 +119,18 @@ internal static class EdgeControlCommands
             return ExitCodes.Success;
         }));
 
-        return new Command("edge", "Drain an edge before an upgrade, or undrain it (its control API).") { drain, undrain };
+        var origins = new Command("origins", "The edge's origins in order of preference: circuit, up or down, streams taken from each.");
+        var originsEdge = ControlConnection.AddTo(origins);
+        origins.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, async () =>
+        {
+            var stats = await Client(result, originsEdge).GetStatsAsync(new GetStatsRequest(), cancellationToken: cancellationToken);
+            await console.Out.WriteAsync(TextTable.Format(
+                ["ORIGIN", "CIRCUIT", "STATE", "STREAMS"],
+                stats.Origins.Select(o => new[] { o.Address, o.Circuit, o.Up ? "up" : "down", o.Streams.ToString(CultureInfo.InvariantCulture) })));
+            return ExitCodes.Success;
+        }));
+
+        return new Command("edge", "Drain an edge before an upgrade, or undrain it; list its origins (its control API).") { drain, undrain, origins };
     }
 
     /// <summary>One line per session the event is about: time, what happened, and the session.</summary>

@@ -11,8 +11,12 @@ internal static class StreamText
         ? "0"
         : string.Join(' ', stream.Sessions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
 
-    /// <summary>"receiving", or "reconnecting: why".</summary>
-    public static string OriginLink(StreamInfo stream) => stream.OriginProblem.Length > 0 ? $"{stream.OriginLink}: {stream.OriginProblem}" : stream.OriginLink;
+    /// <summary>"receiving from ORIGIN", or "reconnecting: why", after "slate 12 s, " while the stream is on the slate.</summary>
+    public static string OriginLink(StreamInfo stream) =>
+        (stream.OnSlate ? string.Create(CultureInfo.InvariantCulture, $"slate {stream.SlateSeconds:0} s, ") : string.Empty)
+        + (stream.OriginProblem.Length > 0 ? $"{stream.OriginLink}: {stream.OriginProblem}"
+            : stream.Origin.Length > 0 ? $"{stream.OriginLink} from {stream.Origin}"
+            : stream.OriginLink);
 
     public static string Fps(StreamInfo stream) => stream.Fps.ToString("0.0", CultureInfo.InvariantCulture);
 

@@ -48,7 +48,7 @@ public sealed class StreamingSystem : IAsyncLifetime
 
     public int EdgeHttpPort { get; } = FreePorts.Tcp();
 
-    public int RtpPort { get; } = FreeEvenPort();
+    public int RtpPort { get; } = FreePorts.UdpPair();
 
     /// <summary>What djpeg decodes each source frame of a stream to.</summary>
     public Dictionary<string, List<byte[]>> DecodedFrames { get; } = new(StringComparer.Ordinal);
@@ -123,15 +123,4 @@ public sealed class StreamingSystem : IAsyncLifetime
     public bool IsSourceFrame(string stream, byte[] decoded) => DecodedFrames[stream].Any(f => f.AsSpan().SequenceEqual(decoded));
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>An even UDP port whose odd neighbour is free too, for the edge's RTP/RTCP pair.</summary>
-    private static int FreeEvenPort()
-    {
-        var (rtp, rtcp) = GrpcStream.Rtsp.Rtp.UdpPortPair.Bind(System.Net.IPAddress.Any, 0);
-        using (rtp)
-        using (rtcp)
-        {
-            return ((System.Net.IPEndPoint)rtp.LocalEndPoint!).Port;
-        }
-    }
 }

@@ -20,16 +20,26 @@ public class InterleavedAllocationTests
 
         // Warm: code compiled, pools filled, buffers of every size the reads take rented once.
         await ReceiveAsync(client, server, server.Prepare(500), 500);
-        var measured = server.Prepare(2000);
+        // Prepared before anything is counted: the server's own arrays are not the client's.
+        var measured = new[] { server.Prepare(2000), server.Prepare(2000), server.Prepare(2000) };
         var straddledBefore = client.StraddledPayloads;
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        var packets = await ReceiveAsync(client, server, measured, 2000);
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        // The fewest bytes of three windows: an allocation per packet shows in every one, while a burst of the
+        // process's own (the test runner reporting, a runtime thread starting) lands in one window at most.
+        var windows = new List<(long Allocated, long Packets)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            var packets = await ReceiveAsync(client, server, measured[i], 2000);
+            windows.Add((GC.GetTotalAllocatedBytes(precise: true) - before, packets));
+        }
+
+        var (allocated, counted) = windows.MinBy(w => w.Allocated);
 
         // Splitting a packet between reads once allocated it whole (about 1.4 KB here): a few per read add up to
         // hundreds of bytes per packet.
         Assert.True(client.StraddledPayloads > straddledBefore, "no packet was split between two reads: the test did not test that");
-        Assert.True(allocated < packets * 4L, $"{allocated} bytes allocated for {packets} packets ({allocated / (double)packets:0.00} per packet)");
+        Assert.True(allocated < counted * 4L, $"{allocated} bytes allocated for {counted} packets ({allocated / (double)counted:0.00} per packet; windows: {string.Join(", ", windows.Select(w => w.Allocated))})");
     }
 
     private static async Task<long> ReceiveAsync(RtspClient client, InterleavedFloodServer server, byte[] prepared, int frames)
