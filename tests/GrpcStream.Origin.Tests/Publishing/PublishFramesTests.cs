@@ -166,8 +166,9 @@ public class PublishFramesTests
         await using var origin = await OriginTestHost.StartAsync(null, Clock(), "Origin:MaxFramePixels=20000", "Origin:MaxFrameBytes=8192");
         using var honest = await PublishAsync(origin.Client, "live/honest");
         await SendAsync(honest, (await FramesAsync(1, 128, 96))[0]);
-        using var watch = origin.Client.WatchFrames(new WatchFramesRequest { Name = "live/honest" }, cancellationToken: Token);
+        // Watched once listed: a watch that reached the origin before the publisher's first frame would be NOT_FOUND.
         await Eventually.HoldsAsync(() => ListedAsync(origin, "live/honest"), "the honest stream is listed");
+        using var watch = origin.Client.WatchFrames(new WatchFramesRequest { Name = "live/honest" }, cancellationToken: Token);
         var first = await LiveClockTests.NextAsync(watch.ResponseStream);
 
         async Task<RpcException> RefusedAsync(string name, byte[] jpeg)
