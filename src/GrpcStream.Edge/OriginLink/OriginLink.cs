@@ -298,7 +298,13 @@ internal sealed class OriginLink : IDisposable
         }
 
         _ = Task.WhenAll(_servers.Where(s => !s.IsUp).Select(s => ListAtAsync(s, CancellationToken.None)))
-            .ContinueWith(_ => Volatile.Write(ref _probing, 0), TaskScheduler.Default);
+            .ContinueWith(
+                probes =>
+                {
+                    _ = probes.Exception; // the link being disposed meanwhile: nothing to report
+                    Volatile.Write(ref _probing, 0);
+                },
+                TaskScheduler.Default);
     }
 
     internal static string Describe(Exception? exception) => exception switch

@@ -30,6 +30,7 @@ internal sealed class OriginWatch
     // The frame object the marshaller reads every message of this watch into.
     private readonly Method<WatchFramesRequest, OriginFrame> _watchFrames = OriginFrame.WatchFramesMethod(new OriginFrame());
     private ulong? _lastSequence;
+    // The origin frames came from last: a connection to another is a move, counted and logged.
     private OriginServer? _source;
     private int _nextStart;
     private string? _leftBecause;
@@ -43,9 +44,6 @@ internal sealed class OriginWatch
         (_link, _servers, _settings, _time, _metrics, _logger, _name, _onFrame) = (link, servers, settings, time, metrics, logger, name, onFrame);
         _lastFailbackCheck = time.GetTimestamp();
     }
-
-    /// <summary>The origin frames come from now; null before the first and while none delivers.</summary>
-    public OriginServer? Source { get; private set; }
 
     /// <summary>Runs until cancelled: whatever fails is retried, on every origin, for as long as it takes.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -167,7 +165,6 @@ internal sealed class OriginWatch
                 }
 
                 _leftBecause = OriginLink.Describe(ex);
-                Source = null;
                 _link.Lost(_name, _leftBecause);
                 return (server.Preference + 1) % _servers.Length;
             }
@@ -176,7 +173,6 @@ internal sealed class OriginWatch
 
     private void Connected(OriginServer server)
     {
-        Source = server;
         if (_source is { } previous && previous != server)
         {
             _metrics.OriginSwitched(previous.Address, server.Address, _failingBack);
