@@ -79,6 +79,13 @@ public class KubernetesManifestTests
         {
             var (name, _, pod) = Assert.Single(workloads, w => service.Spec.Selector.All(s => w.Labels.TryGetValue(s.Key, out var value) && value == s.Value));
             var ports = pod.Containers.SelectMany(c => c.Ports).ToList();
+
+            // Reached from outside: players' own addresses must arrive (the edge's per-address cap goes by them).
+            if (service.Spec.Type is "LoadBalancer" or "NodePort")
+            {
+                Assert.Equal("Local", service.Spec.ExternalTrafficPolicy);
+            }
+
             foreach (var port in service.Spec.Ports)
             {
                 Assert.True(
