@@ -9,15 +9,45 @@ internal sealed class CliRun : IDisposable
     private readonly StringWriter _out = new();
     private readonly StringWriter _error = new();
 
-    public string Out => _out.ToString();
+    // The run writes from its own threads through these; TextWriter.Synchronized locks each write on the wrapper
+    // itself, so reading the text under the same lock never meets a write half done (a StringBuilder read while
+    // it grows can throw).
+    private readonly TextWriter _syncOut;
+    private readonly TextWriter _syncError;
 
-    public string Error => _error.ToString();
+    public CliRun()
+    {
+        _syncOut = TextWriter.Synchronized(_out);
+        _syncError = TextWriter.Synchronized(_error);
+    }
+
+    public string Out
+    {
+        get
+        {
+            lock (_syncOut)
+            {
+                return _out.ToString();
+            }
+        }
+    }
+
+    public string Error
+    {
+        get
+        {
+            lock (_syncError)
+            {
+                return _error.ToString();
+            }
+        }
+    }
 
     public Task<int> StartAsync(params string[] args) => StartAsync(TestContext.Current.CancellationToken, args);
 
     /// <summary>Starts a run that <paramref name="interrupt"/> stops, as Ctrl+C would.</summary>
     public Task<int> StartAsync(CancellationToken interrupt, params string[] args) =>
-        Task.Run(() => CliApp.RunAsync(args, new CliConsole(new ChannelReader(_input.Reader), TextWriter.Synchronized(_out), TextWriter.Synchronized(_error), IsInteractive: false), interrupt));
+        Task.Run(() => CliApp.RunAsync(args, new CliConsole(new ChannelReader(_input.Reader), _syncOut, _syncError, IsInteractive: false), interrupt));
 
     public static async Task<(int Exit, CliRun Run)> RunAsync(params string[] args)
     {
