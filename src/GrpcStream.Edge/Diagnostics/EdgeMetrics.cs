@@ -70,7 +70,7 @@ internal sealed class EdgeMetrics
         _rtcpIgnored = meter.CreateCounter<long>(Prefix + "rtcp.ignored", description: "RTCP packets that were invalid or named none of the session's sources (they keep nothing alive).");
         _publishers = meter.CreateUpDownCounter<long>(Prefix + "publishers", description: "RTSP publishers (ANNOUNCE) on this edge.");
         _publishedFrames = meter.CreateCounter<long>(Prefix + "published.frames", description: "Whole frames received from publishers and forwarded to the origin.");
-        _publishedDropped = meter.CreateCounter<long>(Prefix + "published.frames.dropped", description: "Published frames dropped, by reason (incomplete: a packet lost; queue_full: the origin slower than the publisher).");
+        _publishedDropped = meter.CreateCounter<long>(Prefix + "published.frames.dropped", description: "Published frames dropped, by reason (incomplete: a packet lost; duplicate, overlap, out_of_range: fragments that do not cover the frame exactly once; too_large; bad_payload; queue_full: the origin slower than the publisher).");
         _publishedRejected = meter.CreateCounter<long>(Prefix + "published.packets.rejected", description: "Publishers' packets that were not RTP/JPEG of the session's source.");
         _publishRefused = meter.CreateCounter<long>(Prefix + "publish.refused", description: "Publishers refused, by reason (max_publishers, origin).");
         _failovers = meter.CreateCounter<long>(Prefix + "origin.failovers", description: "Streams moved to another origin because theirs failed, by origin left (from) and origin taken (to).");
@@ -220,4 +220,7 @@ internal static class EdgeLimits
 
     /// <summary>An RTSPS client whose TLS handshake failed or did not finish within the request timeout.</summary>
     public const string TlsHandshake = "tls_handshake";
+
+    /// <summary>A publisher's SETUP over UDP refused: another publishing session of its address holds those client ports.</summary>
+    public const string PublisherPorts = "publisher_ports";
 }

@@ -140,7 +140,15 @@ internal sealed class RecordSession : IAsyncDisposable
 
         if (_depacketizer.FramesDropped > dropped)
         {
-            _metrics.PublishedFrameDropped("incomplete");
+            _metrics.PublishedFrameDropped(_depacketizer.LastDropReason switch
+            {
+                RtpJpegDropReason.MissingPackets or RtpJpegDropReason.TooFarAhead => "incomplete",
+                RtpJpegDropReason.Duplicate => "duplicate",
+                RtpJpegDropReason.Overlap => "overlap",
+                RtpJpegDropReason.OutOfRange => "out_of_range",
+                RtpJpegDropReason.TooLarge => "too_large",
+                _ => "bad_payload",
+            });
         }
     }
 

@@ -120,9 +120,19 @@ internal sealed class PublishMethods(OriginLink.OriginLink origin, UdpRtpServer 
         }
         else if (spec is { LowerTransport: not LowerTransport.Tcp, ClientPorts: { } ports })
         {
-            // Only the connection's own address is listened to, whatever the request says about destinations.
-            session.UdpSource = new IPEndPoint(client.Connection.Remote.Address, ports.First);
-            udp.RegisterPublisher(session.UdpSource, session);
+            // Only the connection's own address is listened to, whatever the request says about destinations, and
+            // a source another publishing session holds stays its own: a second session from the address cannot
+            // take over the first one's RTP.
+            var source = new IPEndPoint(client.Connection.Remote.Address, ports.First);
+            if (!udp.TryRegisterPublisher(source, session))
+            {
+                metrics.LimitHit(EdgeLimits.PublisherPorts);
+                EdgeLog.SetupRefused(logger, client.Connection.Remote.ToString(), $"client ports {ports.First}-{ports.Second} are another publishing session's");
+                response.Status = RtspStatusCode.UnsupportedTransport;
+                return;
+            }
+
+            session.UdpSource = source;
             answer = new TransportSpec
             {
                 ClientPorts = ports,

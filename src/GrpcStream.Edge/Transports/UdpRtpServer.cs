@@ -154,8 +154,11 @@ internal sealed class UdpRtpServer : IAsyncDisposable
 
     public void Unregister(IPEndPoint rtcpSource, RtspSession session) => _byRtcpSource.TryRemove(new KeyValuePair<SocketAddress, RtspSession>(Normalize(rtcpSource).Serialize(), session));
 
-    /// <summary>Hands the RTP that <paramref name="rtpSource"/> sends to the RTP port to <paramref name="session"/> (RECORD over UDP).</summary>
-    public void RegisterPublisher(IPEndPoint rtpSource, Publishing.RecordSession session) => _byRtpSource[Normalize(rtpSource).Serialize()] = session;
+    /// <summary>
+    /// Hands the RTP that <paramref name="rtpSource"/> sends to the RTP port to <paramref name="session"/> (RECORD over
+    /// UDP); false when another session holds that source, which stays its own.
+    /// </summary>
+    public bool TryRegisterPublisher(IPEndPoint rtpSource, Publishing.RecordSession session) => _byRtpSource.TryAdd(Normalize(rtpSource).Serialize(), session);
 
     public void UnregisterPublisher(IPEndPoint rtpSource, Publishing.RecordSession session) =>
         _byRtpSource.TryRemove(new KeyValuePair<SocketAddress, Publishing.RecordSession>(Normalize(rtpSource).Serialize(), session));

@@ -30,17 +30,30 @@ public enum RtpJpegDropReason
     /// peer claiming a huge offset to make the receiver allocate for it.
     /// </summary>
     TooFarAhead,
+
+    /// <summary>A fragment whose bytes had all arrived already: a repeated packet, whose bytes may differ.</summary>
+    Duplicate,
+
+    /// <summary>A fragment covering part of what had arrived: two senders, or one splicing bytes.</summary>
+    Overlap,
+
+    /// <summary>A fragment past the end the marker packet gave, or a marker packet ending before bytes already received.</summary>
+    OutOfRange,
 }
 
 /// <summary>
 /// Reassembles RFC 2435 frames from RTP payloads and rebuilds each as a complete JFIF image. Packets of a
-/// frame may arrive in any order; a frame with a missing packet is dropped (and counted) when the next frame
-/// starts. Buffers are reused, so a frame handed out is valid only until the next call.
+/// frame may arrive in any order; a frame is complete only when its fragments cover it from offset 0 to the end
+/// the marker packet gives, each byte exactly once. A frame with a missing packet is dropped (and counted) when
+/// the next frame starts; one with a repeated, overlapping or out-of-range fragment at once. Buffers are reused, so
+/// a frame handed out is valid only until the next call.
 /// </summary>
 /// <remarks>
-/// Work per packet is constant: a fragment that continues what has arrived (nearly every one) extends it, and only
-/// fragments that come early are held aside, a few at most. Memory follows what has arrived, not what a packet
-/// claims: a fragment may start at most <see cref="ReorderWindow"/> beyond the bytes received in order.
+/// Coverage is kept as the list of byte ranges received, merged where they touch: a frame's bytes come from its own
+/// fragments only, never from an earlier frame left in the reused buffer, whatever a sender claims. Work per packet
+/// is constant: a fragment that continues what has arrived (nearly every one) extends the last range, and only
+/// fragments that come early open a range of their own, a few at most. Memory follows what has arrived, not what a
+/// packet claims: a fragment may start at most <see cref="ReorderWindow"/> beyond the bytes received in order.
 /// </remarks>
 public sealed class RtpJpegDepacketizer
 {
@@ -51,7 +64,8 @@ public sealed class RtpJpegDepacketizer
     /// <summary>Fragments held that arrived before the ones in front of them.</summary>
     public const int MaxEarlyFragments = 64;
 
-    private readonly List<(int Offset, int Length)> _early = [];
+    // The byte ranges received of the current frame, sorted, disjoint and not touching (touching ones are merged).
+    private readonly List<(int Start, int End)> _ranges = new(MaxEarlyFragments + 1);
     private readonly byte[] _tables = new byte[256];
     private readonly byte[] _cachedTables = new byte[256];
     private readonly bool _keepFrames;
@@ -61,8 +75,6 @@ public sealed class RtpJpegDepacketizer
     private bool _active;
     private bool _discarding;
     private uint _timestamp;
-    private int _received;
-    private int _contiguous;
     private int _total;
     private bool _haveFirst;
     private byte _type;
@@ -154,17 +166,12 @@ public sealed class RtpJpegDepacketizer
         }
 
         var data = payload[at..];
-        if (!AddFragment(header.FragmentOffset, data))
+        if (!AddFragment(header.FragmentOffset, data, marker))
         {
             return false;
         }
 
-        if (marker)
-        {
-            _total = header.FragmentOffset + data.Length;
-        }
-
-        if (!_haveFirst || _total < 0 || _received != _total)
+        if (!_haveFirst || _total < 0 || _ranges.Count != 1 || _ranges[0] != (0, _total))
         {
             return false;
         }
@@ -181,11 +188,9 @@ public sealed class RtpJpegDepacketizer
         _active = true;
         _discarding = false;
         _timestamp = timestamp;
-        _received = 0;
         _total = -1;
         _haveFirst = false;
-        _contiguous = 0;
-        _early.Clear();
+        _ranges.Clear();
     }
 
     private bool ReadFirstPacket(RtpJpegHeader header, ushort restartInterval, ReadOnlySpan<byte> payload, ref int at)
@@ -284,8 +289,13 @@ public sealed class RtpJpegDepacketizer
         return true;
     }
 
-    private bool AddFragment(int offset, ReadOnlySpan<byte> data)
+    private bool AddFragment(int offset, ReadOnlySpan<byte> data, bool marker)
     {
+        if (data.Length == 0 && !marker)
+        {
+            return true; // no bytes, no claim
+        }
+
         var end = offset + data.Length;
         if (end > _maxFrameBytes)
         {
@@ -293,35 +303,59 @@ public sealed class RtpJpegDepacketizer
             return false;
         }
 
-        if (end <= _contiguous)
+        // The end is known once the marker packet is in: nothing may lie past it, and it may not cut off bytes.
+        var last = _ranges.Count == 0 ? 0 : _ranges[^1].End;
+        if ((_total >= 0 && end > _total) || (marker && last > end))
         {
-            return true; // a duplicate: already have these bytes
-        }
-
-        if (offset < _contiguous)
-        {
-            Drop(RtpJpegDropReason.BadPayload);
+            Drop(RtpJpegDropReason.OutOfRange);
             return false;
         }
 
-        if (offset > _contiguous && (offset - _contiguous > ReorderWindow || _early.Count >= MaxEarlyFragments))
+        var inOrder = _ranges.Count > 0 && _ranges[0].Start == 0 ? _ranges[0].End : 0;
+        if (offset - inOrder > ReorderWindow)
         {
             Drop(RtpJpegDropReason.TooFarAhead);
             return false;
         }
 
-        foreach (var (o, l) in _early)
+        // Where the fragment goes: after the ranges that start before it (searched from the end, where it nearly
+        // always belongs).
+        var index = _ranges.Count;
+        while (index > 0 && _ranges[index - 1].Start > offset)
         {
-            if (o == offset && l == data.Length)
-            {
-                return true;
-            }
+            index--;
+        }
 
-            if (offset < o + l && o < end)
+        var touchesPrevious = false;
+        if (index > 0)
+        {
+            var previous = _ranges[index - 1];
+            if (previous.End > offset)
             {
-                Drop(RtpJpegDropReason.BadPayload);
+                Drop(previous.End >= end ? RtpJpegDropReason.Duplicate : RtpJpegDropReason.Overlap);
                 return false;
             }
+
+            touchesPrevious = previous.End == offset;
+        }
+
+        var touchesNext = false;
+        if (index < _ranges.Count)
+        {
+            var next = _ranges[index];
+            if (next.Start < end)
+            {
+                Drop(next.Start <= offset && next.End >= end ? RtpJpegDropReason.Duplicate : RtpJpegDropReason.Overlap);
+                return false;
+            }
+
+            touchesNext = next.Start == end;
+        }
+
+        if (!touchesPrevious && !touchesNext && _ranges.Count > MaxEarlyFragments)
+        {
+            Drop(RtpJpegDropReason.TooFarAhead);
+            return false;
         }
 
         if (_keepFrames)
@@ -334,23 +368,27 @@ public sealed class RtpJpegDepacketizer
             data.CopyTo(_scan.AsSpan(offset));
         }
 
-        _received += data.Length;
-        if (offset > _contiguous)
+        if (touchesPrevious && touchesNext)
         {
-            _early.Add((offset, data.Length));
-            return true;
+            _ranges[index - 1] = (_ranges[index - 1].Start, _ranges[index].End);
+            _ranges.RemoveAt(index);
+        }
+        else if (touchesPrevious)
+        {
+            _ranges[index - 1] = (_ranges[index - 1].Start, end);
+        }
+        else if (touchesNext)
+        {
+            _ranges[index] = (offset, _ranges[index].End);
+        }
+        else
+        {
+            _ranges.Insert(index, (offset, end));
         }
 
-        _contiguous = end;
-        for (var i = 0; i < _early.Count; i++)
+        if (marker)
         {
-            if (_early[i].Offset == _contiguous)
-            {
-                // Reordered fragments now in line: take them in and look again from the start.
-                _contiguous += _early[i].Length;
-                _early.RemoveAt(i);
-                i = -1;
-            }
+            _total = end;
         }
 
         return true;

@@ -51,10 +51,14 @@ public class RtpJpegDepacketizerLimitsTests
         var swapped = Enumerable.Range(0, frame.PacketCount).Select(i => i % 2 == 0 ? Math.Min(i + 1, frame.PacketCount - 1) : i - 1).Distinct().ToList();
         Assert.Equal(inOrder, Rebuild(frame, swapped));
 
-        // The first packet held back behind all the others: more early fragments than any reordering needs.
+        // The first packet held back behind all the others, within the reorder window: the frame is still whole.
         var reversed = Enumerable.Range(1, frame.PacketCount - 1).Append(0).ToList();
+        Assert.Equal(inOrder, Rebuild(frame, reversed));
+
+        // Every other packet first: more separate early ranges than any reordering needs.
+        var gaps = Enumerable.Range(0, frame.PacketCount).Where(i => i % 2 == 1).Concat(Enumerable.Range(0, frame.PacketCount).Where(i => i % 2 == 0)).ToList();
         var depacketizer = new RtpJpegDepacketizer();
-        Assert.Null(Rebuild(frame, reversed, depacketizer));
+        Assert.Null(Rebuild(frame, gaps, depacketizer));
         Assert.Equal(RtpJpegDropReason.TooFarAhead, depacketizer.LastDropReason);
     }
 

@@ -71,6 +71,9 @@ public sealed class EdgeMetricsProbe : IDisposable
     /// <summary>Published frames dropped (a packet lost, or the queue to the origin full).</summary>
     public long PublishedFramesDropped => Sum(_publishedDropped, null, null);
 
+    /// <summary>Published frames dropped for <paramref name="reason"/> (incomplete, duplicate, overlap, out_of_range, queue_full...).</summary>
+    public long PublishedFramesDroppedFor(string reason) => Sum(_publishedDropped, "reason", reason);
+
     public long RtcpIgnored => Sum(_rtcpIgnored, null, null);
 
     /// <summary>Streams moved to another origin because theirs failed, to <paramref name="to"/>.</summary>
