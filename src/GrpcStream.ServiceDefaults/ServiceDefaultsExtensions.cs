@@ -84,12 +84,14 @@ public static class ServiceDefaultsExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
 
-        app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
-        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealthAsync });
+        var disclosure = app.Services.GetService<HealthDisclosure>();
+        Task WriteAsync(HttpContext context, HealthReport report) => WriteHealthAsync(context, report, disclosure);
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = WriteAsync });
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
-            ResponseWriter = WriteHealthAsync,
+            ResponseWriter = WriteAsync,
             ResultStatusCodes =
             {
                 [HealthStatus.Healthy] = StatusCodes.Status200OK,
@@ -101,27 +103,55 @@ public static class ServiceDefaultsExtensions
         return app;
     }
 
-    /// <summary>Writes a health report as a small JSON document: overall status and one entry per check.</summary>
-    public static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    /// <summary>
+    /// Writes a health report as a small JSON document: overall status and one entry per check, with each check's
+    /// description and data where <paramref name="disclosure"/> lets the caller see them (everything without one),
+    /// and otherwise only its status and the data named public.
+    /// </summary>
+    public static async Task WriteHealthAsync(HttpContext context, HealthReport report, HealthDisclosure? disclosure = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(report);
 
+        var detail = disclosure is null || await disclosure.MaySeeDetail(context).ConfigureAwait(false);
+        if (context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
+        {
+            return;
+        }
+
         context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
         var body = new Dictionary<string, object?>
         {
             ["status"] = report.Status.ToString(),
             ["checks"] = report.Entries.ToDictionary(
                 e => e.Key,
-                e => new Dictionary<string, object?>
+                e =>
                 {
-                    ["status"] = e.Value.Status.ToString(),
-                    ["description"] = e.Value.Description,
-                    ["data"] = e.Value.Data.Count == 0 ? null : e.Value.Data,
+                    var data = detail ? e.Value.Data : e.Value.Data.Where(d => disclosure!.PublicData.Contains(d.Key)).ToDictionary(d => d.Key, d => d.Value);
+                    return new Dictionary<string, object?>
+                    {
+                        ["status"] = e.Value.Status.ToString(),
+                        ["description"] = detail ? e.Value.Description : null,
+                        ["data"] = data.Count == 0 ? null : data,
+                    };
                 }),
         };
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, JsonOptions, context.RequestAborted);
+        await JsonSerializer.SerializeAsync(context.Response.Body, body, JsonOptions, context.RequestAborted).ConfigureAwait(false);
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+}
+
+/// <summary>
+/// Who may see the health checks' descriptions and data, which can name what the service serves; others get each
+/// check's status and the <see cref="PublicData"/> only. Registered as a service, it applies to every health path.
+/// </summary>
+public sealed class HealthDisclosure
+{
+    /// <summary>Whether this caller sees everything.</summary>
+    public required Func<HttpContext, ValueTask<bool>> MaySeeDetail { get; init; }
+
+    /// <summary>Data entries anyone may see.</summary>
+    public IReadOnlySet<string> PublicData { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 }

@@ -31,6 +31,31 @@ public sealed class AuthSettings
 
     /// <summary>The longest an address waits for the answer to a failed attempt (the delay doubles per failure up to it).</summary>
     public TimeSpan MaxFailureDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Failed logins one client address may have at once over RTSP, RTSPS, HTTP and HTTPS together, refilled evenly
+    /// over <see cref="FailureWindow"/>; past them its logins are refused unchecked (HTTP 429; RTSP 401 after the
+    /// failure delay). 0: no limit.
+    /// </summary>
+    public int FailuresPerAddress { get; set; } = 20;
+
+    /// <summary>Failed logins one user name may have at once from every address together, refilled likewise. 0: no limit.</summary>
+    public int FailuresPerUser { get; set; } = 60;
+
+    /// <summary>How long a spent failure budget takes to refill whole.</summary>
+    public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Costly password checks (argon2) running at once; 0: as many as the machine has cores.</summary>
+    public int MaxVerifications { get; set; }
+
+    /// <summary>Costly password checks waiting for a turn; past it a login is refused unchecked (503 with Retry-After).</summary>
+    public int MaxQueuedVerifications { get; set; } = 32;
+
+    /// <summary>Costly password checks one client address may have running or waiting; past it, refused unchecked. 0: no cap.</summary>
+    public int MaxVerificationsPerAddress { get; set; } = 1;
+
+    /// <summary>How long right credentials of a costly password are remembered (a keyed hash), so that repeated requests are not checked again.</summary>
+    public TimeSpan VerifiedCacheTime { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 public sealed class UserSettings

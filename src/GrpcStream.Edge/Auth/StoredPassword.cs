@@ -20,6 +20,36 @@ internal sealed class StoredPassword
 
     public PasswordKind Kind { get; }
 
+    /// <summary>Whether checking a candidate costs real memory and time (argon2), so that it must be bounded and queued.</summary>
+    public bool IsCostly => Kind == PasswordKind.Argon2;
+
+    /// <summary>
+    /// How much one check costs, to compare stored passwords: the kind first, then for argon2 its memory times its
+    /// passes (from the PHC string's <c>m=</c> and <c>t=</c>).
+    /// </summary>
+    public (PasswordKind Kind, long Work) Cost => (Kind, Kind == PasswordKind.Argon2 ? Parameter("m") * Math.Max(1, Parameter("t")) : 0);
+
+    private long Parameter(string name)
+    {
+        // $argon2id$v=19$m=65536,t=3,p=4$salt$hash
+        foreach (var part in _value.Split('$'))
+        {
+            foreach (var pair in part.Split(','))
+            {
+                if (pair.StartsWith(name + "=", StringComparison.Ordinal)
+                    && long.TryParse(pair.AsSpan(name.Length + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+                {
+                    return value;
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>A stored password no candidate matches, for checks that must cost what a real one costs.</summary>
+    public static StoredPassword Unmatchable() => new(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)), PasswordKind.Plain);
+
     /// <summary>The plain password, for Digest; null when only a hash is stored.</summary>
     public string? Plain => Kind == PasswordKind.Plain ? _value : null;
 

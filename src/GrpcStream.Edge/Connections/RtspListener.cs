@@ -33,7 +33,7 @@ internal sealed class RtspListener(
     private readonly RtspSettings _settings = options.Value.Rtsp;
     private readonly RtspMessageReader _reader = new(RtspLimits.Default);
     private readonly ConcurrentDictionary<RtspConnection, Task> _connections = new();
-    private readonly ConnectionsPerAddress _perAddress = new(options.Value.Rtsp.MaxConnectionsPerAddress);
+    private readonly AddressCounts _perAddress = new(options.Value.Rtsp.MaxConnectionsPerAddress);
     private Socket? _listener;
     private Socket? _tlsListener;
     private ServiceDefaults.Tls.ReloadingCertificate? _certificate;
@@ -272,45 +272,6 @@ internal sealed class RtspListener(
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
             // The host's own shutdown timeout bounds what is left.
-        }
-    }
-
-    /// <summary>Open connections per client address, within a cap (0: no cap).</summary>
-    private sealed class ConnectionsPerAddress(int limit)
-    {
-        private readonly Dictionary<IPAddress, int> _counts = [];
-
-        public bool TryAdd(IPAddress address)
-        {
-            lock (_counts)
-            {
-                _counts.TryGetValue(address, out var count);
-                if (limit > 0 && count >= limit)
-                {
-                    return false;
-                }
-
-                _counts[address] = count + 1;
-                return true;
-            }
-        }
-
-        public void Remove(IPAddress address)
-        {
-            lock (_counts)
-            {
-                if (_counts.TryGetValue(address, out var count))
-                {
-                    if (count <= 1)
-                    {
-                        _counts.Remove(address);
-                    }
-                    else
-                    {
-                        _counts[address] = count - 1;
-                    }
-                }
-            }
         }
     }
 }

@@ -221,6 +221,21 @@ internal static class EdgeLimits
     /// <summary>An RTSPS client whose TLS handshake failed or did not finish within the request timeout.</summary>
     public const string TlsHandshake = "tls_handshake";
 
+    /// <summary>A login refused unchecked: its client address had used <c>Edge:Auth:FailuresPerAddress</c>.</summary>
+    public const string FailuresPerAddress = "auth_failures_per_address";
+
+    /// <summary>A login refused unchecked: its user name had used <c>Edge:Auth:FailuresPerUser</c>.</summary>
+    public const string FailuresPerUser = "auth_failures_per_user";
+
+    /// <summary>A password refused unchecked: the costly checks allowed at once, queued, or for its address were under way.</summary>
+    public const string PasswordChecks = "password_checks";
+
+    /// <summary>An HTTP connection refused: <c>Edge:Http:MaxConnectionsPerAddress</c> are open from its address.</summary>
+    public const string HttpConnectionsPerAddress = "http_connections_per_address";
+
+    /// <summary>An HTTP viewer refused: <c>Edge:Http:MaxViewersPerAddress</c> are watching from its address.</summary>
+    public const string HttpViewersPerAddress = "http_viewers_per_address";
+
     /// <summary>A publisher's SETUP over UDP refused: another publishing session of its address holds those client ports.</summary>
     public const string PublisherPorts = "publisher_ports";
 }

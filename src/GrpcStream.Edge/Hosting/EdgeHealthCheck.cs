@@ -11,6 +11,9 @@ namespace GrpcStream.Edge.Hosting;
 /// </summary>
 internal sealed class EdgeHealthCheck(OriginLink.OriginLink origin, StreamHubRegistry hubs, SessionRegistry sessions) : IHealthCheck
 {
+    /// <summary>The data entry with the origin link's state (up, idle, reconnecting): the one anyone may see.</summary>
+    public const string LinkState = "originLink";
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var problems = origin.Problems;
@@ -19,7 +22,7 @@ internal sealed class EdgeHealthCheck(OriginLink.OriginLink origin, StreamHubReg
         var data = new Dictionary<string, object>
         {
             ["origin"] = origin.Address,
-            ["originLink"] = origin.State.ToString(),
+            [LinkState] = origin.State.ToString(),
             ["sessions"] = sessions.Count,
             ["origins"] = origin.Servers.Select(s => new { address = s.Address, circuit = s.Circuit, up = s.IsUp, streams = byOrigin.GetValueOrDefault(s.Address) }).ToList(),
             ["streams"] = streams.ToDictionary(

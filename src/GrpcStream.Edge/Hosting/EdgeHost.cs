@@ -40,9 +40,11 @@ public static class EdgeHost
         var http = builder.Configuration.GetSection("Edge:Http").Get<HttpSettings>() ?? new HttpSettings();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            kestrel.AddServerHeader = false; // nothing about the software to anyone who asks
             kestrel.Listen(ParseAddress(httpAddress), httpPort, endpoint =>
             {
                 endpoint.Protocols = HttpProtocols.Http1;
+                Http.HttpConnectionLimit.Use(endpoint);
                 if (http.CertificatePath is not null)
                 {
                     Http.HttpTls.Use(endpoint, http);
@@ -81,6 +83,13 @@ public static class EdgeHost
         services.AddSingleton<RequestRouter>();
         services.AddSingleton<RtspListener>();
         services.AddSingleton<Http.HttpAccess>();
+        services.AddSingleton<Http.HttpConnectionLimit>();
+        services.AddSingleton<Auth.TrustedAddresses>();
+        services.AddSingleton(sp => new HealthDisclosure
+        {
+            MaySeeDetail = sp.GetRequiredService<Http.HttpAccess>().MaySeeDetailAsync,
+            PublicData = new HashSet<string>(StringComparer.Ordinal) { EdgeHealthCheck.LinkState },
+        });
         services.AddSingleton<Http.ViewerEndpoints>();
         services.AddSingleton<Http.StreamListEndpoints>();
         services.AddHostedService(sp => sp.GetRequiredService<RtspListener>());

@@ -150,6 +150,22 @@ public sealed class HttpSettings
     /// <summary>The most HTTP viewers (MJPEG streams) at once; more are refused with 503. Apart from RTSP's caps.</summary>
     public int MaxViewers { get; set; } = 500;
 
+    /// <summary>
+    /// HTTP connections open at once from one client address; more are closed as they arrive, before TLS or any
+    /// request. 0 turns the cap off (behind a proxy every client has its address).
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = 100;
+
+    /// <summary>
+    /// Addresses or CIDR blocks whose callers see the health checks' detail (stream names, origins) without a login,
+    /// and <c>/metrics</c> when no user has the metrics permission. Others need a user with that permission. The
+    /// default, 127.0.0.1 and ::1, is the edge's own host: its container health check, an operator on the machine.
+    /// </summary>
+    public List<string> TrustedAddresses { get; set; } = ["127.0.0.1/32", "::1/128"];
+
+    /// <summary>HTTP viewers (MJPEG streams) at once from one client address; more are refused with 429 before any other work. 0: no cap.</summary>
+    public int MaxViewersPerAddress { get; set; } = 50;
+
     /// <summary>An HTTP viewer whose writes make no progress this long is closed. Unset: <c>Edge:Rtsp:WriteTimeout</c>.</summary>
     public TimeSpan? WriteTimeout { get; set; }
 

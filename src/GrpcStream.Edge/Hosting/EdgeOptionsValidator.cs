@@ -70,6 +70,19 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add("Edge:Rtsp:MaxSessionsPerConnection must be at least 1");
         }
 
+        if (options.Http.MaxConnectionsPerAddress < 0 || options.Http.MaxViewersPerAddress < 0)
+        {
+            failures.Add($"Edge:Http:MaxConnectionsPerAddress and MaxViewersPerAddress must be 0 (no cap) or more (were {options.Http.MaxConnectionsPerAddress} and {options.Http.MaxViewersPerAddress})");
+        }
+
+        foreach (var trusted in options.Http.TrustedAddresses)
+        {
+            if (!System.Net.IPNetwork.TryParse(trusted, out _) && !System.Net.IPAddress.TryParse(trusted, out _))
+            {
+                failures.Add($"Edge:Http:TrustedAddresses: '{trusted}' is not an address or a CIDR block");
+            }
+        }
+
         if (options.Http.MaxViewers < 0 || options.Http.MaxQueuedFrames < 1)
         {
             failures.Add("Edge:Http:MaxViewers must be 0 or more and Edge:Http:MaxQueuedFrames at least 1");
@@ -183,6 +196,16 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
         if (auth.HttpHookTimeout <= TimeSpan.Zero || auth.HttpHookCacheTime < TimeSpan.Zero)
         {
             failures.Add("Edge:Auth:HttpHookTimeout must be above zero and HttpHookCacheTime zero or more");
+        }
+
+        if (auth.FailuresPerAddress < 0 || auth.FailuresPerUser < 0 || auth.FailureWindow <= TimeSpan.Zero)
+        {
+            failures.Add($"Edge:Auth:FailuresPerAddress and FailuresPerUser must be 0 (no limit) or more, and FailureWindow above zero (were {auth.FailuresPerAddress}, {auth.FailuresPerUser}, {auth.FailureWindow})");
+        }
+
+        if (auth.MaxVerifications < 0 || auth.MaxQueuedVerifications < 0 || auth.MaxVerificationsPerAddress < 0 || auth.VerifiedCacheTime < TimeSpan.Zero)
+        {
+            failures.Add($"Edge:Auth:MaxVerifications (0: the core count), MaxQueuedVerifications, MaxVerificationsPerAddress (0: no cap) and VerifiedCacheTime must be 0 or more");
         }
 
         if (auth.NonceLifetime < TimeSpan.FromSeconds(10))

@@ -20,8 +20,8 @@ internal sealed class HttpCaller
     public HttpCaller(EdgeUser? user) => User = user;
 
     /// <summary>Credentials of no configured user: the authentication hook decides each stream.</summary>
-    public HttpCaller(AuthHook hook, string name, string password, IPAddress address, string protocol) =>
-        _hook = new HookQuestion(hook, name, password, address, protocol);
+    public HttpCaller(RtspAuthenticator authenticator, string name, string password, IPAddress address, string protocol) =>
+        _hook = new HookQuestion(authenticator, name, password, address, protocol);
 
     /// <summary>A configured user whose password was right.</summary>
     public EdgeUser? User { get; }
@@ -33,13 +33,16 @@ internal sealed class HttpCaller
 
     public bool IsHooked => _hook is not null;
 
-    /// <summary>Whether the caller may read <paramref name="stream"/>; only the hook's answer needs waiting for (and is cached there).</summary>
-    public ValueTask<bool> MayReadAsync(string stream, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Whether the caller may read <paramref name="stream"/>; only the hook's answer needs waiting for (it is cached
+    /// there, and each refusal is a failure in the caller's budgets).
+    /// </summary>
+    public async ValueTask<bool> MayReadAsync(string stream, CancellationToken cancellationToken) =>
         _hook is { } hook
-            ? new(hook.Hook.AllowsAsync(hook.Name, hook.Password, hook.Address, stream, Permission.Read, hook.Protocol, cancellationToken))
-            : new(User is { } user ? (user.Permissions & Permission.Read) != 0 && user.MayUse(stream) : !IsAnonymous);
+            ? await hook.Authenticator.AskHookAsync(hook.Name, hook.Password, hook.Address, stream, Permission.Read, hook.Protocol, cancellationToken).ConfigureAwait(false) is null
+            : User is { } user ? (user.Permissions & Permission.Read) != 0 && user.MayUse(stream) : !IsAnonymous;
 
-    private sealed record HookQuestion(AuthHook Hook, string Name, string Password, IPAddress Address, string Protocol);
+    private sealed record HookQuestion(RtspAuthenticator Authenticator, string Name, string Password, IPAddress Address, string Protocol);
 }
 
 /// <summary>
@@ -49,9 +52,44 @@ internal sealed class HttpCaller
 /// <c>basic</c>, as over plain RTSP. Credentials of no configured user go to the authentication hook
 /// (<c>Edge:Auth:HttpHook</c>) stream by stream, with protocol <c>http</c> or <c>https</c>.
 /// </summary>
-internal sealed class HttpAccess(RtspAuthenticator authenticator, AuthHook hook, FailedAttempts failures, EdgeMetrics metrics, TimeProvider time, IOptions<EdgeOptions> options)
+internal sealed class HttpAccess(RtspAuthenticator authenticator, TrustedAddresses trusted, FailedAttempts failures, EdgeMetrics metrics, TimeProvider time, IOptions<EdgeOptions> options)
 {
     private readonly string _realm = options.Value.Auth.Realm;
+
+    /// <summary>
+    /// Whether the caller may see what names streams and origins in the health answers: anyone when no users are
+    /// configured (the streams are public then), a trusted address, or a user with the metrics permission (Basic,
+    /// checked, budgeted and delayed like any login; a refusal only hides the detail).
+    /// </summary>
+    public async ValueTask<bool> MaySeeDetailAsync(HttpContext context)
+    {
+        if (!authenticator.Enabled || trusted.Contains(context.Connection.RemoteIpAddress))
+        {
+            return true;
+        }
+
+        var header = context.Request.Headers.Authorization.ToString();
+        if (header.Length == 0 || !BasicAllowed(context))
+        {
+            return false;
+        }
+
+        var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        var login = await authenticator.CheckBasicAsync(header, address, context.RequestAborted).ConfigureAwait(false);
+        if (login.Check.User is { } user && (user.Permissions & Permission.Metrics) != 0 && user.MayComeFrom(address))
+        {
+            failures.Succeeded(address);
+            return true;
+        }
+
+        if (login.Check.Refusal == LoginRefusal.Wrong)
+        {
+            metrics.AuthFailed(StatusCodes.Status401Unauthorized);
+            await Task.Delay(failures.Failed(address), time, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        return false;
+    }
 
     public bool Enabled => authenticator.Enabled;
 
@@ -82,17 +120,16 @@ internal sealed class HttpAccess(RtspAuthenticator authenticator, AuthHook hook,
             return null;
         }
 
-        var user = authenticator.CheckBasic(header, out var hookName, out var hookPassword);
-        if (hookName is not null)
+        var login = await authenticator.CheckBasicAsync(header, address, context.RequestAborted).ConfigureAwait(false);
+        if (login.HookName is { } hookName)
         {
             // The hook is asked per stream, so whether these credentials are any good is only known then.
-            return new HttpCaller(hook, hookName, hookPassword!, address, context.Request.IsHttps ? "https" : "http");
+            return new HttpCaller(authenticator, hookName, login.HookPassword!, address, context.Request.IsHttps ? "https" : "http");
         }
 
-        if (user is null)
+        if (login.Check.User is not { } user)
         {
-            await Task.Delay(failures.Failed(address), time, context.RequestAborted).ConfigureAwait(false);
-            await ChallengeAsync(context, "wrong user name or password", counted: true).ConfigureAwait(false);
+            await RefuseLoginAsync(context, login.Check, address).ConfigureAwait(false);
             return null;
         }
 
@@ -104,6 +141,25 @@ internal sealed class HttpAccess(RtspAuthenticator authenticator, AuthHook hook,
 
         failures.Succeeded(address);
         return new HttpCaller(user);
+    }
+
+    /// <summary>
+    /// Answers credentials that were not found right: 429 when the address's or the name's failures are spent, 503
+    /// when no check could be made now (both with Retry-After, and unchecked), else 401 after the failure delay.
+    /// </summary>
+    public async Task RefuseLoginAsync(HttpContext context, PasswordCheck check, IPAddress address)
+    {
+        if (check.Refusal is LoginRefusal.TooManyFromAddress or LoginRefusal.TooManyForUser or LoginRefusal.Busy)
+        {
+            var status = check.Refusal == LoginRefusal.Busy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
+            metrics.AuthFailed(status);
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(check.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Answer(context, status, check.Refusal == LoginRefusal.Busy ? "too many password checks under way; try again" : "too many failed logins; try again later").ConfigureAwait(false);
+            return;
+        }
+
+        await Task.Delay(failures.Failed(address), time, context.RequestAborted).ConfigureAwait(false);
+        await ChallengeAsync(context, "wrong user name or password", counted: true).ConfigureAwait(false);
     }
 
     // Over HTTPS whatever Edge:Auth:Methods says: a browser has nothing but Basic, and the password is encrypted.

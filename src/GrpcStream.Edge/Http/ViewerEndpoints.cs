@@ -32,6 +32,7 @@ internal sealed class ViewerEndpoints(
     private const double MaxFps = 1000;
 
     private readonly HttpSettings _settings = options.Value.Http;
+    private readonly Connections.AddressCounts _viewersPerAddress = new(options.Value.Http.MaxViewersPerAddress);
     private readonly TimeSpan _writeTimeout = options.Value.Http.WriteTimeout ?? options.Value.Rtsp.WriteTimeout;
     private readonly TimeSpan _firstFrameTimeout = options.Value.Origin.DescribeTimeout;
 
@@ -48,19 +49,40 @@ internal sealed class ViewerEndpoints(
             return;
         }
 
-        // Before anything is looked up: whether a stream exists is not told to those who may not read it.
-        if (await access.IdentifyAsync(context).ConfigureAwait(false) is not { } caller)
+        // The viewer cap of the address comes first: a refused viewer costs no password check and no look-up.
+        var address = context.Connection.RemoteIpAddress ?? System.Net.IPAddress.None;
+        if (mjpeg && !_viewersPerAddress.TryAdd(address))
         {
+            metrics.LimitHit(EdgeLimits.HttpViewersPerAddress);
+            EdgeLog.ViewerRefused(logger, Remote(context), $"{_viewersPerAddress.Limit} viewers from its address");
+            context.Response.Headers.RetryAfter = "5";
+            await HttpAccess.Answer(context, StatusCodes.Status429TooManyRequests, $"{_viewersPerAddress.Limit} streams are open from your address (Edge:Http:MaxViewersPerAddress)").ConfigureAwait(false);
             return;
         }
 
-        if (!await caller.MayReadAsync(name, context.RequestAborted).ConfigureAwait(false))
+        try
         {
-            await access.RefuseReadAsync(context, caller, name).ConfigureAwait(false);
-            return;
-        }
+            // Before anything is looked up: whether a stream exists is not told to those who may not read it.
+            if (await access.IdentifyAsync(context).ConfigureAwait(false) is not { } caller)
+            {
+                return;
+            }
 
-        await (mjpeg ? ServeMjpegAsync(context, name) : ServeSnapshotAsync(context, name)).ConfigureAwait(false);
+            if (!await caller.MayReadAsync(name, context.RequestAborted).ConfigureAwait(false))
+            {
+                await access.RefuseReadAsync(context, caller, name).ConfigureAwait(false);
+                return;
+            }
+
+            await (mjpeg ? ServeMjpegAsync(context, name) : ServeSnapshotAsync(context, name)).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (mjpeg)
+            {
+                _viewersPerAddress.Remove(address);
+            }
+        }
     }
 
     private async Task ServeMjpegAsync(HttpContext context, string name)

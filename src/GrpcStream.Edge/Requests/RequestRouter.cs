@@ -22,7 +22,6 @@ internal sealed class RequestRouter(
     PublishMethods publishMethods,
     SessionManager sessions,
     RtspAuthenticator authenticator,
-    AuthHook hook,
     FailedAttempts failedAttempts,
     EdgeMetrics metrics,
     IOptions<EdgeOptions> options,
@@ -106,14 +105,7 @@ internal sealed class RequestRouter(
             : StreamPaths.TryGetStream(request, out var named) ? named : null;
         var remote = client.Connection.Remote.Address;
         var address = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
-        var decision = authenticator.Check(request, stream, address, permission, client.Connection.IsSecure);
-        if (decision.Status == AuthDecision.AskHook)
-        {
-            decision = await hook.AllowsAsync(decision.User!, decision.HookPassword!, address, stream, permission, client.Connection.IsSecure ? "rtsps" : "rtsp", client.Connection.Closed).ConfigureAwait(false)
-                ? AuthDecision.Allow(decision.User)
-                : authenticator.HookRefused(decision.User!, client.Connection.IsSecure);
-        }
-
+        var decision = await authenticator.CheckAsync(request, stream, address, permission, client.Connection.IsSecure, client.Connection.Closed).ConfigureAwait(false);
         if (decision.Allowed)
         {
             if (decision.User is not null)
@@ -128,6 +120,11 @@ internal sealed class RequestRouter(
         foreach (var challenge in decision.Challenges)
         {
             response.Headers.Add(("WWW-Authenticate", challenge));
+        }
+
+        if (decision.Status == RtspStatusCode.ServiceUnavailable && decision.RetryAfter > TimeSpan.Zero)
+        {
+            response.Headers.Add(("Retry-After", ((int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         if (decision.Failure is { } failure)

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using GrpcStream.Edge.Connections;
+
+namespace GrpcStream.Edge.Auth;
+
+/// <summary>What checking a password came to.</summary>
+internal enum Verification
+{
+    Right,
+    Wrong,
+
+    /// <summary>Not checked: the verifier had as much queued as it takes, or that address had its share running.</summary>
+    Busy,
+}
+
+/// <summary>
+/// Checks Basic passwords against the configured users, so that costly hashes cannot be turned against the edge.
+/// An argon2 check takes its configured memory (64 MiB for MediaMTX's defaults) and a third of a second: at most
+/// <see cref="AuthSettings.MaxVerifications"/> run at once, at most <see cref="AuthSettings.MaxQueuedVerifications"/>
+/// wait, and one address has at most <see cref="AuthSettings.MaxVerificationsPerAddress"/> of them; past that a
+/// password is refused unchecked (<see cref="Verification.Busy"/>). The same credentials asked about while their
+/// check runs wait for that check; right ones are remembered for <see cref="AuthSettings.VerifiedCacheTime"/> (as a
+/// keyed hash, never the password), so a browser's Basic header on every image costs one check.
+/// </summary>
+/// <remarks>
+/// A wrong password costs what the costliest configured check costs, whoever it names: an unknown name is checked
+/// against the costliest stored password (its answer ignored), and a wrong cheap password is followed by that same
+/// check. The time of a refusal therefore says nothing about which names exist.
+/// </remarks>
+internal sealed class PasswordVerifier : IDisposable
+{
+    /// <summary>Right credentials remembered at once; past it they are forgotten together (costing only checks again).</summary>
+    public const int MaxRemembered = 10_000;
+
+    private readonly SemaphoreSlim _slots;
+    private readonly int _maxAdmitted;
+    private readonly AddressCounts _perAddress;
+    private readonly StoredPassword _costliest;
+    private readonly TimeSpan _rememberFor;
+    private readonly TimeProvider _time;
+    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+    private readonly ConcurrentDictionary<string, long> _remembered = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<bool>> _running = new(StringComparer.Ordinal);
+    private int _admitted;
+
+    public PasswordVerifier(AuthSettings settings, IEnumerable<StoredPassword> stored, TimeProvider time)
+    {
+        MaxAtOnce = settings.MaxVerifications > 0 ? settings.MaxVerifications : Environment.ProcessorCount;
+        _slots = new SemaphoreSlim(MaxAtOnce, MaxAtOnce);
+        _maxAdmitted = MaxAtOnce + settings.MaxQueuedVerifications;
+        _perAddress = new AddressCounts(settings.MaxVerificationsPerAddress);
+        _costliest = stored.MaxBy(p => p.Cost) ?? StoredPassword.Unmatchable();
+        _rememberFor = settings.VerifiedCacheTime;
+        _time = time;
+    }
+
+    /// <summary>How many costly checks run at once at most.</summary>
+    public int MaxAtOnce { get; }
+
+    /// <summary>Costly checks running or waiting now.</summary>
+    public int Admitted => Volatile.Read(ref _admitted);
+
+    /// <summary>Whether <paramref name="candidate"/> was found right for <paramref name="name"/> within the remembered time.</summary>
+    public bool IsRemembered(string name, string candidate) => IsRemembered(Key(name, candidate));
+
+    /// <summary>
+    /// Checks <paramref name="candidate"/> against <paramref name="user"/>'s password (null: a name no user has, which
+    /// is never right but costs the same).
+    /// </summary>
+    public async ValueTask<Verification> VerifyAsync(string name, EdgeUser? user, string candidate, IPAddress address, CancellationToken cancellationToken)
+    {
+        var key = Key(name, candidate);
+        if (user is not null && IsRemembered(key))
+        {
+            return Verification.Right;
+        }
+
+        if (user?.Password is { IsCostly: false } cheap)
+        {
+            if (cheap.Verify(candidate))
+            {
+                return Verification.Right;
+            }
+
+            // The same cost as a wrong password for a costly user, or an unknown name.
+            var padded = await CheckAsync(key, _costliest, candidate, address, cancellationToken).ConfigureAwait(false);
+            return padded is null ? Verification.Busy : Verification.Wrong;
+        }
+
+        var right = await CheckAsync(key, user?.Password ?? _costliest, candidate, address, cancellationToken).ConfigureAwait(false);
+        if (right is null)
+        {
+            return Verification.Busy;
+        }
+
+        if (user is null || right == false)
+        {
+            return Verification.Wrong;
+        }
+
+        if (_remembered.Count >= MaxRemembered)
+        {
+            _remembered.Clear();
+        }
+
+        _remembered[key] = _time.GetTimestamp();
+        return Verification.Right;
+    }
+
+    // Null: refused unchecked. Cheap passwords are checked at once; costly ones within the bounds.
+    private async ValueTask<bool?> CheckAsync(string key, StoredPassword stored, string candidate, IPAddress address, CancellationToken cancellationToken)
+    {
+        if (!stored.IsCostly)
+        {
+            return stored.Verify(candidate);
+        }
+
+        if (_running.TryGetValue(key, out var running))
+        {
+            return await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!_perAddress.TryAdd(address))
+        {
+            return null;
+        }
+
+        if (Interlocked.Increment(ref _admitted) > _maxAdmitted)
+        {
+            Interlocked.Decrement(ref _admitted);
+            _perAddress.Remove(address);
+            return null;
+        }
+
+        var check = RunAsync(stored, candidate, address);
+        _running[key] = check;
+        _ = check.ContinueWith(done => _running.TryRemove(new KeyValuePair<string, Task<bool>>(key, done)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return await check.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // Not cancelled by the caller: others may be waiting for the same answer, and the admission is released at its end.
+    private async Task<bool> RunAsync(StoredPassword stored, string candidate, IPAddress address)
+    {
+        try
+        {
+            await _slots.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                return await Task.Run(() => stored.Verify(candidate)).ConfigureAwait(false);
+            }
+            finally
+            {
+                _slots.Release();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _admitted);
+            _perAddress.Remove(address);
+        }
+    }
+
+    private bool IsRemembered(string key) =>
+        _remembered.TryGetValue(key, out var at) && _time.GetElapsedTime(at) < _rememberFor;
+
+    // A keyed hash of the credentials: what is remembered and coalesced on can never be turned back into a password.
+    private string Key(string name, string candidate) =>
+        Convert.ToBase64String(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"{name}\0{candidate}")));
+
+    public void Dispose() => _slots.Dispose();
+}
