@@ -60,6 +60,7 @@ internal static class MetricsGate
 
             if (login.Check.Refusal is LoginRefusal.TooManyFromAddress or LoginRefusal.TooManyForUser or LoginRefusal.Busy)
             {
+                await Task.Delay(failures.Failed(address), time, context.RequestAborted).ConfigureAwait(false);
                 var refused = login.Check.Refusal == LoginRefusal.Busy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
                 metrics.AuthFailed(refused);
                 context.Response.StatusCode = refused;

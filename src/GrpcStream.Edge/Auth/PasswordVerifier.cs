@@ -154,6 +154,11 @@ internal sealed class PasswordVerifier : IDisposable
             finally
             {
                 _slots.Release();
+
+                // The check's block (64 MiB for MediaMTX's defaults) is garbage now, on the large object heap, which
+                // is collected only with the oldest generation: left to the budget, a few checks' blocks pile up to
+                // hundreds of megabytes. A background collection (threads keep running) returns it at once.
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
             }
         }
         finally

@@ -144,11 +144,13 @@ internal sealed class HttpAccess(RtspAuthenticator authenticator, TrustedAddress
     }
 
     /// <summary>
-    /// Answers credentials that were not found right: 429 when the address's or the name's failures are spent, 503
-    /// when no check could be made now (both with Retry-After, and unchecked), else 401 after the failure delay.
+    /// Answers credentials that were not found right, after the address's failure delay (so that a client looping
+    /// on refusals gets few answers, however it is refused): 429 when the address's or the name's failures are
+    /// spent, 503 when no check could be made now (both with Retry-After, and unchecked), else 401.
     /// </summary>
     public async Task RefuseLoginAsync(HttpContext context, PasswordCheck check, IPAddress address)
     {
+        await Task.Delay(failures.Failed(address), time, context.RequestAborted).ConfigureAwait(false);
         if (check.Refusal is LoginRefusal.TooManyFromAddress or LoginRefusal.TooManyForUser or LoginRefusal.Busy)
         {
             var status = check.Refusal == LoginRefusal.Busy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
@@ -158,7 +160,6 @@ internal sealed class HttpAccess(RtspAuthenticator authenticator, TrustedAddress
             return;
         }
 
-        await Task.Delay(failures.Failed(address), time, context.RequestAborted).ConfigureAwait(false);
         await ChallengeAsync(context, "wrong user name or password", counted: true).ConfigureAwait(false);
     }
 
