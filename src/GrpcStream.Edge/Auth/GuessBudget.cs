@@ -46,6 +46,7 @@ internal sealed class GuessBudget
     public GuessRefusal TryTake(IPAddress address, string user, out TimeSpan retryAfter)
     {
         address = AddressCounts.Plain(address);
+        user = NameKey(user);
         var now = _time.GetTimestamp();
         if (!_addresses.TryTake(address, now, _time, out retryAfter))
         {
@@ -65,8 +66,12 @@ internal sealed class GuessBudget
     public void GiveBack(IPAddress address, string user)
     {
         _addresses.Give(AddressCounts.Plain(address));
-        _users.Give(user);
+        _users.Give(NameKey(user));
     }
+
+    // A name as a client sent it may be kilobytes long; a long one is kept as its hash, so the table stays small.
+    private static string NameKey(string name) =>
+        name.Length <= 64 ? name : Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)));
 
     /// <summary>A token bucket per key; a capacity of 0 turns the limit off.</summary>
     private sealed class Buckets<TKey>(int capacity, TimeSpan window, TKey overflow)

@@ -79,11 +79,12 @@ public class PasswordGuessingTests
     {
         await using var host = await EdgeTestHost.StartAsync(
             true, null, [],
-            "Auth:Methods:0=basic", "Auth:FailuresPerUser=10", "Auth:MaxFailureDelay=00:00:01",
+            "Auth:Methods:0=basic", "Auth:FailuresPerUser=10", "Auth:FailureWindow=01:00:00", "Auth:MaxFailureDelay=00:00:01",
             "Auth:Users:0:Name=alice", "Auth:Users:0:Password=wonderland",
             "Auth:Users:1:Name=bob", "Auth:Users:1:Password=builder");
 
-        // Five addresses, four guesses each, for alice: ten are checked, the rest refused for the name.
+        // Five addresses, four guesses each, for alice: ten are checked, the rest refused for the name (an hour's
+        // window refills one failure in six minutes, so none comes back meanwhile).
         var statuses = new List<HttpStatusCode>();
         for (var a = 1; a <= 5; a++)
         {

@@ -26,13 +26,7 @@ public sealed class HostilePublisherTests : IDisposable
     [Fact]
     public async Task A_frame_whose_fragments_leave_a_hole_never_reaches_a_viewer_and_the_honest_frames_all_do()
     {
-        var jpegs = new byte[3][];
-        var pixels = new byte[3][];
-        for (var i = 0; i < 3; i++)
-        {
-            jpegs[i] = await TestJpegs.CjpegAsync(TestJpegs.Ppm(320, 240, seed: 17 + (i * 31)));
-            pixels[i] = await TestJpegs.DecodeAsync(jpegs[i]);
-        }
+        var (jpegs, pixels) = await PicturesAsync(320, 240, seed: 17);
 
         await using var host = await EdgeTestHost.StartAsync();
         await using var publisher = await RtspTestClient.ConnectAsync(host.RtspPort);
@@ -64,13 +58,7 @@ public sealed class HostilePublisherTests : IDisposable
     [Fact]
     public async Task A_second_publishing_session_cannot_take_a_publishers_udp_ports_and_spoofed_datagrams_are_not_read()
     {
-        var jpegs = new byte[3][];
-        var pixels = new byte[3][];
-        for (var i = 0; i < 3; i++)
-        {
-            jpegs[i] = await TestJpegs.CjpegAsync(TestJpegs.Ppm(160, 120, seed: 5 + (i * 13)));
-            pixels[i] = await TestJpegs.DecodeAsync(jpegs[i]);
-        }
+        var (jpegs, pixels) = await PicturesAsync(160, 120, seed: 5);
 
         var clip = Path.Combine(_dir, "clip.mjpeg");
         await File.WriteAllBytesAsync(clip, jpegs.SelectMany(j => j).ToArray(), Token);
@@ -127,6 +115,13 @@ public sealed class HostilePublisherTests : IDisposable
         Assert.False(victim.HasExited, "the victim's publisher is still publishing");
         Assert.Equal(2, host.Metrics.Publishers);
         Assert.Equal(0, host.Metrics.PublishedFramesDropped);
+    }
+
+    /// <summary>Three distinct baseline frames and their pixels, as djpeg decodes them.</summary>
+    private static async Task<(byte[][] Jpegs, byte[][] Pixels)> PicturesAsync(int width, int height, int seed)
+    {
+        var jpegs = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => TestJpegs.CjpegAsync(TestJpegs.Ppm(width, height, seed: seed + (i * 31)))));
+        return (jpegs, await Task.WhenAll(jpegs.Select(TestJpegs.DecodeAsync)));
     }
 
     private static async Task<MjpegPart> NextPartAsync(MjpegParts parts)
