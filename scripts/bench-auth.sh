@@ -7,7 +7,9 @@
 #   http-argon2  the same for the argon2 user (before: every request hashes; after: the first, then remembered);
 #   mjpeg        an MJPEG viewer's first frame (GET /streams/NAME.mjpeg), Basic, plain password;
 #   rtsp-play    DESCRIBE (401), DESCRIBE, SETUP, PLAY with Digest over TCP, to the first RTP packet.
-# Prints p50 and p95 (ms) per measure and version, averaged over the rounds, and the client's own CPU.
+# Prints p50 and p95 (ms) per measure and version, averaged over the rounds, and the client's own CPU. Then each
+# version under attack: 48 parallel guessers of the argon2 user's password from 127.0.0.1 for ATTACK_SECONDS (20),
+# an honest snapshot of each user from 127.0.0.2 meanwhile, and the edge's peak memory.
 # usage: scripts/bench-auth.sh [COUNT] [ROUNDS]     (defaults: 40 requests per measure and round, 3 rounds)
 #   BEFORE=<commit> (default 75ef250, main before issue 28); PORT_BASE=19000 moves the ports
 set -euo pipefail
@@ -41,14 +43,18 @@ dotnet src/GrpcStream.Origin/bin/Release/net10.0/GrpcStream.Origin.dll --urls "h
 pids+=($!)
 wait_http "http://127.0.0.1:$origin_http/healthz/ready"
 
-run() { # version dir
+start_edge() { # version dir; sets edge
   dotnet "$2/src/GrpcStream.Edge/bin/Release/net10.0/GrpcStream.Edge.dll" --rtsp-port "$rtsp" --rtp-port "$rtp" --http-port "$http" \
     --Edge:Control:Port=0 --origin "http://127.0.0.1:$grpc" --Logging:LogLevel:Default=Warning \
     --Edge:Auth:Methods:0=digest --Edge:Auth:Methods:1=basic \
     --Edge:Auth:Users:0:Name=alice --Edge:Auth:Users:0:Password=wonderland \
     --Edge:Auth:Users:1:Name=viewer "--Edge:Auth:Users:1:Password=$hash" >"$work/edge-$1.log" 2>&1 &
-  local edge=$!
+  edge=$!
   wait_http "http://127.0.0.1:$http/healthz"
+}
+
+run() { # version dir
+  start_edge "$1" "$2"
   /usr/bin/python3 bench/auth/honest_path.py 127.0.0.1 "$http" "$rtsp" movie.Mjpeg "$count" alice:wonderland "viewer:correct horse" |
     sed "s/^/$1 /" >>"$work/results"
   kill "$edge"
@@ -66,3 +72,14 @@ awk '{ k=$2; v=$1; p50[v,k]+=$3; p95[v,k]+=$4; cpu[v,k]+=$5; n[v,k]++; if (!(k i
   END { for (i=1; i<=m; i++) { k=order[i];
     printf "| %s | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f |\n", k, p50["before",k]/n["before",k], p95["before",k]/n["before",k],
       p50["after",k]/n["after",k], p95["after",k]/n["after",k], cpu["before",k], cpu["after",k] } }' "$work/results"
+
+for version in before after; do
+  dir=$PWD
+  [ "$version" = before ] && dir=$work/before
+  start_edge "$version" "$dir"
+  echo
+  echo "$version, under attack:"
+  /usr/bin/python3 bench/auth/honest_path.py attack 127.0.0.1 "$http" movie.Mjpeg "${ATTACK_SECONDS:-20}" "viewer:correct horse" alice:wonderland "$edge"
+  kill "$edge"
+  wait "$edge" 2>/dev/null || true
+done

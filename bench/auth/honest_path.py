@@ -5,7 +5,13 @@
   mjpeg        GET /streams/NAME.mjpeg with Basic (plain), to the first part's last byte: a viewer's first frame;
   rtsp-play    DESCRIBE (401), DESCRIBE, SETUP and PLAY with Digest MD5 over TCP, to the first interleaved packet.
 usage: honest_path.py HOST HTTP_PORT RTSP_PORT STREAM COUNT PLAIN_USER:PASSWORD ARGON2_USER:PASSWORD
-Prints one line per measure: name, then p50 and p95 in milliseconds, then this process's CPU seconds."""
+Prints one line per measure: name, then p50 and p95 in milliseconds, then this process's CPU seconds.
+
+usage: honest_path.py attack HOST HTTP_PORT STREAM SECONDS ARGON2_USER:PASSWORD PLAIN_USER:PASSWORD EDGE_PID
+48 threads guess the argon2 user's password from 127.0.0.1 for SECONDS, each sending its next guess when the last
+is answered; after a third of the time the argon2 user (first time: its password is checked) and then the plain
+user take a snapshot from 127.0.0.2. Prints the answers by status, the two snapshots' times (or why they failed),
+the edge's peak and final resident memory, and this process's CPU."""
 import base64
 import hashlib
 import os
@@ -41,9 +47,9 @@ def read_body(sock, rest, length):
     return rest[:length], rest[length:]
 
 
-def http_frame(host, port, path, user, password):
+def http_frame(host, port, path, user, password, source=None, timeout=None):
     started = time.perf_counter()
-    with socket.create_connection((host, port)) as sock:
+    with socket.create_connection((host, port), timeout=timeout, source_address=(source, 0) if source else None) as sock:
         auth = base64.b64encode(f"{user}:{password}".encode()).decode()
         sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\n\r\n".encode())
         head, rest = read_head(sock, b"")
@@ -122,7 +128,64 @@ def rtsp_play(host, port, stream, user, password):
         rtsp.sock.close()
 
 
+def http_status(host, port, path, user, password, source):
+    with socket.create_connection((host, port), timeout=60, source_address=(source, 0)) as sock:
+        auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\nConnection: close\r\n\r\n".encode())
+        head, _ = read_head(sock, b"")
+        return int(head.split()[1])
+
+
+def memory_mb(pid, field):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0
+
+
+def attack(host, port, stream, seconds, argon2, plain, edge_pid):
+    import threading
+    statuses = {}
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+    path = f"/streams/{stream}.jpg"
+
+    def guesser(worker):
+        n = 0
+        while time.monotonic() < deadline:
+            n += 1
+            try:
+                status = http_status(host, port, path, argon2[0], f"guess-{worker}-{n}", "127.0.0.1")
+            except (OSError, RuntimeError) as error:
+                status = type(error).__name__
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+
+    threads = [threading.Thread(target=guesser, args=(w,)) for w in range(48)]
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds / 3)
+    results = []
+    for name, (user, password) in (("argon2", argon2), ("plain", plain)):
+        try:
+            results.append(f"{name} {http_frame(host, port, path, user, password, '127.0.0.2', 30) * 1000:.0f} ms")
+        except (OSError, RuntimeError) as error:
+            results.append(f"{name} failed ({type(error).__name__}: {error})")
+    for thread in threads:
+        thread.join()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print("answers:", ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items(), key=str)))
+    print("honest snapshots from 127.0.0.2:", "; ".join(results))
+    print(f"edge resident memory: peak {memory_mb(edge_pid, 'VmHWM'):.0f} MB, at the end {memory_mb(edge_pid, 'VmRSS'):.0f} MB")
+    print(f"attacker CPU: {usage.ru_utime + usage.ru_stime:.1f} s over {seconds} s")
+
+
 def main():
+    if sys.argv[1] == "attack":
+        host, port, stream, seconds = sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+        attack(host, port, stream, seconds, sys.argv[6].split(":", 1), sys.argv[7].split(":", 1), int(sys.argv[8]))
+        return
     host, http_port, rtsp_port, stream, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
     plain, argon2 = sys.argv[6].split(":", 1), sys.argv[7].split(":", 1)
     measures = {

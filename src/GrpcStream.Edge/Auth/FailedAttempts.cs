@@ -35,4 +35,16 @@ internal sealed class FailedAttempts(TimeProvider time, TimeSpan maxDelay)
     }
 
     public void Succeeded(IPAddress address) => _failures.TryRemove(address, out _);
+
+    /// <summary>How long the answer to <paramref name="address"/>'s next failure will be held back (zero for an address with none).</summary>
+    public TimeSpan NextDelay(IPAddress address)
+    {
+        if (!_failures.TryGetValue(address, out var last) || time.GetElapsedTime(last.Last) > ForgetAfter)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var delay = FirstDelay * Math.Pow(2, last.Count);
+        return delay < maxDelay ? delay : maxDelay;
+    }
 }

@@ -26,6 +26,9 @@ internal enum Verification
 /// keyed hash, never the password), so a browser's Basic header on every image costs one check.
 /// </summary>
 /// <remarks>
+/// An address's turn lasts past a wrong answer for as long as its next failure delay: someone guessing from one
+/// address over many connections keeps a core busy for a fraction of the time, not all of it, so a check for
+/// anyone else seldom shares the machine with one of theirs.
 /// A wrong password costs what the costliest configured check costs, whoever it names: an unknown name is checked
 /// against the costliest stored password (its answer ignored), and a wrong cheap password is followed by that same
 /// check. The time of a refusal therefore says nothing about which names exist.
@@ -41,13 +44,19 @@ internal sealed class PasswordVerifier : IDisposable
     private readonly StoredPassword _costliest;
     private readonly TimeSpan _rememberFor;
     private readonly TimeProvider _time;
+    private readonly Func<IPAddress, TimeSpan> _cooldown;
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, long> _remembered = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task<bool>> _running = new(StringComparer.Ordinal);
     private int _admitted;
 
-    public PasswordVerifier(AuthSettings settings, IEnumerable<StoredPassword> stored, TimeProvider time)
+    /// <param name="settings">The bounds and the remembered time.</param>
+    /// <param name="stored">The configured passwords: the costliest is what a made-up name is checked against.</param>
+    /// <param name="time">The clock of what is remembered and of the cooldown.</param>
+    /// <param name="cooldown">How long an address's turn lasts after a wrong answer (its next failure delay).</param>
+    public PasswordVerifier(AuthSettings settings, IEnumerable<StoredPassword> stored, TimeProvider time, Func<IPAddress, TimeSpan>? cooldown = null)
     {
+        _cooldown = cooldown ?? (_ => TimeSpan.Zero);
         MaxAtOnce = settings.MaxVerifications > 0 ? settings.MaxVerifications : Environment.ProcessorCount;
         _slots = new SemaphoreSlim(MaxAtOnce, MaxAtOnce);
         _maxAdmitted = MaxAtOnce + settings.MaxQueuedVerifications;
@@ -144,12 +153,14 @@ internal sealed class PasswordVerifier : IDisposable
     // Not cancelled by the caller: others may be waiting for the same answer, and the admission is released at its end.
     private async Task<bool> RunAsync(StoredPassword stored, string candidate, IPAddress address)
     {
+        var right = false;
         try
         {
             await _slots.WaitAsync().ConfigureAwait(false);
             try
             {
-                return await Task.Run(() => stored.Verify(candidate)).ConfigureAwait(false);
+                right = await Task.Run(() => stored.Verify(candidate)).ConfigureAwait(false);
+                return right;
             }
             finally
             {
@@ -164,8 +175,22 @@ internal sealed class PasswordVerifier : IDisposable
         finally
         {
             Interlocked.Decrement(ref _admitted);
-            _perAddress.Remove(address);
+            var cooldown = right ? TimeSpan.Zero : _cooldown(address);
+            if (cooldown <= TimeSpan.Zero)
+            {
+                _perAddress.Remove(address);
+            }
+            else
+            {
+                _ = ReleaseLaterAsync(address, cooldown);
+            }
         }
+    }
+
+    private async Task ReleaseLaterAsync(IPAddress address, TimeSpan after)
+    {
+        await Task.Delay(after, _time).ConfigureAwait(false);
+        _perAddress.Remove(address);
     }
 
     private bool IsRemembered(string key) =>

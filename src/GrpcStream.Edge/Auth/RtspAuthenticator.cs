@@ -39,14 +39,14 @@ internal sealed class RtspAuthenticator : IDisposable
     // What Digest hashes for a name no user has, so that the answer costs what a user's does.
     private readonly string _unknownDigestPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
-    public RtspAuthenticator(IOptions<EdgeOptions> options, AuthHook hook, EdgeMetrics metrics, TimeProvider time, ILogger<RtspAuthenticator> logger)
+    public RtspAuthenticator(IOptions<EdgeOptions> options, AuthHook hook, FailedAttempts failures, EdgeMetrics metrics, TimeProvider time, ILogger<RtspAuthenticator> logger)
     {
         _settings = options.Value.Auth;
         _hook = hook;
         _metrics = metrics;
         _users = _settings.Users.Select(u => new EdgeUser(u)).ToDictionary(u => u.Name, StringComparer.Ordinal);
         _budget = new GuessBudget(_settings, time);
-        _verifier = new PasswordVerifier(_settings, _users.Values.Select(u => u.Password), time);
+        _verifier = new PasswordVerifier(_settings, _users.Values.Select(u => u.Password), time, address => failures.NextDelay(Connections.AddressCounts.Plain(address)));
         var methods = (_settings.Methods ?? ["digest"]).Select(m => m.ToLowerInvariant()).ToHashSet();
         _digest = methods.Contains("digest");
         _basicAnywhere = methods.Contains("basic");

@@ -1,5 +1,6 @@
 using System.Net;
 using GrpcStream.Edge.Auth;
+using GrpcStream.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GrpcStream.Edge.Tests.Auth;
@@ -15,12 +16,12 @@ public class PasswordVerifierTests
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private static (PasswordVerifier Verifier, EdgeUser Alice, EdgeUser Bob) Make(FakeTimeProvider time, int maxAtOnce = 2, int queued = 32, int perAddress = 1)
+    private static (PasswordVerifier Verifier, EdgeUser Alice, EdgeUser Bob) Make(FakeTimeProvider time, int maxAtOnce = 2, int queued = 32, int perAddress = 1, TimeSpan? cooldown = null)
     {
         var alice = new EdgeUser(new UserSettings { Name = "alice", Password = Hashed.Value });
         var bob = new EdgeUser(new UserSettings { Name = "bob", Password = "plain" });
         var settings = new AuthSettings { MaxVerifications = maxAtOnce, MaxQueuedVerifications = queued, MaxVerificationsPerAddress = perAddress, VerifiedCacheTime = TimeSpan.FromMinutes(1) };
-        return (new PasswordVerifier(settings, [alice.Password, bob.Password], time), alice, bob);
+        return (new PasswordVerifier(settings, [alice.Password, bob.Password], time, _ => cooldown ?? TimeSpan.Zero), alice, bob);
     }
 
     [Fact]
@@ -80,5 +81,22 @@ public class PasswordVerifierTests
         // A right cheap password is answered at once, and a made-up name is never right, whatever the password.
         Assert.Equal(Verification.Right, await verifier.VerifyAsync("bob", bob, "plain", Attacker, Token));
         Assert.Equal(Verification.Wrong, await verifier.VerifyAsync("mallory", null, "right", Honest, Token));
+    }
+
+    [Fact]
+    public async Task After_a_wrong_answer_the_addresss_turn_lasts_its_failure_delay_and_a_right_one_ends_it_at_once()
+    {
+        var time = new FakeTimeProvider();
+        var (verifier, alice, _) = Make(time, cooldown: TimeSpan.FromSeconds(5));
+        using var _ = verifier;
+        Assert.Equal(Verification.Wrong, await verifier.VerifyAsync("alice", alice, "guess1", Attacker, Token));
+        Assert.Equal(Verification.Busy, await verifier.VerifyAsync("alice", alice, "guess2", Attacker, Token));
+        Assert.Equal(Verification.Right, await verifier.VerifyAsync("alice", alice, "right", Honest, Token));
+        Assert.Equal(Verification.Right, await verifier.VerifyAsync("alice", alice, "right", Honest, Token)); // remembered; and a right answer holds no turn
+
+        time.Advance(TimeSpan.FromSeconds(5));
+        await Eventually.HoldsAsync(
+            async () => await verifier.VerifyAsync("alice", alice, "guess3", Attacker, Token) != Verification.Busy,
+            "the attacker's address gets a turn again once its delay has passed");
     }
 }
