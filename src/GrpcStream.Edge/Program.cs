@@ -1,5 +1,6 @@
 using GrpcStream.Edge.Hosting;
 using GrpcStream.ServiceDefaults;
+using GrpcStream.Edge.Settings;
 
 if (args is [HealthProbe.Command, .. var rest])
 {

@@ -1,4 +1,5 @@
 using System.Net;
+using GrpcStream.Edge.Settings;
 
 namespace GrpcStream.Edge.Auth;
 

@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using GrpcStream.Edge.Connections;
+using GrpcStream.Edge.Settings;
+using GrpcStream.Shared.Net;
 
 namespace GrpcStream.Edge.Auth;
 

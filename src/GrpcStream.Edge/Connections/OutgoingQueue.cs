@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Streams;
+using GrpcStream.Edge.Settings;
 
 namespace GrpcStream.Edge.Connections;
 
@@ -19,7 +20,7 @@ internal interface IInterleavedFrameWriter
 
 /// <summary>
 /// A connection's one outgoing queue: responses, RTCP and interleaved frames in order, bounded in bytes
-/// (<see cref="Hosting.RtspSettings.MaxQueuedBytes"/>). Frames may fill it only up to
+/// (<see cref="Settings.RtspSettings.MaxQueuedBytes"/>). Frames may fill it only up to
 /// <see cref="ControlReserve"/> short of the bound, so a response always finds room once the writer moves; a
 /// frame or an RTCP packet that does not fit is refused (the caller drops it), a response waits for room, which
 /// stops the connection reading further requests: a client that pipelines without reading stalls itself and is
@@ -28,7 +29,7 @@ internal interface IInterleavedFrameWriter
 internal sealed class OutgoingQueue
 {
     /// <summary>Room kept free of frames for responses and RTCP.</summary>
-    public const int ControlReserve = 64 * 1024;
+    public const int ControlReserve = RtspSettings.MinQueuedBytes / 2;
 
     private readonly Channel<Outgoing> _items = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
     private readonly long _limit;

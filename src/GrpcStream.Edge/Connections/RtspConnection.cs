@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.Edge.Native;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Rtsp.Messages;

@@ -3,13 +3,15 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
+using GrpcStream.Edge.Tls;
 using GrpcStream.Edge.Native;
 using GrpcStream.Edge.Requests;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Transports;
 using GrpcStream.Rtsp.Messages;
 using Microsoft.Extensions.Options;
+using GrpcStream.Shared.Net;
 
 namespace GrpcStream.Edge.Connections;
 

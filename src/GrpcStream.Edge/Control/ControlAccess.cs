@@ -1,5 +1,5 @@
 using Grpc.Core;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.ServiceDefaults.Grpc;
 using Microsoft.Extensions.Options;
 

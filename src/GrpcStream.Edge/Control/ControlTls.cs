@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using GrpcStream.Edge.Connections;
+using GrpcStream.Edge.Tls;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.ServiceDefaults.Tls;
 
 namespace GrpcStream.Edge.Control;

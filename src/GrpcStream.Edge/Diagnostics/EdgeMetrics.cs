@@ -49,7 +49,7 @@ internal sealed class EdgeMetrics
     private static readonly double[] FirstFrameBuckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
     private static readonly double[] ReconnectBuckets = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
 
-    public EdgeMetrics(IMeterFactory meterFactory, Microsoft.Extensions.Options.IOptions<Hosting.EdgeOptions>? options = null)
+    public EdgeMetrics(IMeterFactory meterFactory, Microsoft.Extensions.Options.IOptions<Settings.EdgeOptions>? options = null)
     {
         var meter = meterFactory.Create(MeterName);
         _sessions = meter.CreateUpDownCounter<long>(Prefix + "sessions", description: "RTSP sessions by transport and stream.");
@@ -79,7 +79,7 @@ internal sealed class EdgeMetrics
         _slateTime = meter.CreateCounter<double>(Prefix + "slate.time", unit: "s", description: "Time streams spent on the slate, summed over streams.");
         _firstFrame = meter.CreateHistogram(Prefix + "first_frame", unit: "s", description: "From a PLAY to the session's first frame handed to its transport.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = FirstFrameBuckets });
         _reconnectDuration = meter.CreateHistogram(Prefix + "origin.reconnect.duration", unit: "s", description: "How long a watched stream received nothing from the origin before frames came again.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ReconnectBuckets });
-        var maxSessions = options?.Value.Rtsp.MaxSessions ?? new Hosting.RtspSettings().MaxSessions;
+        var maxSessions = options?.Value.Rtsp.MaxSessions ?? new Settings.RtspSettings().MaxSessions;
         meter.CreateObservableGauge(Prefix + "sessions.limit", () => maxSessions, description: "Edge:Rtsp:MaxSessions: the sessions this edge takes at most (for alerts on nearing it).");
         meter.CreateObservableGauge(Prefix + "origin.streams.reconnecting", () => _reconnectingStreams?.Invoke() ?? 0, description: "Watched streams receiving nothing from the origin now (the link retries them).");
         meter.CreateObservableGauge(Prefix + "origin.streams", () => (_streamsByOrigin?.Invoke() ?? []).Select(p => new Measurement<int>(p.Value, Tag("origin", p.Key))), description: "Watched streams receiving from each origin now.");

@@ -4,6 +4,7 @@ using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using GrpcStream.Protos.Edge.V1;
 using GrpcStream.Shared;
+using GrpcStream.Edge.Settings;
 
 namespace GrpcStream.Edge.Hosting;
 
@@ -67,7 +68,7 @@ internal static class DrainCommand
         {
             handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) =>
             {
-                using var expected = Connections.ServerCertificate.Load(rtsps);
+                using var expected = rtsps.Files().Load();
                 return presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(expected.RawData);
             };
         }

@@ -9,6 +9,7 @@ using GrpcStream.Edge.Transports;
 using GrpcStream.ServiceDefaults;
 using GrpcStream.ServiceDefaults.Grpc;
 using Microsoft.Extensions.Options;
+using GrpcStream.Edge.Settings;
 
 namespace GrpcStream.Edge.Hosting;
 
@@ -62,6 +63,7 @@ public static class EdgeHost
 
         var services = builder.Services;
         services.AddSingleton<IValidateOptions<EdgeOptions>, EdgeOptionsValidator>();
+        services.AddSingleton<IValidateOptions<EdgeOptions>, Auth.AuthOptionsValidator>();
         services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IPostConfigureOptions<EdgeOptions>, CommaSeparatedLists>();
         services.AddSingleton<Sessions.DrainState>();

@@ -1,7 +1,7 @@
 using System.Net;
 using GrpcStream.Edge.Auth;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Edge.Http;

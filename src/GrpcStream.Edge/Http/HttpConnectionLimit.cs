@@ -1,9 +1,9 @@
 using System.Net;
-using GrpcStream.Edge.Connections;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
+using GrpcStream.Shared.Net;
 
 namespace GrpcStream.Edge.Http;
 

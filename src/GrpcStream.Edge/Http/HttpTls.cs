@@ -1,5 +1,5 @@
-using GrpcStream.Edge.Connections;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Tls;
+using GrpcStream.Edge.Settings;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
@@ -12,7 +12,7 @@ internal static class HttpTls
     {
         var services = endpoint.ApplicationServices;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("GrpcStream.Edge.Http.HttpTls");
-        var certificate = ServerCertificate.Reloading(ServerCertificate.Files(http), services.GetRequiredService<TimeProvider>(), logger);
+        var certificate = ServerCertificate.Reloading(http.Files(), services.GetRequiredService<TimeProvider>(), logger);
         endpoint.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, _) => certificate.Current });
     }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using GrpcStream.Edge.Connections;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.Edge.OriginLink;
 using GrpcStream.Edge.Sessions;
 using Microsoft.Extensions.Options;

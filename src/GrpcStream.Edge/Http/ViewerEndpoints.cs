@@ -1,11 +1,12 @@
 using System.Globalization;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.Edge.OriginLink;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Rtsp.Messages;
 using Microsoft.Extensions.Options;
+using GrpcStream.Shared.Net;
 
 namespace GrpcStream.Edge.Http;
 
@@ -32,7 +33,7 @@ internal sealed class ViewerEndpoints(
     private const double MaxFps = 1000;
 
     private readonly HttpSettings _settings = options.Value.Http;
-    private readonly Connections.AddressCounts _viewersPerAddress = new(options.Value.Http.MaxViewersPerAddress);
+    private readonly AddressCounts _viewersPerAddress = new(options.Value.Http.MaxViewersPerAddress);
     private readonly TimeSpan _writeTimeout = options.Value.Http.WriteTimeout ?? options.Value.Rtsp.WriteTimeout;
     private readonly TimeSpan _firstFrameTimeout = options.Value.Origin.DescribeTimeout;
 

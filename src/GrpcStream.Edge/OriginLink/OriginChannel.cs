@@ -2,7 +2,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.Rtsp.Client;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.ServiceDefaults.Tls;

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.Protos.Origin.V1;
 using Polly;
 using Polly.CircuitBreaker;

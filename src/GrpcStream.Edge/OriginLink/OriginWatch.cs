@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.Protos.Origin.V1;
 using Polly;
 using Polly.Retry;

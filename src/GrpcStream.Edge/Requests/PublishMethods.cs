@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Grpc.Core;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.Edge.Publishing;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Transports;

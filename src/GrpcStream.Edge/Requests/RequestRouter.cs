@@ -1,7 +1,7 @@
 using GrpcStream.Edge.Auth;
 using GrpcStream.Edge.Connections;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.Edge.OriginLink;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Rtsp.Headers;

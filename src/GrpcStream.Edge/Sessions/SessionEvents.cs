@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Edge.Sessions;

@@ -1,6 +1,6 @@
 using System.Net;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.Edge.Rtp;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Edge.Transports;

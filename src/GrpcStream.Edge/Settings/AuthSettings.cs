@@ -1,4 +1,4 @@
-namespace GrpcStream.Edge.Auth;
+namespace GrpcStream.Edge.Settings;
 
 /// <summary>Who may use the edge (<c>Edge:Auth</c>). No users: the edge is open to anyone, as before.</summary>
 public sealed class AuthSettings

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace GrpcStream.Edge.Hosting;
+namespace GrpcStream.Edge.Settings;
 
 /// <summary>
 /// Lets every list setting of <c>Edge:Auth</c> (and the control tokens, and the origins) be one comma-separated value (<c>Edge__Auth__Users__0__Streams=cam*,lab*</c>)

@@ -1,4 +1,6 @@
-namespace GrpcStream.Edge.Hosting;
+using GrpcStream.ServiceDefaults.Tls;
+
+namespace GrpcStream.Edge.Settings;
 
 /// <summary>The edge's settings, bound from the <c>Edge</c> configuration section.</summary>
 public sealed class EdgeOptions
@@ -11,7 +13,7 @@ public sealed class EdgeOptions
 
     public OriginSettings Origin { get; set; } = new();
 
-    public Auth.AuthSettings Auth { get; set; } = new();
+    public AuthSettings Auth { get; set; } = new();
 
     public RtspsSettings Rtsps { get; set; } = new();
 
@@ -80,6 +82,9 @@ public sealed class RtspsSettings
     public bool AllowUdp { get; set; }
 
     public bool Enabled => !string.IsNullOrEmpty(CertificatePath);
+
+    /// <summary>The certificate's files, when <see cref="CertificatePath"/> is set.</summary>
+    public CertificateFiles Files() => new(CertificatePath!, KeyPath, CertificatePassword);
 }
 
 public sealed class RtspSettings
@@ -107,6 +112,9 @@ public sealed class RtspSettings
 
     /// <summary>How long a send may wait on a client that does not read before the connection is closed.</summary>
     public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The least <see cref="MaxQueuedBytes"/> may be: twice the room a connection keeps for its answers.</summary>
+    public const int MinQueuedBytes = 128 * 1024;
 
     /// <summary>
     /// Bytes one connection may have waiting to be sent (responses, RTCP and interleaved frames). Frames and
@@ -182,6 +190,9 @@ public sealed class HttpSettings
     public string? KeyPath { get; set; }
 
     public string? CertificatePassword { get; set; }
+
+    /// <summary>The certificate's files, when <see cref="CertificatePath"/> is set.</summary>
+    public CertificateFiles Files() => new(CertificatePath!, KeyPath, CertificatePassword);
 }
 
 public sealed class OriginSettings

@@ -1,8 +1,12 @@
 using Microsoft.Extensions.Options;
 
-namespace GrpcStream.Edge.Hosting;
+namespace GrpcStream.Edge.Settings;
 
-/// <summary>Checks the options at start-up so that a bad value stops the edge with a reason.</summary>
+/// <summary>
+/// Checks the options at start-up so that a bad value stops the edge with a reason. What only a layer's own parser
+/// can judge (a user's password hash, stream globs, address blocks) is checked by that layer's validator
+/// (<c>Auth/AuthOptionsValidator</c>), so that the settings name nothing above them.
+/// </summary>
 internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
 {
     public ValidateOptionsResult Validate(string? name, EdgeOptions options)
@@ -75,14 +79,6 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add($"Edge:Http:MaxConnectionsPerAddress and MaxViewersPerAddress must be 0 (no cap) or more (were {options.Http.MaxConnectionsPerAddress} and {options.Http.MaxViewersPerAddress})");
         }
 
-        foreach (var trusted in options.Http.TrustedAddresses)
-        {
-            if (!System.Net.IPNetwork.TryParse(trusted, out _) && !System.Net.IPAddress.TryParse(trusted, out _))
-            {
-                failures.Add($"Edge:Http:TrustedAddresses: '{trusted}' is not an address or a CIDR block");
-            }
-        }
-
         if (options.Http.MaxViewers < 0 || options.Http.MaxQueuedFrames < 1)
         {
             failures.Add("Edge:Http:MaxViewers must be 0 or more and Edge:Http:MaxQueuedFrames at least 1");
@@ -108,9 +104,9 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add("Edge:Rtsp:QuietGap must be above zero and below Edge:Rtsp:RequestTimeout");
         }
 
-        if (options.Rtsp.MaxQueuedBytes < 2 * Connections.OutgoingQueue.ControlReserve)
+        if (options.Rtsp.MaxQueuedBytes < RtspSettings.MinQueuedBytes)
         {
-            failures.Add($"Edge:Rtsp:MaxQueuedBytes must be at least {2 * Connections.OutgoingQueue.ControlReserve} (was {options.Rtsp.MaxQueuedBytes})");
+            failures.Add($"Edge:Rtsp:MaxQueuedBytes must be at least {RtspSettings.MinQueuedBytes} (was {options.Rtsp.MaxQueuedBytes})");
         }
 
         if (options.Rtsp.SessionTimeout < TimeSpan.FromSeconds(5))
@@ -146,7 +142,7 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             Port(failures, "Edge:Rtsps:Port", options.Rtsps.Port, allowZero: true);
             try
             {
-                using var certificate = Connections.ServerCertificate.Load(options.Rtsps);
+                using var certificate = options.Rtsps.Files().Load();
                 if (!certificate.HasPrivateKey)
                 {
                     failures.Add($"Edge:Rtsps:CertificatePath {options.Rtsps.CertificatePath} has no private key (set Edge:Rtsps:KeyPath for a PEM certificate)");
@@ -162,7 +158,7 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
         {
             try
             {
-                using var certificate = Connections.ServerCertificate.Files(options.Http).Load();
+                using var certificate = options.Http.Files().Load();
                 if (!certificate.HasPrivateKey)
                 {
                     failures.Add($"Edge:Http:CertificatePath {httpCertificate} has no private key (set Edge:Http:KeyPath for a PEM certificate)");
@@ -176,7 +172,7 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void ValidateAuth(List<string> failures, Auth.AuthSettings auth)
+    private static void ValidateAuth(List<string> failures, AuthSettings auth)
     {
         if (auth.Methods is { } methods && (methods.Count == 0 || methods.Any(m => m.ToLowerInvariant() is not ("digest" or "basic"))))
         {
@@ -225,16 +221,6 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             if (string.IsNullOrEmpty(user.Password))
             {
                 failures.Add($"{key}:Password must be set");
-                continue;
-            }
-
-            try
-            {
-                _ = new Auth.EdgeUser(user);
-            }
-            catch (Exception ex) when (ex is FormatException or ArgumentException)
-            {
-                failures.Add($"{key}: {ex.Message}");
             }
         }
     }

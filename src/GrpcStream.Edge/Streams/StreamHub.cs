@@ -23,7 +23,7 @@ internal sealed class StreamHub : IStreamFeed
     private readonly Lock _sendGate = new();
     private readonly ConcurrentBag<SharedFrame> _pool = [];
     private readonly OriginLink.OriginLink _origin;
-    private readonly Hosting.OriginSettings _settings;
+    private readonly Settings.OriginSettings _settings;
     private readonly EdgeMetrics _metrics;
 
     // One frame at a time into the packetizer and the fan-out: the origin's, or the slate's.
@@ -58,7 +58,7 @@ internal sealed class StreamHub : IStreamFeed
     /// <param name="time">The clock.</param>
     /// <param name="logger">The log.</param>
     /// <param name="release">Called when a user is done with the hub (the registry counts users).</param>
-    public StreamHub(string name, OriginLink.OriginLink origin, int maxPayloadSize, Hosting.OriginSettings settings, EdgeMetrics metrics, TimeProvider time, ILogger logger, Action<StreamHub> release)
+    public StreamHub(string name, OriginLink.OriginLink origin, int maxPayloadSize, Settings.OriginSettings settings, EdgeMetrics metrics, TimeProvider time, ILogger logger, Action<StreamHub> release)
     {
         Name = name;
         _release = release;
@@ -309,7 +309,7 @@ internal sealed class StreamHub : IStreamFeed
 
     /// <summary>
     /// While no origin delivers the stream and its last frame is older than
-    /// <see cref="Hosting.OriginSettings.SlateAfter"/>: a slate frame a second, timed as if real frames had gone on.
+    /// <see cref="Settings.OriginSettings.SlateAfter"/>: a slate frame a second, timed as if real frames had gone on.
     /// </summary>
     private void SlateTick()
     {

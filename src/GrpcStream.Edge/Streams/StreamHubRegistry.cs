@@ -1,4 +1,4 @@
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Edge.Streams;

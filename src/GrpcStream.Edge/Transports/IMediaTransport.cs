@@ -21,7 +21,7 @@ internal interface IMediaTransport
     IPEndPoint? Destination { get; }
 
     /// <summary>
-    /// Whether the session ends after <see cref="Hosting.RtspSettings.SessionTimeout"/> without a word from its client
+    /// Whether the session ends after <see cref="Settings.RtspSettings.SessionTimeout"/> without a word from its client
     /// (RTSP's rule); false where the session lives exactly as long as its connection (an HTTP viewer).
     /// </summary>
     bool ExpiresWhenSilent { get; }

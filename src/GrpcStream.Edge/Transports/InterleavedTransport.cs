@@ -14,7 +14,7 @@ namespace GrpcStream.Edge.Transports;
 /// RTP and RTCP interleaved on the session's RTSP connection (RFC 2326 10.12). A frame waits in the connection's
 /// outgoing queue as a reference to the shared frame; its headers are written by the connection's writer when
 /// its turn comes, so sequence numbers have no gaps for frames dropped in the queue. A reader that falls
-/// <see cref="Hosting.RtspSettings.TcpQueueFrames"/> frames behind, or whose queue is full, loses whole frames
+/// <see cref="Settings.RtspSettings.TcpQueueFrames"/> frames behind, or whose queue is full, loses whole frames
 /// alone: a player never gets half a frame and never slows anyone else down.
 /// </summary>
 internal sealed class InterleavedTransport : IMediaTransport, IInterleavedFrameWriter

@@ -1,6 +1,6 @@
 using System.Net;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.Edge.Requests;
 using GrpcStream.Rtsp.Headers;
 using Microsoft.Extensions.Options;

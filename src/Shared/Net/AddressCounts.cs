@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace GrpcStream.Edge.Connections;
+namespace GrpcStream.Shared.Net;
 
 /// <summary>
 /// How many of something (connections, viewers, hash verifications) each client address holds now, within a cap

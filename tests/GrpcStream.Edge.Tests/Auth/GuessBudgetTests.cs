@@ -1,6 +1,7 @@
 using System.Net;
 using GrpcStream.Edge.Auth;
 using Microsoft.Extensions.Time.Testing;
+using GrpcStream.Edge.Settings;
 
 namespace GrpcStream.Edge.Tests.Auth;
 

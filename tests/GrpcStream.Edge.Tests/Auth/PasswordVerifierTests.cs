@@ -2,6 +2,7 @@ using System.Net;
 using GrpcStream.Edge.Auth;
 using GrpcStream.Testing;
 using Microsoft.Extensions.Time.Testing;
+using GrpcStream.Edge.Settings;
 
 namespace GrpcStream.Edge.Tests.Auth;
 

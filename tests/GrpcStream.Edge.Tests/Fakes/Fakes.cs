@@ -1,7 +1,7 @@
 extern alias origin;
 using System.Net;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Hosting;
+using GrpcStream.Edge.Settings;
 using GrpcStream.Edge.Rtp;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Streams;

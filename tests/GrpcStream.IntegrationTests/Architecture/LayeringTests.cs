@@ -1,0 +1,70 @@
+namespace GrpcStream.IntegrationTests.Architecture;
+
+/// <summary>
+/// The edge's namespaces in layers that point one way (docs/architecture.md): a namespace may name types of the
+/// layers below its own, never of its own layer or above. Today's exceptions are listed, each to be removed as the
+/// rebuild of issue 29 goes on: a new one fails the test, and so does an exception that no longer occurs, so the
+/// list only shrinks. The libraries point one way too: the protocol library names no service, the CLI no service's
+/// internals.
+/// </summary>
+public class LayeringTests
+{
+    /// <summary>The edge's layers, top first; namespaces on one line are one layer.</summary>
+    public static readonly string[][] EdgeLayers =
+    [
+        ["Hosting"],
+        ["Control"],
+        ["Connections", "Http"],
+        ["Requests", "Dialects"],
+        ["Sessions", "Publishing"],
+        ["Rtp"],
+        ["Transports"],
+        ["Streams"],
+        ["OriginLink"],
+        ["Auth", "Tls"],
+        ["Diagnostics", "Native"],
+        ["Settings"],
+    ];
+
+    /// <summary>Dependencies against the layering that the edge still has (from, to); each is a task of issue 29.</summary>
+    private static readonly (string From, string To)[] Exceptions =
+    [
+        ("Diagnostics", "Sessions"),     // EdgeMetrics names SessionEndReason
+        ("Dialects", "Requests"),        // the dialects write RtspResponse
+        ("Http", "Connections"),         // the stream page asks the RTSP listener for its port
+        ("OriginLink", "Publishing"),    // OriginLink.Publish makes an OriginPublication
+        ("Requests", "Connections"),     // ClientContext is the connection's handler
+        ("Requests", "Dialects"),        // ClientContext picks the dialect
+        ("Streams", "Sessions"),         // IStreamFeed, the seam between hubs and sessions, lives in Sessions
+        ("Transports", "Connections"),   // InterleavedTransport writes to the connection
+        ("Transports", "Publishing"),    // UdpRtpServer routes publishers' RTP by RecordSession
+        ("Transports", "Requests"),      // TransportFactory takes a ClientContext
+        ("Transports", "Rtp"),           // IMediaTransport names RtpSender
+        ("Transports", "Sessions"),      // IMediaTransport names RtspSession
+    ];
+
+    [Fact]
+    public void The_edges_namespaces_depend_only_on_layers_below_theirs_but_for_the_listed_exceptions()
+    {
+        var rank = EdgeLayers.SelectMany((layer, i) => layer.Select(ns => (ns, Rank: EdgeLayers.Length - i))).ToDictionary(x => x.ns, x => x.Rank);
+        var edges = NamespaceGraph.Read(ServiceProcess.DllOf("Edge"), "GrpcStream.Edge");
+
+        var unknown = edges.Keys.SelectMany(e => new[] { e.From, e.To }).Distinct().Where(ns => !rank.ContainsKey(ns)).ToList();
+        Assert.True(unknown.Count == 0, $"namespaces in no layer (add them to EdgeLayers and docs/architecture.md): {string.Join(", ", unknown)}");
+
+        var against = edges.Where(e => rank[e.Key.From] <= rank[e.Key.To]).ToDictionary(e => e.Key, e => e.Value);
+        var added = against.Keys.Except(Exceptions).Select(k => $"{k.From} -> {k.To} ({against[k]})").ToList();
+        Assert.True(added.Count == 0, "dependencies against the layering:\n" + string.Join("\n", added));
+
+        var gone = Exceptions.Except(against.Keys).Select(k => $"{k.From} -> {k.To}").ToList();
+        Assert.True(gone.Count == 0, "exceptions that no longer occur: remove them from the list\n" + string.Join("\n", gone));
+    }
+
+    [Fact]
+    public void The_protocol_library_names_no_service_and_the_cli_no_services_internals()
+    {
+        var services = new[] { "GrpcStream.Edge", "GrpcStream.Origin", "grpcstream" };
+        Assert.Empty(NamespaceGraph.References(typeof(GrpcStream.Rtsp.Client.RtspClient).Assembly.Location).Intersect(services));
+        Assert.Empty(NamespaceGraph.References(ServiceProcess.DllOf("Cli")).Intersect(["GrpcStream.Edge", "GrpcStream.Origin"]));
+    }
+}
