@@ -12,16 +12,19 @@ public class ControlCommandTests
         using var run = new CliRun();
         var session = run.StartAsync("control", host.Url(), "--transport", "tcp");
 
+        // Another player of the stream is the clock: "while it got N frames" instead of "after N seconds".
+        await using var clock = await HonestPlayer.StartAsync(host.Url());
+
         run.Type("setup");
         run.Type("play");
         var playing = await FramesAfterAsync(run, "stats", 1);
         run.Type("pause");
-        await Task.Delay(300, TestContext.Current.CancellationToken); // frames already on the way may still land
+        await WaitForStateAsync(run, "ready", 2);
+        await clock.WaitForMoreFramesAsync(5); // frames already on the way when PAUSE was answered land meanwhile
         var paused = await FramesAfterAsync(run, "stats", 0);
-        await Task.Delay(1000, TestContext.Current.CancellationToken);
+        await clock.WaitForMoreFramesAsync(25);
         var stillPaused = await FramesAfterAsync(run, "stats", 0);
         run.Type("play");
-        await Task.Delay(1000, TestContext.Current.CancellationToken);
         var resumed = await FramesAfterAsync(run, "stats", stillPaused + 1);
         run.Type("teardown");
         run.Type("quit");
@@ -52,6 +55,10 @@ public class ControlCommandTests
         Assert.Contains("grpcstream: DESCRIBE failed: 404 Not Found", run.Error, StringComparison.Ordinal);
         Assert.Contains("grpcstream: unknown command 'wiggle'", run.Error, StringComparison.Ordinal);
     }
+
+    /// <summary>Waits until the client has printed <paramref name="state"/> as its state <paramref name="times"/> times.</summary>
+    private static async Task WaitForStateAsync(CliRun run, string state, int times) =>
+        await Eventually.HoldsAsync(() => Regex.Count(run.Out, $"^state: {state}$", RegexOptions.Multiline) >= times, $"state {state} shown {times} times");
 
     /// <summary>Types <paramref name="command"/> and waits for the frame count it prints to reach <paramref name="atLeast"/>.</summary>
     private static async Task<long> FramesAfterAsync(CliRun run, string command, long atLeast)

@@ -109,6 +109,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit(); // exited: returns once the output readers have read to the end
         return _process.ExitCode;
     }
 

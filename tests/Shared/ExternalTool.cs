@@ -31,14 +31,19 @@ public static class ExternalTool
             return path;
         }
 
-        var reason = $"{name} is not installed (Debian package {Packages.GetValueOrDefault(name, name)}).";
+        Unavailable($"{name} is not installed (Debian package {Packages.GetValueOrDefault(name, name)}).");
+        return name;
+    }
+
+    /// <summary>Skips the test for <paramref name="reason"/>, or fails it where <see cref="RequireVariable"/>=1 (CI) asks for everything.</summary>
+    public static void Unavailable(string reason)
+    {
         if (Environment.GetEnvironmentVariable(RequireVariable) == "1")
         {
-            Assert.Fail(reason + $" {RequireVariable}=1 requires it.");
+            Assert.Fail($"{reason} {RequireVariable}=1 requires it.");
         }
 
         Assert.Skip(reason);
-        return name;
     }
 
     public static string? Find(string name)

@@ -50,19 +50,15 @@ public class SessionLifeTests
         Assert.Equal(200, (await client.RequestAsync("GET_PARAMETER", host.Url(), ("Session", session))).StatusCode);
         Assert.Equal(1, host.Metrics.ReceiverReports);
 
-        // ...and silence ends it: a BYE, then its id is unknown.
+        // ...and silence ends it: a BYE, then its id is unknown. An OPTIONS halfway keeps the connection open (it
+        // is not about the session), so that the 454 can be asked for on it.
         client.Interleaved.Clear();
-        time.Advance(TimeSpan.FromSeconds(61));
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(200, (await client.RequestAsync("OPTIONS", host.Url())).StatusCode);
+        time.Advance(TimeSpan.FromSeconds(31));
         var registry = host.Edge.Services.GetRequiredService<SessionRegistry>();
         await Eventually.HoldsAsync(() => registry.Count == 0, "the silent session expires");
-        try
-        {
-            Assert.Equal(454, (await client.RequestAsync("PLAY", host.Url(), ("Session", session))).StatusCode);
-        }
-        catch (EndOfStreamException)
-        {
-            // Without its session the connection was idle just as long, and may have been closed at the same moment.
-        }
+        Assert.Equal(454, (await client.RequestAsync("PLAY", host.Url(), ("Session", session))).StatusCode);
 
         Assert.Contains(client.Interleaved, f => f.Channel == 1 && HasPacket(f.Payload, RtcpPacketType.Goodbye));
     }
@@ -115,13 +111,11 @@ public class SessionLifeTests
         await PlayTcpAsync(host, client);
         client.Interleaved.Clear();
 
-        var stopping = System.Diagnostics.Stopwatch.StartNew();
-        await host.Edge.StopAsync(TestContext.Current.CancellationToken);
-        stopping.Stop();
+        // Stopping ends (the host's shutdown timeout bounds it), and closes the connection after the BYE.
+        await host.Edge.StopAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
 
-        await Assert.ThrowsAsync<EndOfStreamException>(() => client.ReadResponseAsync(TimeSpan.FromSeconds(5)));
+        await Assert.ThrowsAsync<EndOfStreamException>(() => client.ReadResponseAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains(client.Interleaved, f => f.Channel == 1 && HasPacket(f.Payload, RtcpPacketType.Goodbye));
-        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {stopping.Elapsed}");
     }
 
     [Fact]
@@ -171,7 +165,7 @@ public class SessionLifeTests
         await CollectFramesAsync(client, host, session, 5);
 
         await host.StopOriginAsync();
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await Eventually.HoldsAsync(() => host.Log.Lines.Any(l => l.Contains("Origin stream movie.Mjpeg lost", StringComparison.Ordinal)), "the edge notices the origin is gone");
         var beforeRestart = await CollectFramesAsync(client, host, session, 0);
         await host.RestartOriginAsync();
         await CollectFramesAsync(client, host, session, beforeRestart + 10);

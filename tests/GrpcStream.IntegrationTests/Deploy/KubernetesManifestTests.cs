@@ -196,7 +196,8 @@ public class KubernetesManifestTests
     {
         if (ExternalTool.Find("kubectl") is null)
         {
-            Assert.Skip("kubectl is not installed: the manifests cannot be rendered here (Debian's kubernetes-client is too old to stand in for it)");
+            // The machine image carries kubectl (with kustomize); Debian's kubernetes-client is too old to stand in for it.
+            ExternalTool.Unavailable("kubectl is not installed: the manifests cannot be rendered here (the machine image has one; Debian's kubernetes-client is too old)");
         }
 
         // Debian's kubectl 1.20 carries a kustomize without patches: or replacements: its render would be wrong, not absent.
@@ -205,7 +206,7 @@ public class KubernetesManifestTests
             var minor = int.Parse(new string([.. version.RootElement.GetProperty("clientVersion").GetProperty("minor").GetString()!.TakeWhile(char.IsDigit)]), CultureInfo.InvariantCulture);
             if (minor < 24)
             {
-                Assert.Skip($"kubectl 1.{minor} is too old for these manifests' kustomize (patches, replacements): 1.24 or later renders them");
+                ExternalTool.Unavailable($"kubectl 1.{minor} is too old for these manifests' kustomize (patches, replacements): 1.24 or later renders them");
             }
         }
 

@@ -22,10 +22,11 @@ public sealed class ResilienceTests(StreamingSystem system) : IClassFixture<Stre
             "-v", "error", "-rtsp_transport", "tcp", "-i", system.Url(), "-frames:v", "200", "-c:v", "copy", "-f", "mjpeg", "-y", output,
         ], timeout: TimeSpan.FromSeconds(90));
 
-        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        // ffmpeg is playing once frames reach its file; the edge has lost the stream once it says so.
+        await Eventually.HoldsAsync(() => File.Exists(output) && new FileInfo(output).Length > 0, "the player writes frames", TimeSpan.FromSeconds(30));
         system.Origin.Terminate();
         await system.Origin.WaitForExitAsync(TimeSpan.FromSeconds(10));
-        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        await Eventually.HoldsAsync(() => system.Edge.Output.Any(l => l.Contains("Origin stream movie.Mjpeg lost", StringComparison.Ordinal)), "the edge notices the origin is gone", TimeSpan.FromSeconds(30));
         await system.Origin.DisposeAsync();
         system.StartOrigin();
         await system.Origin.WaitHealthyAsync($"http://127.0.0.1:{system.OriginHttpPort}/healthz");
@@ -49,7 +50,7 @@ public sealed class ResilienceTests(StreamingSystem system) : IClassFixture<Stre
         [
             "-rtsp_transport", "udp", "-i", system.Url(), "-frames:v", "150", "-c:v", "copy", "-f", "mjpeg", "-y", output,
         ], timeout: TimeSpan.FromSeconds(90));
-        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        await Eventually.HoldsAsync(() => File.Exists(output) && new FileInfo(output).Length > 0, "the player alongside writes frames", TimeSpan.FromSeconds(30));
 
         // Garbage bytes: 400, then the connection is closed.
         await using (var garbage = await RtspTestClient.ConnectAsync(system.RtspPort))

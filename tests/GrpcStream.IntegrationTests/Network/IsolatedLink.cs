@@ -29,7 +29,7 @@ public sealed class IsolatedLink : IAsyncDisposable
     {
         if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
         {
-            Assert.Skip("Network namespaces need root (CI runs as root).");
+            ExternalTool.Unavailable("Network namespaces need root (CI runs as root).");
         }
 
         ExternalTool.Require("ip");

@@ -63,7 +63,9 @@ public class SessionDescriptionTests
         Assert.Equal(30, video.FrameRate);
         Assert.Equal("rtsp://127.0.0.1:8554/test/stream=0", video.Control);
         Assert.Equal("IN IP4 0.0.0.0", video.Connection);
-        Assert.Equal(("PCMU", 8000), parsed.Media[1].RtpMap(0) ?? ("PCMU", 8000));
+        // The audio track has a static payload type and no rtpmap line: the type is read, and no mapping is made up.
+        Assert.Equal(("audio", 0, "stream=1"), (parsed.Media[1].Media, parsed.Media[1].PayloadType, parsed.Media[1].Control));
+        Assert.Null(parsed.Media[1].RtpMap(0));
     }
 
     [Fact]
