@@ -38,4 +38,28 @@ public sealed class HostileServerTests : IDisposable
         Assert.All(frames, f => Assert.Equal(64, JpegParser.TryParse(f, out var info) ? info.Width : 0));
         Assert.Matches("[1-9][0-9]* packets rejected", run.Out);
     }
+
+    /// <summary>
+    /// RTP from another address than the RTSP server's, the only one (Docker's published ports): played. A third
+    /// address sending forged frames with the session's SSRC from the announced port number once the first has
+    /// been latched: refused and counted, whether the session's RTP comes from the server's address or another.
+    /// </summary>
+    [Theory]
+    [InlineData("127.0.0.2", null)]
+    [InlineData("127.0.0.1", "127.0.0.3")]
+    [InlineData("127.0.0.2", "127.0.0.3")]
+    public async Task Udp_media_is_taken_from_the_servers_address_or_the_one_latched_and_an_injector_is_refused(string rtpFrom, string? injectFrom)
+    {
+        var honest = await TestJpegs.CjpegAsync(TestJpegs.Ppm(64, 48, seed: 1));
+        await using var server = new HostileRtspServer(honest, await TestJpegs.CjpegAsync(TestJpegs.Ppm(128, 96, seed: 2)), rtpFrom, injectFrom);
+        var output = Path.Combine(_dir, $"latched-{rtpFrom}-{injectFrom}.mjpeg");
+
+        var (exit, run) = await CliRun.RunAsync("play", server.Url, "-t", "udp", "-n", "8", "-o", output);
+
+        Assert.True(exit == ExitCodes.Success, run.Error);
+        var frames = TestJpegs.SplitSimple(await File.ReadAllBytesAsync(output, TestContext.Current.CancellationToken));
+        Assert.Equal(8, frames.Count);
+        Assert.All(frames, f => Assert.Equal(64, JpegParser.TryParse(f, out var info) ? info.Width : 0));
+        Assert.Matches("[1-9][0-9]* packets rejected", run.Out);
+    }
 }

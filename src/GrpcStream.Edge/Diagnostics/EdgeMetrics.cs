@@ -114,13 +114,14 @@ internal sealed class EdgeMetrics
 
     public void SessionOpened(string transport, string stream) => _sessions.Add(1, Tag("transport", transport), Tag("stream", stream));
 
-    public void SessionClosed(string transport, string stream, Sessions.SessionEndReason reason)
+    /// <param name="transport">The session's transport.</param>
+    /// <param name="stream">Its stream.</param>
+    /// <param name="reason">Why it ended, as the label says it (teardown, timeout, kicked...).</param>
+    public void SessionClosed(string transport, string stream, string reason)
     {
         _sessions.Add(-1, Tag("transport", transport), Tag("stream", stream));
-        _closed.Add(1, Tag("reason", ReasonNames[(int)reason]));
+        _closed.Add(1, Tag("reason", reason));
     }
-
-    private static readonly string[] ReasonNames = [.. Enum.GetNames<Sessions.SessionEndReason>().Select(n => n.ToLowerInvariant())];
 
     public void PublisherStarted() => _publishers.Add(1);
 

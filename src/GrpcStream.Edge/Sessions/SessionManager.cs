@@ -181,10 +181,10 @@ internal sealed class SessionManager(
         session.SendReport(bye: true);
         session.Transport.Detach();
         session.Feed.Release();
-        metrics.SessionClosed(session.Transport.Kind, session.Feed.Name, reason);
+        var why = reason.ToString().ToLowerInvariant();
+        metrics.SessionClosed(session.Transport.Kind, session.Feed.Name, why);
         _events?.Publish(new SessionEvent(SessionChange.Closed, session, time.GetUtcNow(), reason, detail));
         var sender = session.Sender;
-        var why = reason.ToString().ToLowerInvariant();
         EdgeLog.SessionClosed(logger, session.Id, detail is null ? why : $"{why}: {detail}", sender.FramesSent, sender.PacketsSent, sender.FramesDropped);
     }
 

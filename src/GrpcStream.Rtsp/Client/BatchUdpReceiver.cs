@@ -4,8 +4,8 @@ using GrpcStream.Shared.Native;
 
 namespace GrpcStream.Rtsp.Client;
 
-/// <summary>A datagram and the UDP port it came from.</summary>
-internal delegate void DatagramHandler(ReadOnlySpan<byte> datagram, int? fromPort);
+/// <summary>A datagram and where it came from.</summary>
+internal delegate void DatagramHandler(ReadOnlySpan<byte> datagram, DatagramSource? from);
 
 /// <summary>
 /// Receives a UDP socket's datagrams many to a system call (Linux <c>recvmmsg</c>): it awaits readiness the .NET
@@ -174,19 +174,18 @@ internal sealed partial class BatchUdpReceiver
                 return false;
             }
 
-            var address = _addresses.AsSpan(index * AddressBytes, AddressBytes);
-            var port = (address[2] << 8) | address[3];
+            var source = DatagramSource.Read(_addresses.AsSpan(index * AddressBytes, AddressBytes));
             var data = _slots.AsSpan(index * SlotBytes, (int)message.Length);
             var segment = SegmentSize(index, (int)message.Header.ControlLength);
             if (segment <= 0)
             {
-                handle(data, port);
+                handle(data, source);
                 return true;
             }
 
             for (var offset = 0; offset < data.Length; offset += segment)
             {
-                handle(data.Slice(offset, Math.Min(segment, data.Length - offset)), port);
+                handle(data.Slice(offset, Math.Min(segment, data.Length - offset)), source);
             }
 
             return true;

@@ -66,6 +66,9 @@ public sealed class RtspClient : IAsyncDisposable
     private bool _serverSsrcKnown;
     private int? _serverRtpPort;
     private int? _serverRtcpPort;
+    private UInt128? _serverAddress;
+    private UInt128? _latchedAddress;
+    private bool _serverAddressSeen;
     private long _rejectedPackets;
     private long _queuedFrameBytes;
     private Exception? _readFailure;
@@ -186,6 +189,11 @@ public sealed class RtspClient : IAsyncDisposable
             if (spec.Interleaved is { } channels)
             {
                 (_rtpChannel, _rtcpChannel) = ((byte)channels.First, (byte)channels.Second);
+            }
+
+            if (spec.LowerTransport != LowerTransport.Tcp && _tcp?.Client.RemoteEndPoint is IPEndPoint peer)
+            {
+                _serverAddress = DatagramSource.AddressOf(peer.Address);
             }
 
             if (spec.ServerPorts is { } ports && _tcp?.Client.RemoteEndPoint is IPEndPoint server)
@@ -556,11 +564,11 @@ public sealed class RtspClient : IAsyncDisposable
     {
         if (channel == _rtpChannel)
         {
-            OnRtp(payload, fromPort: null);
+            OnRtp(payload, from: null);
         }
         else
         {
-            OnRtcp(payload, fromPort: null);
+            OnRtcp(payload, from: null);
         }
     }
 
@@ -612,7 +620,7 @@ public sealed class RtspClient : IAsyncDisposable
             while (true)
             {
                 var length = await socket.Client.ReceiveFromAsync(buffer, SocketFlags.None, from, _closed.Token);
-                handle(buffer.AsSpan(0, length), PortOf(from));
+                handle(buffer.AsSpan(0, length), DatagramSource.Read(from));
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
@@ -621,10 +629,7 @@ public sealed class RtspClient : IAsyncDisposable
         }
     }
 
-    // The port of an IPv4 or IPv6 socket address: bytes 2 and 3, network order, in both layouts.
-    private static int PortOf(SocketAddress address) => (address[2] << 8) | address[3];
-
-    private void OnRtp(ReadOnlySpan<byte> datagram, int? fromPort)
+    private void OnRtp(ReadOnlySpan<byte> datagram, DatagramSource? from)
     {
         if (RtpPacket.TryParse(datagram, out var packet) != RtpPacketError.None || packet.Header.PayloadType != RtpJpegHeader.PayloadType && packet.Header.PayloadType < 96)
         {
@@ -634,7 +639,7 @@ public sealed class RtspClient : IAsyncDisposable
         var now = _time.GetTimestamp();
         lock (_statsGate)
         {
-            if (!FromServer(fromPort, _serverRtpPort, packet.Header.Ssrc, learn: true))
+            if (!FromServer(from, _serverRtpPort, packet.Header.Ssrc, learn: true))
             {
                 return;
             }
@@ -682,15 +687,34 @@ public sealed class RtspClient : IAsyncDisposable
 
     /// <summary>
     /// Whether a packet is the session's: from the port the server announced (when it did), with the session's SSRC
-    /// (announced, or learned from the first packet that passes the port check). Not the address: through Docker's
-    /// published ports RTP comes from the container's address, not the RTSP peer's. Call under the statistics lock.
+    /// (announced, or learned from the first packet that passes the port check), and from the RTSP server's address
+    /// or, when none has come from there, from the one other address latched by the first such packet. Behind
+    /// Docker's published ports RTP comes from the container's address, the only one: it is latched; a host that
+    /// learned the SSRC and port cannot then inject from a second address. Call under the statistics lock.
     /// </summary>
-    private bool FromServer(int? fromPort, int? serverPort, uint ssrc, bool learn)
+    private bool FromServer(DatagramSource? from, int? serverPort, uint ssrc, bool learn)
     {
-        if ((fromPort is not null && serverPort is not null && fromPort != serverPort) || (_serverSsrcKnown && ssrc != _serverSsrc))
+        if ((from is { } source && serverPort is not null && source.Port != serverPort) || (_serverSsrcKnown && ssrc != _serverSsrc))
         {
             Interlocked.Increment(ref _rejectedPackets);
             return false;
+        }
+
+        if (from is { Address: var address } && _serverAddress is { } server && address != server)
+        {
+            if (_latchedAddress is null && !_serverAddressSeen && learn)
+            {
+                _latchedAddress = address;
+            }
+            else if (address != _latchedAddress)
+            {
+                Interlocked.Increment(ref _rejectedPackets);
+                return false;
+            }
+        }
+        else if (from is not null && learn && _latchedAddress is null)
+        {
+            _serverAddressSeen = true;
         }
 
         if (!_serverSsrcKnown && learn)
@@ -702,7 +726,7 @@ public sealed class RtspClient : IAsyncDisposable
         return true;
     }
 
-    private void OnRtcp(ReadOnlySpan<byte> compound, int? fromPort)
+    private void OnRtcp(ReadOnlySpan<byte> compound, DatagramSource? from)
     {
         var reader = new RtcpReader(compound);
         while (reader.TryRead(out var packet))
@@ -711,7 +735,7 @@ public sealed class RtspClient : IAsyncDisposable
             {
                 lock (_statsGate)
                 {
-                    if (!FromServer(fromPort, _serverRtcpPort, packet.Ssrc, learn: false))
+                    if (!FromServer(from, _serverRtcpPort, packet.Ssrc, learn: false))
                     {
                         return;
                     }

@@ -27,7 +27,7 @@ public sealed class BatchUdpReceiverTests : IDisposable
     public async Task More_datagrams_than_a_batch_arrive_whole_in_order_with_the_senders_port()
     {
         Assert.SkipUnless(BatchUdpReceiver.IsSupported, "recvmmsg is Linux's");
-        var received = new List<(byte[] Data, int? Port)>();
+        var received = new List<(byte[] Data, DatagramSource? From)>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var running = new BatchUdpReceiver(_receiver).RunAsync((datagram, port) => { lock (received) { received.Add((datagram.ToArray(), port)); } }, stop.Token);
 
@@ -43,7 +43,7 @@ public sealed class BatchUdpReceiverTests : IDisposable
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
         Assert.Equal(sent, received.Select(r => r.Data));
-        Assert.All(received, r => Assert.Equal(((IPEndPoint)_sender.LocalEndPoint!).Port, r.Port));
+        Assert.All(received, r => Assert.Equal(new DatagramSource(DatagramSource.AddressOf(IPAddress.Loopback), ((IPEndPoint)_sender.LocalEndPoint!).Port), r.From));
     }
 
     [Fact]

@@ -12,8 +12,10 @@ namespace GrpcStream.Testing;
 /// <summary>
 /// An RTSP server for one client that plays an honest JPEG stream and mixes into it what a hostile server, or a
 /// third party on the network, can send: the same stream's SSRC from a port the server never announced, another
-/// SSRC from the announced port, and a fragment claiming a 16 MB offset. Only honest frames may come out of a
-/// client; the forged ones are a different picture (<see cref="ForgedJpeg"/>), so any that gets through shows.
+/// SSRC from the announced port, and a fragment claiming a 16 MB offset; and, when asked, its RTP from another address
+/// than its RTSP (as behind Docker's published ports) and forged frames with the session's SSRC from the announced
+/// port number on a third address (an injector on the network). Only honest frames may come out of a client; the
+/// forged ones are a different picture (<see cref="ForgedJpeg"/>), so any that gets through shows.
 /// </summary>
 public sealed class HostileRtspServer : IAsyncDisposable
 {
@@ -24,6 +26,7 @@ public sealed class HostileRtspServer : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Socket _rtp = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
     private readonly Socket _foreign = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private readonly Socket? _injector;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly PacketizedFrame _honest = new();
@@ -34,12 +37,22 @@ public sealed class HostileRtspServer : IAsyncDisposable
     private Task _sending = Task.CompletedTask;
     private ushort _sequence;
 
-    public HostileRtspServer(byte[] honestJpeg, byte[] forgedJpeg)
+    /// <param name="honestJpeg">The session's picture.</param>
+    /// <param name="forgedJpeg">What forged packets carry.</param>
+    /// <param name="rtpFrom">The address the session's RTP comes from (the RTSP server is at 127.0.0.1).</param>
+    /// <param name="injectFrom">Where an injector sends forged frames with the session's SSRC from the announced port number; none when null.</param>
+    public HostileRtspServer(byte[] honestJpeg, byte[] forgedJpeg, string rtpFrom = "127.0.0.1", string? injectFrom = null)
     {
         ForgedJpeg = forgedJpeg;
         Packetize(honestJpeg, _honest);
         Packetize(forgedJpeg, _forged);
-        _rtp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _rtp.Bind(new IPEndPoint(IPAddress.Parse(rtpFrom), 0));
+        if (injectFrom is not null)
+        {
+            _injector = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            _injector.Bind(new IPEndPoint(IPAddress.Parse(injectFrom), ((IPEndPoint)_rtp.LocalEndPoint!).Port));
+        }
+
         _foreign.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Start();
         _serving = Task.Run(ServeAsync);
@@ -148,6 +161,19 @@ public sealed class HostileRtspServer : IAsyncDisposable
             await SendFrameAsync(_forged, timestamp, Ssrc, fromForeignPort: true);
             await SendFrameAsync(_forged, timestamp, ForeignSsrc, fromForeignPort: false);
             await SendFrameAsync(_honest, timestamp, Ssrc, fromForeignPort: false);
+            if (_injector is not null && _clientRtp is { } client)
+            {
+                // After the honest frame, so that the session's own source is the first to arrive.
+                timestamp += 3600;
+                for (var i = 0; i < _forged.PacketCount; i++)
+                {
+                    var packet = new byte[RtpHeader.Size + _forged.GetPayload(i).Length];
+                    new RtpHeader(_forged.IsLast(i), RtpJpegHeader.PayloadType, _sequence++, timestamp, Ssrc).Write(packet);
+                    _forged.GetPayload(i).Span.CopyTo(packet.AsSpan(RtpHeader.Size));
+                    await SendQuietlyAsync(() => _injector.SendToAsync(packet, client, _stop.Token).AsTask());
+                    ForgedPackets++;
+                }
+            }
 
             // The session's own SSRC and port, and a fragment claiming to sit near the 16 MB end of a frame.
             timestamp += 3600;
@@ -199,6 +225,18 @@ public sealed class HostileRtspServer : IAsyncDisposable
         }
     }
 
+    private static async Task SendQuietlyAsync(Func<Task> send)
+    {
+        try
+        {
+            await send();
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client left.
+        }
+    }
+
     private async Task WriteAsync(byte[] bytes)
     {
         await _writeGate.WaitAsync(_stop.Token);
@@ -220,6 +258,7 @@ public sealed class HostileRtspServer : IAsyncDisposable
         await _sending;
         _rtp.Dispose();
         _foreign.Dispose();
+        _injector?.Dispose();
         _writeGate.Dispose();
         _stop.Dispose();
     }
