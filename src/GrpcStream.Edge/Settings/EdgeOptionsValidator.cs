@@ -140,35 +140,14 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
         if (options.Rtsps.Enabled)
         {
             Port(failures, "Edge:Rtsps:Port", options.Rtsps.Port, allowZero: true);
-            try
-            {
-                using var certificate = options.Rtsps.Files().Load();
-                if (!certificate.HasPrivateKey)
-                {
-                    failures.Add($"Edge:Rtsps:CertificatePath {options.Rtsps.CertificatePath} has no private key (set Edge:Rtsps:KeyPath for a PEM certificate)");
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
-            {
-                failures.Add($"Edge:Rtsps certificate cannot be loaded: {ex.Message}");
-            }
+            Certificate(failures, "Edge:Rtsps", options.Rtsps.Files());
         }
 
-        if (options.Http.CertificatePath is { } httpCertificate)
+        if (options.Http.CertificatePath is not null)
         {
-            try
-            {
-                using var certificate = options.Http.Files().Load();
-                if (!certificate.HasPrivateKey)
-                {
-                    failures.Add($"Edge:Http:CertificatePath {httpCertificate} has no private key (set Edge:Http:KeyPath for a PEM certificate)");
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
-            {
-                failures.Add($"Edge:Http certificate cannot be loaded: {ex.Message}");
-            }
+            Certificate(failures, "Edge:Http", options.Http.Files());
         }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -222,6 +201,23 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             {
                 failures.Add($"{key}:Password must be set");
             }
+        }
+    }
+
+    // Loaded once now, so that a bad file stops the start with the reason rather than failing the first client.
+    private static void Certificate(List<string> failures, string section, ServiceDefaults.Tls.CertificateFiles files)
+    {
+        try
+        {
+            using var certificate = files.Load();
+            if (!certificate.HasPrivateKey)
+            {
+                failures.Add($"{section}:CertificatePath {files.CertificatePath} has no private key (set {section}:KeyPath for a PEM certificate)");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            failures.Add($"{section} certificate cannot be loaded: {ex.Message}");
         }
     }
 
