@@ -25,7 +25,7 @@ internal sealed class RtspListener(
     RequestRouter router,
     SessionManager sessions,
     UdpRtpServer udp,
-    OriginLink.OriginLink origin,
+    Origin.OriginLink origin,
     EdgeMetrics metrics,
     IOptions<EdgeOptions> options,
     TimeProvider time,

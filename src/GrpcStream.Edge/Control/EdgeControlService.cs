@@ -12,7 +12,7 @@ namespace GrpcStream.Edge.Control;
 internal sealed class EdgeControlService(
     SessionManager sessions,
     DrainState drain,
-    OriginLink.OriginLink origin,
+    Origin.OriginLink origin,
     Streams.StreamHubRegistry hubs,
     Connections.RtspListener listener,
     TimeProvider time,

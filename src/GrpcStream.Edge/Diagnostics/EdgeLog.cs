@@ -123,8 +123,8 @@ internal static partial class EdgeLog
     [LoggerMessage(52, LogLevel.Warning, "Origin stream {Stream} moves from {From} to {To}: {Reason}")]
     public static partial void OriginSwitched(ILogger logger, string stream, string from, string to, string reason);
 
-    [LoggerMessage(53, LogLevel.Warning, "Stream {Stream}: no origin delivers it; its sessions get the slate ({Width}x{Height}) until one does")]
-    public static partial void SlateStarted(ILogger logger, string stream, int width, int height);
+    [LoggerMessage(53, LogLevel.Warning, "Stream {Stream}: no frame for {Seconds:F1} s; its sessions get the slate ({Width}x{Height}) until frames come again")]
+    public static partial void SlateStarted(ILogger logger, string stream, double seconds, int width, int height);
 
     [LoggerMessage(54, LogLevel.Information, "Stream {Stream}: real frames again after {Seconds:F1} s on the slate")]
     public static partial void SlateEnded(ILogger logger, string stream, double seconds);

@@ -1,4 +1,4 @@
-using GrpcStream.Edge.OriginLink;
+using GrpcStream.Edge.Origin;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Streams;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -9,7 +9,7 @@ namespace GrpcStream.Edge.Hosting;
 /// Healthy when the origin link is up or idle; degraded while a stream reconnects or is on the slate (sessions are
 /// kept meanwhile, so the edge should stay in rotation). Its data says which origin each stream comes from.
 /// </summary>
-internal sealed class EdgeHealthCheck(OriginLink.OriginLink origin, StreamHubRegistry hubs, SessionRegistry sessions) : IHealthCheck
+internal sealed class EdgeHealthCheck(Origin.OriginLink origin, StreamHubRegistry hubs, SessionRegistry sessions) : IHealthCheck
 {
     /// <summary>The data entry with the origin link's state (up, idle, reconnecting): the one anyone may see.</summary>
     public const string LinkState = "originLink";

@@ -72,7 +72,8 @@ public static class EdgeHost
         services.AddSingleton<Auth.AuthHook>();
         services.AddSingleton(sp => new Auth.FailedAttempts(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<EdgeOptions>>().Value.Auth.MaxFailureDelay));
         services.AddSingleton<EdgeMetrics>();
-        services.AddSingleton<OriginLink.OriginLink>();
+        services.AddSingleton<Origin.OriginLink>();
+        services.AddSingleton<Origin.IOriginSource>(sp => sp.GetRequiredService<Origin.OriginLink>());
         services.AddSingleton<StreamHubRegistry>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionEvents>();

@@ -1,7 +1,7 @@
 using System.Globalization;
 using GrpcStream.Edge.Connections;
 using GrpcStream.Edge.Settings;
-using GrpcStream.Edge.OriginLink;
+using GrpcStream.Edge.Origin;
 using GrpcStream.Edge.Sessions;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +10,7 @@ namespace GrpcStream.Edge.Http;
 /// <summary>What a browser user sees first: <c>GET /</c>, a page of the streams with live previews, and
 /// <c>GET /api/streams</c>, the same as JSON.</summary>
 internal sealed class StreamListEndpoints(
-    OriginLink.OriginLink origin,
+    Origin.OriginLink origin,
     SessionRegistry sessions,
     RtspListener rtsp,
     HttpAccess access,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Settings;
-using GrpcStream.Edge.OriginLink;
+using GrpcStream.Edge.Origin;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Rtsp.Messages;
@@ -16,7 +16,7 @@ namespace GrpcStream.Edge.Http;
 /// the next). Names may contain '/': the route takes the rest of the path.
 /// </summary>
 internal sealed class ViewerEndpoints(
-    OriginLink.OriginLink origin,
+    Origin.OriginLink origin,
     StreamHubRegistry hubs,
     SessionManager sessions,
     EdgeMetrics metrics,

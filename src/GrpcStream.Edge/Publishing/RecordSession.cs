@@ -1,4 +1,5 @@
 using System.Buffers;
+using GrpcStream.Edge.Origin;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Rtsp.Rtp;

@@ -5,7 +5,7 @@ using GrpcStream.Rtsp.Sdp;
 namespace GrpcStream.Edge.Requests;
 
 /// <summary>The methods that need no session: OPTIONS and DESCRIBE.</summary>
-internal sealed class ConnectionMethods(OriginLink.OriginLink origin, TimeProvider time)
+internal sealed class ConnectionMethods(Origin.OriginLink origin, TimeProvider time)
 {
     public const string PublicMethods = "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
 

@@ -18,7 +18,7 @@ namespace GrpcStream.Edge.Requests;
 /// origin, SETUP with <c>mode=record</c> takes the interleaved channels the RTP will come on, RECORD lets it through,
 /// TEARDOWN (or the connection closing) ends it, and the origin holds the stream for the publisher to come back.
 /// </summary>
-internal sealed class PublishMethods(OriginLink.OriginLink origin, UdpRtpServer udp, EdgeMetrics metrics, IOptions<EdgeOptions> options, TimeProvider time, ILogger<PublishMethods> logger)
+internal sealed class PublishMethods(Origin.OriginLink origin, UdpRtpServer udp, EdgeMetrics metrics, IOptions<EdgeOptions> options, TimeProvider time, ILogger<PublishMethods> logger)
 {
     private readonly TimeSpan _silentAfter = options.Value.Rtsp.SessionTimeout;
     private readonly PublishSettings _settings = options.Value.Publish;

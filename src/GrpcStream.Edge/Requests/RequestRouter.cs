@@ -2,7 +2,7 @@ using GrpcStream.Edge.Auth;
 using GrpcStream.Edge.Connections;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Settings;
-using GrpcStream.Edge.OriginLink;
+using GrpcStream.Edge.Origin;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Messages;

@@ -11,7 +11,7 @@ namespace GrpcStream.Edge.Requests;
 
 /// <summary>The session methods: SETUP, PLAY, PAUSE, TEARDOWN, and keepalives on a session.</summary>
 internal sealed class SessionMethods(
-    OriginLink.OriginLink origin,
+    Origin.OriginLink origin,
     StreamHubRegistry hubs,
     SessionManager sessions,
     TransportFactory transports,

@@ -5,32 +5,6 @@ using GrpcStream.Rtsp.Messages;
 
 namespace GrpcStream.Edge.Sessions;
 
-/// <summary>What a session plays: a stream's feed of shared frames (a <see cref="StreamHub"/>).</summary>
-internal interface IStreamFeed
-{
-    string Name { get; }
-
-    /// <summary>The latest frame's 90 kHz time and arrival, for RTP-Info and sender reports; null before the first frame.</summary>
-    (uint Pts, long ArrivedAt)? LatestTime { get; }
-
-    /// <summary>Waits (at most <paramref name="timeout"/>) until a frame is held, so that PLAY can start with it.</summary>
-    Task WaitForFirstFrameAsync(TimeSpan timeout, CancellationToken cancellationToken);
-
-    /// <summary>Starts sending to <paramref name="session"/>, beginning with the latest frame right away.</summary>
-    void Play(RtspSession session);
-
-    /// <summary>The latest frame with a reference the caller releases; null before the first frame.</summary>
-    SharedFrame? Latest();
-
-    /// <summary>The next frame to arrive, with a reference the caller releases; null when none came in time.</summary>
-    Task<SharedFrame?> NextFrameAsync(TimeSpan timeout, CancellationToken cancellationToken);
-
-    void Pause(RtspSession session);
-
-    /// <summary>One user fewer: the session that had the feed has ended.</summary>
-    void Release();
-}
-
 /// <summary>Who set a session up, and so may use it: one client connection.</summary>
 internal interface ISessionOwner
 {
@@ -51,7 +25,7 @@ internal interface ISessionOwner
 /// One client's session: its state (RFC 2326's machine), the stream it plays, its transport and its RTP sender.
 /// Knows nothing of sockets: a fake feed, transport and clock are enough to drive it.
 /// </summary>
-internal sealed class RtspSession
+internal sealed class RtspSession : IFrameSink
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;

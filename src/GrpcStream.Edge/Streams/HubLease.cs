@@ -1,5 +1,3 @@
-using GrpcStream.Edge.Sessions;
-
 namespace GrpcStream.Edge.Streams;
 
 /// <summary>

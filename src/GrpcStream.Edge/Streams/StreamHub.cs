@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Sessions;
-using GrpcStream.Edge.OriginLink;
+using GrpcStream.Edge.Origin;
 using GrpcStream.Rtsp.Jpeg;
 
 namespace GrpcStream.Edge.Streams;
@@ -9,9 +8,10 @@ namespace GrpcStream.Edge.Streams;
 /// <summary>
 /// One stream at the edge: a single origin subscription however many sessions watch it. Each frame is
 /// packetized once and handed to every playing session, which adds only its own RTP header. The latest frame is
-/// kept, so a new PLAY starts at once instead of at the next tick. While no origin delivers the stream, the hub
+/// kept, so a new PLAY starts at once instead of at the next tick. While no frame comes for a while, the hub
 /// sends the slate (<see cref="SlateImage"/>) once a second, its presentation times following the clock from the
-/// last real frame, so that players' RTP timelines run on and real frames continue them.
+/// last real frame, so that players' RTP timelines run on and real frames continue them. The hub reaches its
+/// origin through <see cref="IOriginSource"/> and its sessions through <see cref="IFrameSink"/> only.
 /// </summary>
 #pragma warning disable CA1001 // _stop is disposed by the watch loop as it ends (see WatchAsync), never by a caller.
 internal sealed class StreamHub : IStreamFeed
@@ -22,7 +22,7 @@ internal sealed class StreamHub : IStreamFeed
     // UDP sessions write their headers into the shared frame's header room; sends of one hub never overlap.
     private readonly Lock _sendGate = new();
     private readonly ConcurrentBag<SharedFrame> _pool = [];
-    private readonly OriginLink.OriginLink _origin;
+    private readonly IOriginSource _origin;
     private readonly Settings.OriginSettings _settings;
     private readonly EdgeMetrics _metrics;
 
@@ -34,7 +34,7 @@ internal sealed class StreamHub : IStreamFeed
     private readonly Action<StreamHub> _release;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private RtspSession[] _playing = [];
+    private IFrameSink[] _playing = [];
     private SharedFrame? _latest;
     private TaskCompletionSource<SharedFrame?>? _next;
     private int _nextWaiters;
@@ -58,7 +58,7 @@ internal sealed class StreamHub : IStreamFeed
     /// <param name="time">The clock.</param>
     /// <param name="logger">The log.</param>
     /// <param name="release">Called when a user is done with the hub (the registry counts users).</param>
-    public StreamHub(string name, OriginLink.OriginLink origin, int maxPayloadSize, Settings.OriginSettings settings, EdgeMetrics metrics, TimeProvider time, ILogger logger, Action<StreamHub> release)
+    public StreamHub(string name, IOriginSource origin, int maxPayloadSize, Settings.OriginSettings settings, EdgeMetrics metrics, TimeProvider time, ILogger logger, Action<StreamHub> release)
     {
         Name = name;
         _release = release;
@@ -127,7 +127,7 @@ internal sealed class StreamHub : IStreamFeed
     }
 
     /// <summary>Starts sending to <paramref name="session"/>, beginning with the latest frame right away.</summary>
-    public void Play(RtspSession session)
+    public void Play(IFrameSink session)
     {
         SharedFrame? latest;
         lock (_gate)
@@ -153,7 +153,7 @@ internal sealed class StreamHub : IStreamFeed
         }
     }
 
-    public void Pause(RtspSession session)
+    public void Pause(IFrameSink session)
     {
         lock (_gate)
         {
@@ -308,14 +308,15 @@ internal sealed class StreamHub : IStreamFeed
     }
 
     /// <summary>
-    /// While no origin delivers the stream and its last frame is older than
-    /// <see cref="Settings.OriginSettings.SlateAfter"/>: a slate frame a second, timed as if real frames had gone on.
+    /// While the stream's last frame is older than <see cref="Settings.OriginSettings.SlateAfter"/>: a slate frame
+    /// a second, timed as if real frames had gone on. Frame silence alone decides, not what the link believes: a
+    /// link cut without a reset still looks connected until gRPC's keepalive gives up, many seconds later.
     /// </summary>
     private void SlateTick()
     {
         lock (_frameGate)
         {
-            if (_lastReal is not { } last || _origin.IsReceiving(Name) || _time.GetElapsedTime(last.ArrivedAt) < _settings.SlateAfter
+            if (_lastReal is not { } last || _time.GetElapsedTime(last.ArrivedAt) < SilenceBeforeSlate
                 || (_slateSince >= 0 && _time.GetElapsedTime(_lastSlateFrame) < SlatePeriod))
             {
                 return;
@@ -326,7 +327,7 @@ internal sealed class StreamHub : IStreamFeed
             {
                 Volatile.Write(ref _slateSince, now);
                 _lastSlateFrame = last.ArrivedAt;
-                EdgeLog.SlateStarted(_logger, Name, last.Width, last.Height);
+                EdgeLog.SlateStarted(_logger, Name, _time.GetElapsedTime(last.ArrivedAt, now).TotalSeconds, last.Width, last.Height);
             }
 
             var jpeg = SlateImage.Render(last.Width, last.Height, _time.GetUtcNow());
@@ -346,6 +347,15 @@ internal sealed class StreamHub : IStreamFeed
         }
     }
 
+    /// <summary>
+    /// How long the stream must be silent before the slate: <see cref="Settings.OriginSettings.SlateAfter"/>, or two
+    /// frame periods when its frames come further apart than that (a stream at one frame in five seconds is not
+    /// slated between every two of them).
+    /// </summary>
+    private TimeSpan SilenceBeforeSlate => _framePeriod == 0
+        ? _settings.SlateAfter
+        : TimeSpan.FromTicks(Math.Max(_settings.SlateAfter.Ticks, (long)Math.Min(_framePeriod * 2 * TimeSpan.TicksPerSecond / 90_000.0, TimeSpan.MaxValue.Ticks / 2.0)));
+
     /// <summary>Packetizes a frame once and hands it to every playing session; returns when it arrived, or null if it was not sent.</summary>
     private long? Publish(ulong sequence, ulong pts, ReadOnlySpan<byte> jpeg, in JpegImageInfo info)
     {
@@ -361,7 +371,7 @@ internal sealed class StreamHub : IStreamFeed
             return null;
         }
 
-        RtspSession[] playing;
+        IFrameSink[] playing;
         SharedFrame? previous;
         long arrivedAt;
         lock (_gate)

@@ -1,3 +1,4 @@
+using GrpcStream.Edge.Origin;
 using GrpcStream.Edge.Settings;
 using Microsoft.Extensions.Options;
 
@@ -16,13 +17,13 @@ internal sealed class StreamHubRegistry : IAsyncDisposable
     private readonly Dictionary<StreamHub, int> _users = [];
     private readonly Dictionary<string, ITimer> _lingering = new(StringComparer.Ordinal);
     private readonly List<Task> _stopping = [];
-    private readonly OriginLink.OriginLink _origin;
+    private readonly IOriginSource _origin;
     private readonly EdgeOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<StreamHub> _logger;
     private readonly Diagnostics.EdgeMetrics _metrics;
 
-    public StreamHubRegistry(OriginLink.OriginLink origin, IOptions<EdgeOptions> options, Diagnostics.EdgeMetrics metrics, TimeProvider time, ILogger<StreamHub> logger)
+    public StreamHubRegistry(IOriginSource origin, IOptions<EdgeOptions> options, Diagnostics.EdgeMetrics metrics, TimeProvider time, ILogger<StreamHub> logger)
     {
         _origin = origin;
         _metrics = metrics;

@@ -54,7 +54,7 @@ internal sealed class FakeFeed(string name = "movie.Mjpeg") : IStreamFeed
 
     public (uint Pts, long ArrivedAt)? LatestTime { get; set; }
 
-    public List<RtspSession> Playing { get; } = [];
+    public List<IFrameSink> Playing { get; } = [];
 
     public int Plays { get; private set; }
 
@@ -62,7 +62,7 @@ internal sealed class FakeFeed(string name = "movie.Mjpeg") : IStreamFeed
 
     public Task WaitForFirstFrameAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Play(RtspSession session)
+    public void Play(IFrameSink session)
     {
         Plays++;
         if (!Playing.Contains(session))
@@ -71,7 +71,7 @@ internal sealed class FakeFeed(string name = "movie.Mjpeg") : IStreamFeed
         }
     }
 
-    public void Pause(RtspSession session) => Playing.Remove(session);
+    public void Pause(IFrameSink session) => Playing.Remove(session);
 
     public SharedFrame? Latest() => null;
 

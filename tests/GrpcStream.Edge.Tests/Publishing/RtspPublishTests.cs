@@ -199,7 +199,7 @@ public sealed class RtspPublishTests : IDisposable
     {
         await SourceAsync();
         await using var host = await EdgeTestHost.StartWithOriginsAsync(2, [], "Origin:RetryMaxDelay=00:00:00.500");
-        var link = host.Edge.Services.GetRequiredService<GrpcStream.Edge.OriginLink.OriginLink>();
+        var link = host.Edge.Services.GetRequiredService<GrpcStream.Edge.Origin.OriginLink>();
         var publisher = FfmpegPublisher(host.Url("live/moving"));
         try
         {

@@ -20,7 +20,7 @@ public class LayeringTests
         ["Rtp"],
         ["Transports"],
         ["Streams"],
-        ["OriginLink"],
+        ["Origin"],
         ["Auth", "Tls"],
         ["Diagnostics", "Native"],
         ["Settings"],
@@ -31,10 +31,8 @@ public class LayeringTests
     [
         ("Dialects", "Requests"),        // the dialects write RtspResponse
         ("Http", "Connections"),         // the stream page asks the RTSP listener for its port
-        ("OriginLink", "Publishing"),    // OriginLink.Publish makes an OriginPublication
         ("Requests", "Connections"),     // ClientContext is the connection's handler
         ("Requests", "Dialects"),        // ClientContext picks the dialect
-        ("Streams", "Sessions"),         // IStreamFeed, the seam between hubs and sessions, lives in Sessions
         ("Transports", "Connections"),   // InterleavedTransport writes to the connection
         ("Transports", "Publishing"),    // UdpRtpServer routes publishers' RTP by RecordSession
         ("Transports", "Requests"),      // TransportFactory takes a ClientContext

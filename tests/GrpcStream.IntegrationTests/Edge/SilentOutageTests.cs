@@ -6,7 +6,8 @@ namespace GrpcStream.IntegrationTests.Edge;
 
 /// <summary>
 /// The origin link dies without a word (no RST, no ICMP: a cable pulled, a NAT entry dropped) under a playing
-/// ffmpeg, and comes back: the edge must notice on its own, and the same session must play on.
+/// ffmpeg, and comes back: the player gets the slate on frame silence alone, before the edge notices the link is
+/// dead on its own, and the same session plays on.
 /// </summary>
 public sealed class SilentOutageTests
 {
@@ -34,9 +35,20 @@ public sealed class SilentOutageTests
         await link.SetUpAsync(false);
         var down = Stopwatch.StartNew();
 
+        // The slate comes on frame silence alone, long before the link is declared lost: the player gets its pictures.
+        var atCut = player.Bytes;
+        await Eventually.HoldsAsync(() => edge.Output.Any(l => l.Contains("its sessions get the slate", StringComparison.Ordinal)), "the slate on frame silence", TimeSpan.FromSeconds(30));
+        var slated = down.Elapsed;
+        await Eventually.HoldsAsync(() => player.Bytes > atCut + 20_000, "slate frames reaching the player", TimeSpan.FromSeconds(30));
+        var slateAtPlayer = down.Elapsed;
+
         // Nothing is said on a dead link: the edge finds out from its HTTP/2 keepalive pings going unanswered.
         await Eventually.HoldsAsync(() => edge.Output.Any(l => l.Contains("Origin stream movie.Mjpeg lost", StringComparison.Ordinal)), "the edge noticing the dead link", TimeSpan.FromSeconds(30));
         var detected = down.Elapsed;
+        var output = edge.Output.ToList();
+        Assert.True(
+            output.FindIndex(l => l.Contains("its sessions get the slate", StringComparison.Ordinal)) < output.FindIndex(l => l.Contains("Origin stream movie.Mjpeg lost", StringComparison.Ordinal)),
+            "the slate started only once the link was declared lost");
         var stalled = player.Bytes;
         if (down.Elapsed < TimeSpan.FromSeconds(20))
         {
@@ -51,7 +63,7 @@ public sealed class SilentOutageTests
 
         // The waits above have their deadlines (a dead link noticed, frames again); how long each took is a
         // measurement of this machine, reported, not asserted.
-        TestContext.Current.TestOutputHelper?.WriteLine($"dead link noticed after {detected.TotalSeconds:0.0} s; frames again {resumed.TotalSeconds:0.0} s after it came back");
+        TestContext.Current.TestOutputHelper?.WriteLine($"slate after {slated.TotalSeconds:0.0} s (at the player after {slateAtPlayer.TotalSeconds:0.0} s); dead link noticed after {detected.TotalSeconds:0.0} s; frames again {resumed.TotalSeconds:0.0} s after it came back");
         Assert.False(player.HasExited, "ffmpeg gave up: " + player.Errors);
         Assert.Equal(1, edge.Output.Count(l => l.Contains("movie.Mjpeg set up over tcp", StringComparison.Ordinal)));
     }

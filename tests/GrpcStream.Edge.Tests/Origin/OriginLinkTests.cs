@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
-namespace GrpcStream.Edge.Tests.OriginLink;
+namespace GrpcStream.Edge.Tests.Origin;
 
 /// <summary>What the origin link does when the origin's address answers with something that is not the origin.</summary>
 public class OriginLinkTests

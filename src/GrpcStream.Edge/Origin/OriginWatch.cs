@@ -6,7 +6,7 @@ using GrpcStream.Protos.Origin.V1;
 using Polly;
 using Polly.Retry;
 
-namespace GrpcStream.Edge.OriginLink;
+namespace GrpcStream.Edge.Origin;
 
 /// <summary>
 /// One stream watched at the origins. It is taken from the first origin (in the configured order) that is up and

@@ -6,7 +6,7 @@ using GrpcStream.Protos.Origin.V1;
 using Polly;
 using Polly.CircuitBreaker;
 
-namespace GrpcStream.Edge.OriginLink;
+namespace GrpcStream.Edge.Origin;
 
 /// <summary>
 /// One origin of <c>Edge:Origin:Addresses</c>: its channel and clients, a circuit breaker shared by every stream

@@ -3,10 +3,9 @@ using System.Threading.Channels;
 using Google.Protobuf;
 using Grpc.Core;
 using GrpcStream.Edge.Settings;
-using GrpcStream.Edge.OriginLink;
 using GrpcStream.Protos.Origin.V1;
 
-namespace GrpcStream.Edge.Publishing;
+namespace GrpcStream.Edge.Origin;
 
 /// <summary>
 /// One published stream on its way to the origins: a PublishFrames call fed from a small queue of whole frames, so
@@ -20,7 +19,7 @@ internal sealed class OriginPublication : IAsyncDisposable
     /// <summary>The origin's response header for a stream it accepted (see origin.proto, PublishFrames).</summary>
     private const string AcceptedHeader = "grpcstream-publish-accepted";
 
-    private readonly OriginLink.OriginLink _link;
+    private readonly OriginLink _link;
     private readonly OriginSettings _settings;
     private readonly TimeProvider _time;
     private readonly Channel<byte[]> _frames;
@@ -35,7 +34,7 @@ internal sealed class OriginPublication : IAsyncDisposable
     // The frame being written when an origin was lost: the next origin gets it first.
     private byte[]? _pending;
 
-    public OriginPublication(OriginLink.OriginLink link, OriginSettings settings, TimeProvider time, string name, double frameRate, int maxQueuedFrames, TimeSpan closeTimeout, Action onDropped)
+    public OriginPublication(OriginLink link, OriginSettings settings, TimeProvider time, string name, double frameRate, int maxQueuedFrames, TimeSpan closeTimeout, Action onDropped)
     {
         (_link, _settings, _time, _closeTimeout, _name) = (link, settings, time, closeTimeout, name);
         _frames = Channel.CreateBounded<byte[]>(

@@ -7,7 +7,7 @@ using GrpcStream.Rtsp.Client;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.ServiceDefaults.Tls;
 
-namespace GrpcStream.Edge.OriginLink;
+namespace GrpcStream.Edge.Origin;
 
 /// <summary>
 /// The gRPC channel to the origin, with what securing it takes: the origin's certificate checked against a private

@@ -1,7 +1,7 @@
 using GrpcStream.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace GrpcStream.Edge.Tests.OriginLink;
+namespace GrpcStream.Edge.Tests.Origin;
 
 /// <summary>An edge with two origins (in this process): failover, the return to the preferred origin, and the slate turned off.</summary>
 public class OriginFailoverTests
@@ -12,7 +12,7 @@ public class OriginFailoverTests
     public async Task A_stream_moves_to_the_next_origin_and_back_to_the_preferred_one_and_the_player_loses_nothing()
     {
         await using var host = await EdgeTestHost.StartWithOriginsAsync(2, [], "Origin:FailbackAfter=00:00:01", "Origin:RetryMaxDelay=00:00:00.500");
-        var link = host.Edge.Services.GetRequiredService<GrpcStream.Edge.OriginLink.OriginLink>();
+        var link = host.Edge.Services.GetRequiredService<GrpcStream.Edge.Origin.OriginLink>();
         await using var player = await HonestPlayer.StartAsync(host.Url(Stream));
         await player.WaitForMoreFramesAsync(5);
         Assert.Equal(host.OriginAddressAt(0), link.SourceOf(Stream));
@@ -36,7 +36,7 @@ public class OriginFailoverTests
     public async Task With_the_slate_off_sessions_simply_wait_while_no_origin_delivers_and_go_on_when_one_does()
     {
         await using var host = await EdgeTestHost.StartWithOriginsAsync(2, [], "Origin:Slate=false", "Origin:SlateAfter=00:00:00.100", "Origin:RetryMaxDelay=00:00:00.500");
-        var link = host.Edge.Services.GetRequiredService<GrpcStream.Edge.OriginLink.OriginLink>();
+        var link = host.Edge.Services.GetRequiredService<GrpcStream.Edge.Origin.OriginLink>();
         await using var player = await HonestPlayer.StartAsync(host.Url(Stream));
         await player.WaitForMoreFramesAsync(5);
 

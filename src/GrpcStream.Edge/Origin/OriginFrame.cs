@@ -3,7 +3,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using GrpcStream.Protos.Origin.V1;
 
-namespace GrpcStream.Edge.OriginLink;
+namespace GrpcStream.Edge.Origin;
 
 /// <summary>
 /// One <see cref="Frame"/> of the origin's WatchFrames stream, read into a buffer that one watch reuses from frame to

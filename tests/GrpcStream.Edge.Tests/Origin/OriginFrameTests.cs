@@ -1,10 +1,10 @@
 using System.Buffers;
 using Google.Protobuf;
-using GrpcStream.Edge.OriginLink;
+using GrpcStream.Edge.Origin;
 using GrpcStream.Protos.Origin.V1;
 using GrpcStream.Testing;
 
-namespace GrpcStream.Edge.Tests.OriginLink;
+namespace GrpcStream.Edge.Tests.Origin;
 
 /// <summary>
 /// The edge reads the origin's Frame messages itself, into a buffer it reuses: it must read exactly what the

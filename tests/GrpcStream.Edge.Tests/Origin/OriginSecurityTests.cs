@@ -1,7 +1,7 @@
 using GrpcStream.Rtsp.Client;
 using GrpcStream.Testing;
 
-namespace GrpcStream.Edge.Tests.OriginLink;
+namespace GrpcStream.Edge.Tests.Origin;
 
 /// <summary>The origin link secured: mutual TLS with a private CA, and bearer tokens. Real handshakes on loopback.</summary>
 public sealed class OriginSecurityTests : IDisposable

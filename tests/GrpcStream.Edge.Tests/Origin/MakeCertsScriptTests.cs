@@ -1,7 +1,7 @@
 using GrpcStream.Rtsp.Client;
 using GrpcStream.Testing;
 
-namespace GrpcStream.Edge.Tests.OriginLink;
+namespace GrpcStream.Edge.Tests.Origin;
 
 /// <summary>What scripts/make-certs.sh makes secures a real pair: mutual TLS to the origin, RTSPS to a player.</summary>
 public sealed class MakeCertsScriptTests : IDisposable

@@ -6,7 +6,7 @@ using GrpcStream.Protos.Origin.V1;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 
-namespace GrpcStream.Edge.OriginLink;
+namespace GrpcStream.Edge.Origin;
 
 /// <summary>The origin could not be reached (or answered with a server-side failure).</summary>
 internal sealed class OriginUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
@@ -47,7 +47,7 @@ public enum OriginLinkState
 /// origin's circuit breaker, failover to the next origin and back. Each reconnect asks for the frames after the last
 /// sequence number seen.
 /// </summary>
-internal sealed class OriginLink : IDisposable
+internal sealed class OriginLink : IOriginSource, IDisposable
 {
     private readonly OriginServer[] _servers;
     private readonly OriginSettings _settings;
@@ -93,7 +93,7 @@ internal sealed class OriginLink : IDisposable
     public string Address => string.Join(", ", _servers.Select(s => s.Address));
 
     /// <summary>Starts publishing <paramref name="name"/> into the first origin that takes it, with the publish token (<c>Edge:Origin:PublishToken</c>).</summary>
-    public Publishing.OriginPublication Publish(string name, double frameRate, int maxQueuedFrames, TimeSpan closeTimeout, Action onDropped) =>
+    public OriginPublication Publish(string name, double frameRate, int maxQueuedFrames, TimeSpan closeTimeout, Action onDropped) =>
         new(this, _settings, _time, name, frameRate, maxQueuedFrames, closeTimeout, onDropped);
 
     public OriginLinkState State =>

@@ -1,0 +1,28 @@
+namespace GrpcStream.Edge.Streams;
+
+/// <summary>What a session plays: a stream's feed of shared frames (a <see cref="StreamHub"/>).</summary>
+internal interface IStreamFeed
+{
+    string Name { get; }
+
+    /// <summary>The latest frame's 90 kHz time and arrival, for RTP-Info and sender reports; null before the first frame.</summary>
+    (uint Pts, long ArrivedAt)? LatestTime { get; }
+
+    /// <summary>Waits (at most <paramref name="timeout"/>) until a frame is held, so that PLAY can start with it.</summary>
+    Task WaitForFirstFrameAsync(TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>Starts sending to <paramref name="sink"/>, beginning with the latest frame right away.</summary>
+    void Play(IFrameSink sink);
+
+    /// <summary>Stops sending to <paramref name="sink"/>; it gets no frame once this returns.</summary>
+    void Pause(IFrameSink sink);
+
+    /// <summary>The latest frame with a reference the caller releases; null before the first frame.</summary>
+    SharedFrame? Latest();
+
+    /// <summary>The next frame to arrive, with a reference the caller releases; null when none came in time.</summary>
+    Task<SharedFrame?> NextFrameAsync(TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>One user fewer: the session that had the feed has ended.</summary>
+    void Release();
+}
