@@ -24,10 +24,10 @@ public class EdgeControlCommandTests
         Assert.True((tableExit, jsonExit) == (0, 0), table.Error + json.Error);
         var lines = table.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
-        Assert.Matches(@"^ID +STREAM +TRANSPORT +CLIENT +STATE +SINCE +FRAMES +DROPPED +LOSS$", lines[0]);
+        Assert.Matches(@"^ID +KIND +STREAM +TRANSPORT +CLIENT +STATE +SINCE +FRAMES +DROPPED +LOSS$", lines[0]);
         Assert.Equal(lines[0].IndexOf("STREAM", StringComparison.Ordinal), lines[1].IndexOf("movie.Mjpeg", StringComparison.Ordinal));
         var session = Assert.Single(JsonDocument.Parse(json.Out).RootElement.GetProperty("sessions").EnumerateArray());
-        Assert.Equal(("tcp", "127.0.0.1", "playing"), (session.GetProperty("transport").GetString(), session.GetProperty("clientAddress").GetString(), session.GetProperty("state").GetString()));
+        Assert.Equal(("play", "tcp", "127.0.0.1", "playing"), (session.GetProperty("kind").GetString(), session.GetProperty("transport").GetString(), session.GetProperty("clientAddress").GetString(), session.GetProperty("state").GetString()));
         var id = session.GetProperty("id").GetString()!;
 
         var (kickExit, kick) = await CliRun.RunAsync("sessions", "kick", id, "--edge", edge, "--reason", "cli test");
@@ -93,7 +93,7 @@ public class EdgeControlCommandTests
 
         Assert.Equal(ExitCodes.Success, await running.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
         var lines = watch.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^\d\d:\d\d:\d\d\.\d{3} open +\d+ movie\.Mjpeg tcp 127\.0\.0\.1:\d+ playing, \d+ frames, 0 dropped$", lines[0]);
+        Assert.Matches(@"^\d\d:\d\d:\d\d\.\d{3} open +\d+ play movie\.Mjpeg tcp 127\.0\.0\.1:\d+ playing, \d+ frames, 0 dropped$", lines[0]);
         Assert.Equal(["open", "--", "created", "playing", "closed"], lines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]));
         Assert.Contains(" udp ", lines[2], StringComparison.Ordinal);
     }

@@ -137,7 +137,7 @@ internal static class EdgeControlCommands
     internal static string EventLines(SessionEvent change)
     {
         var at = change.At?.ToDateTimeOffset().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) ?? string.Empty;
-        static string About(Session s) => Printable.Line(string.Create(CultureInfo.InvariantCulture, $"{s.Id} {s.Stream} {s.Transport} {s.ClientAddress}:{s.ClientPort} {s.State}, {s.FramesSent} frames, {s.FramesDropped} dropped"));
+        static string About(Session s) => Printable.Line(string.Create(CultureInfo.InvariantCulture, $"{s.Id} {s.Kind} {s.Stream} {s.Transport} {s.ClientAddress}:{s.ClientPort} {s.State}, {Frames(s)} frames, {s.FramesDropped} dropped"));
         return change.EventCase switch
         {
             SessionEvent.EventOneofCase.Snapshot => string.Concat(change.Snapshot.Sessions.Select(s => $"{at} open     {About(s)}\n"))
@@ -160,12 +160,15 @@ internal static class EdgeControlCommands
 
     /// <summary>Sessions as aligned columns.</summary>
     internal static string Table(IEnumerable<Session> sessions) => TextTable.Format(
-        ["ID", "STREAM", "TRANSPORT", "CLIENT", "STATE", "SINCE", "FRAMES", "DROPPED", "LOSS"],
+        ["ID", "KIND", "STREAM", "TRANSPORT", "CLIENT", "STATE", "SINCE", "FRAMES", "DROPPED", "LOSS"],
         sessions.Select(s => new[]
         {
-            s.Id, s.Stream, s.Transport, $"{s.ClientAddress}:{s.ClientPort}", s.State,
+            s.Id, s.Kind, s.Stream, s.Transport, $"{s.ClientAddress}:{s.ClientPort}", s.State,
             s.Since?.ToDateTimeOffset().ToString("u", CultureInfo.InvariantCulture) ?? string.Empty,
-            s.FramesSent.ToString(CultureInfo.InvariantCulture), s.FramesDropped.ToString(CultureInfo.InvariantCulture),
-            (s.ReportedFractionLost * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%",
+            Frames(s).ToString(CultureInfo.InvariantCulture), s.FramesDropped.ToString(CultureInfo.InvariantCulture),
+            s.Kind == "record" ? "-" : (s.ReportedFractionLost * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%",
         }));
+
+    /// <summary>Frames sent to a player or viewer, received from a publisher.</summary>
+    private static ulong Frames(Session s) => s.Kind == "record" ? s.FramesReceived : s.FramesSent;
 }

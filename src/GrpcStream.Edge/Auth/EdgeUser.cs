@@ -1,5 +1,6 @@
 using System.Net;
 using GrpcStream.Edge.Settings;
+using GrpcStream.Shared.Net;
 
 namespace GrpcStream.Edge.Auth;
 
@@ -46,7 +47,7 @@ internal sealed class EdgeUser
             return true;
         }
 
-        var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        var plain = PlainAddress.Of(address);
         return _addresses.Any(n => n.Contains(plain));
     }
 

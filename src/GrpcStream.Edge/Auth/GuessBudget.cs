@@ -46,7 +46,7 @@ internal sealed class GuessBudget
     /// </summary>
     public GuessRefusal TryTake(IPAddress address, string user, out TimeSpan retryAfter)
     {
-        address = AddressCounts.Plain(address);
+        address = PlainAddress.Of(address);
         user = NameKey(user);
         var now = _time.GetTimestamp();
         if (!_addresses.TryTake(address, now, _time, out retryAfter))
@@ -66,7 +66,7 @@ internal sealed class GuessBudget
     /// <summary>Gives back what <see cref="TryTake"/> took: the credentials were right, or were never checked.</summary>
     public void GiveBack(IPAddress address, string user)
     {
-        _addresses.Give(AddressCounts.Plain(address));
+        _addresses.Give(PlainAddress.Of(address));
         _users.Give(NameKey(user));
     }
 

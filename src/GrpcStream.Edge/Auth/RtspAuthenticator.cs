@@ -47,7 +47,7 @@ internal sealed class RtspAuthenticator : IDisposable
         _metrics = metrics;
         _users = _settings.Users.Select(u => new EdgeUser(u)).ToDictionary(u => u.Name, StringComparer.Ordinal);
         _budget = new GuessBudget(_settings, time);
-        _verifier = new PasswordVerifier(_settings, _users.Values.Select(u => u.Password), time, address => failures.NextDelay(AddressCounts.Plain(address)));
+        _verifier = new PasswordVerifier(_settings, _users.Values.Select(u => u.Password), time, address => failures.NextDelay(PlainAddress.Of(address)));
         var methods = (_settings.Methods ?? ["digest"]).Select(m => m.ToLowerInvariant()).ToHashSet();
         _digest = methods.Contains("digest");
         _basicAnywhere = methods.Contains("basic");

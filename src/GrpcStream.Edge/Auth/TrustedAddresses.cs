@@ -14,7 +14,7 @@ internal sealed class TrustedAddresses(IOptions<EdgeOptions> options)
     private readonly IPNetwork[] _networks = [.. options.Value.Http.TrustedAddresses.Select(Parse)];
 
     public bool Contains(IPAddress? address) =>
-        address is not null && _networks.Any(n => n.Contains(AddressCounts.Plain(address)));
+        address is not null && _networks.Any(n => n.Contains(PlainAddress.Of(address)));
 
     /// <summary>A CIDR block, or one address as a block of one.</summary>
     public static IPNetwork Parse(string text) =>

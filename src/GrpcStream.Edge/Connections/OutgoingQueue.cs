@@ -2,21 +2,9 @@ using System.Threading.Channels;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Edge.Settings;
+using GrpcStream.Edge.Transports;
 
 namespace GrpcStream.Edge.Connections;
-
-/// <summary>Writes one queued frame as interleaved bytes: what the connection needs to know of a TCP session.</summary>
-internal interface IInterleavedFrameWriter
-{
-    /// <summary>
-    /// Adds the frame's bytes to <paramref name="segments"/>: headers written into <paramref name="scratch"/> (grown
-    /// if too small), payloads as slices of the shared frame.
-    /// </summary>
-    void Gather(SharedFrame frame, List<ArraySegment<byte>> segments, ref byte[] scratch);
-
-    /// <summary>The frame left the queue: <paramref name="sent"/> when its bytes reached the socket.</summary>
-    void Done(SharedFrame frame, bool sent);
-}
 
 /// <summary>
 /// A connection's one outgoing queue: responses, RTCP and interleaved frames in order, bounded in bytes
@@ -81,6 +69,9 @@ internal sealed class OutgoingQueue
         _metrics.QueuedBytesChanged(-item.Size, now);
         Interlocked.Exchange(ref _room, null)?.TrySetResult();
     }
+
+    /// <summary>Wakes the writer with an empty item: something was set aside for it outside the queue.</summary>
+    public void Wake() => _items.Writer.TryWrite(new Outgoing([], null, null, 0));
 
     /// <summary>No more items; the writer sends what is queued and stops.</summary>
     public void Complete() => _items.Writer.TryComplete();

@@ -17,15 +17,14 @@ namespace GrpcStream.Edge.Connections;
 
 /// <summary>
 /// Accepts RTSP connections within <see cref="RtspSettings.MaxConnections"/> (lowered to what the open-file limit
-/// allows) and <see cref="RtspSettings.MaxConnectionsPerAddress"/>, runs each, and once a second expires sessions, sends
-/// sender reports that are due and cuts off connections whose client stopped reading. On shutdown every session
-/// gets an RTCP BYE and every connection is closed.
+/// allows) and <see cref="RtspSettings.MaxConnectionsPerAddress"/>, and runs each; its heartbeat walks the
+/// connections once a second and cuts off those whose client stopped reading (sessions keep their own time:
+/// <see cref="SessionHeartbeat"/>). On shutdown every session gets an RTCP BYE and every connection is closed.
 /// </summary>
 internal sealed class RtspListener(
     RequestRouter router,
     SessionManager sessions,
     UdpRtpServer udp,
-    Origin.OriginLink origin,
     EdgeMetrics metrics,
     IOptions<EdgeOptions> options,
     TimeProvider time,
@@ -72,7 +71,7 @@ internal sealed class RtspListener(
             EdgeLog.ConnectionsCappedByFileLimit(logger, _settings.MaxConnections, headroom, FileDescriptors.Reserve);
         }
 
-        EdgeLog.Listening(logger, Port, udp.RtpPort, udp.RtcpPort, origin.Address);
+        EdgeLog.Listening(logger, Port, udp.RtpPort, udp.RtcpPort, string.Join(", ", options.Value.Origin.OriginAddresses));
         return base.StartAsync(cancellationToken);
     }
 
@@ -87,11 +86,11 @@ internal sealed class RtspListener(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var maintenance = MaintainAsync(stoppingToken);
+        var heartbeat = HeartbeatAsync(stoppingToken);
         var tls = _tlsListener is null ? Task.CompletedTask : AcceptAsync(_tlsListener, secure: true, stoppingToken);
         await AcceptAsync(_listener!, secure: false, stoppingToken).ConfigureAwait(false);
         await tls.ConfigureAwait(false);
-        await maintenance.ConfigureAwait(false);
+        await heartbeat.ConfigureAwait(false);
     }
 
     private async Task AcceptAsync(Socket listener, bool secure, CancellationToken stoppingToken)
@@ -131,7 +130,7 @@ internal sealed class RtspListener(
     private void Admit(Socket socket, bool secure, CancellationToken stoppingToken)
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
-        var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+        var address = PlainAddress.Of(remote.Address);
         string? refusal = null;
         if (_connections.Count + Volatile.Read(ref _handshaking) >= _maxConnections)
         {
@@ -238,14 +237,14 @@ internal sealed class RtspListener(
         }
     }
 
-    private async Task MaintainAsync(CancellationToken stoppingToken)
+    /// <summary>Once a second, every connection is asked whether a send has waited on its client too long (Kestrel's heartbeat, for RTSP).</summary>
+    private async Task HeartbeatAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                sessions.Maintain();
                 var now = time.GetTimestamp();
                 foreach (var connection in _connections.Keys)
                 {

@@ -5,6 +5,7 @@ using GrpcStream.Edge.Sessions;
 using GrpcStream.Protos.Edge.V1;
 using Session = GrpcStream.Protos.Edge.V1.Session;
 using SessionEvent = GrpcStream.Protos.Edge.V1.SessionEvent;
+using GrpcStream.Shared.Net;
 
 namespace GrpcStream.Edge.Control;
 
@@ -22,7 +23,7 @@ internal sealed class EdgeControlService(
     {
         var response = new ListSessionsResponse();
         response.Sessions.AddRange(sessions.Registry.All
-            .Where(s => request.Stream.Length == 0 || s.Feed.Name == request.Stream)
+            .Where(s => request.Stream.Length == 0 || s.Stream == request.Stream)
             .OrderBy(s => s.Since)
             .Select(Describe));
         return Task.FromResult(response);
@@ -43,7 +44,7 @@ internal sealed class EdgeControlService(
     {
         using var watcher = sessions.Watch()
             ?? throw new RpcException(new Grpc.Core.Status(StatusCode.ResourceExhausted, "too many watchers (Edge:Control:MaxWatchers); try again later"));
-        bool Wanted(RtspSession session) => request.Stream.Length == 0 || session.Feed.Name == request.Stream;
+        bool Wanted(Sessions.Session session) => request.Stream.Length == 0 || session.Stream == request.Stream;
 
         var snapshot = new SessionSnapshot();
         snapshot.Sessions.AddRange(watcher.Snapshot.Where(Wanted).Select(Describe));
@@ -73,9 +74,9 @@ internal sealed class EdgeControlService(
     public override Task<ListStreamsResponse> ListStreams(ListStreamsRequest request, ServerCallContext context)
     {
         var problems = origin.Problems;
-        var byStream = sessions.Registry.All
-            .GroupBy(s => s.Feed.Name, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.CountBy(s => s.Transport.Kind).ToArray(), StringComparer.Ordinal);
+        var byStream = sessions.Registry.Senders
+            .GroupBy(s => s.Stream, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.CountBy(s => s.TransportKind).ToArray(), StringComparer.Ordinal);
         var response = new ListStreamsResponse();
         foreach (var hub in hubs.Hubs.OrderBy(h => h.Name, StringComparer.Ordinal))
         {
@@ -147,7 +148,7 @@ internal sealed class EdgeControlService(
         return status;
     }
 
-    private RtspSession Find(string id) =>
+    private Sessions.Session Find(string id) =>
         sessions.Registry.TryGet(id, out var session) ? session : throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, $"no session {id}"));
 
     private static SessionEvent Describe(in Sessions.SessionEvent change)
@@ -180,25 +181,30 @@ internal sealed class EdgeControlService(
         CloseReason.Drained, CloseReason.Replaced, CloseReason.Disconnected,
     ];
 
-    private static Session Describe(RtspSession session)
+    private static Session Describe(Sessions.Session session)
     {
-        var sender = session.Sender;
+        var traffic = session.Traffic;
         var described = new Session
         {
             Id = session.Id,
-            Stream = session.Feed.Name,
-            Transport = session.Transport.Kind,
+            Kind = session.Kind.ToString().ToLowerInvariant(),
+            Stream = session.Stream,
+            Transport = session.TransportKind,
             ClientAddress = Plain(session.Owner.Remote.Address),
             ClientPort = (uint)session.Owner.Remote.Port,
-            RtpDestination = session.Transport.Destination is { } destination ? $"{Plain(destination.Address)}:{destination.Port}" : string.Empty,
-            State = session.State.ToString().ToLowerInvariant(),
+            RtpDestination = session.RtpDestination is { } destination ? $"{Plain(destination.Address)}:{destination.Port}" : string.Empty,
+            State = session.StateName,
             Since = Timestamp.FromDateTimeOffset(session.Since),
-            FramesSent = (ulong)sender.FramesSent,
-            PacketsSent = (ulong)sender.PacketsSent,
-            BytesSent = (ulong)sender.OctetsSent,
-            FramesDropped = (ulong)sender.FramesDropped,
+            FramesDropped = (ulong)traffic.Dropped,
         };
-        if (sender.LastReport is { } report)
+        if (session.Kind == SessionKind.Record)
+        {
+            described.FramesReceived = (ulong)traffic.Frames;
+            return described;
+        }
+
+        (described.FramesSent, described.PacketsSent, described.BytesSent) = ((ulong)traffic.Frames, (ulong)traffic.Packets, (ulong)traffic.Bytes);
+        if (session is RtspSession { Sender.LastReport: { } report })
         {
             described.ReportedFractionLost = report.FractionLost / 256.0;
             described.ReportedJitterMs = report.Jitter / 90.0;
@@ -207,5 +213,5 @@ internal sealed class EdgeControlService(
         return described;
     }
 
-    private static string Plain(System.Net.IPAddress address) => (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+    private static string Plain(System.Net.IPAddress address) => PlainAddress.Of(address).ToString();
 }

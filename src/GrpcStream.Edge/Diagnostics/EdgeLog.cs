@@ -27,6 +27,9 @@ internal static partial class EdgeLog
     [LoggerMessage(8, LogLevel.Information, "Session {Session} closed ({Reason}): {Frames} frames, {Packets} packets sent, {Dropped} frames dropped")]
     public static partial void SessionClosed(ILogger logger, string session, string reason, long frames, long packets, long dropped);
 
+    [LoggerMessage(56, LogLevel.Information, "Session {Session} publishing {Stream} closed ({Reason}): {Frames} frames received, {Dropped} frames lost")]
+    public static partial void PublishingSessionClosed(ILogger logger, string session, string stream, string reason, long frames, long dropped);
+
     [LoggerMessage(9, LogLevel.Warning, "Connection {Client}: {Reason}; closing it")]
     public static partial void BadClient(ILogger logger, string client, string reason);
 

@@ -30,8 +30,7 @@ public static class EdgeHost
     {
         var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args, SwitchMappings, configure);
 
-        // HTTP/1.1 for /healthz and /metrics, then HTTP/2 for the control API (in that order: ControlAddress relies
-        // on it); RTSP has its own listener.
+        // HTTP/1.1 for /healthz, /metrics and viewers, and HTTP/2 for the control API; RTSP has its own listener.
         var httpPort = builder.Configuration.GetValue("Edge:Http:Port", new HttpSettings().Port);
         var httpAddress = builder.Configuration.GetValue("Edge:Http:Address", new HttpSettings().Address);
         var controlPort = builder.Configuration.GetValue("Edge:Control:Port", new ControlSettings().Port);
@@ -39,6 +38,8 @@ public static class EdgeHost
         var control = builder.Configuration.GetSection("Edge:Control").Get<ControlSettings>() ?? new ControlSettings();
         var rtsps = builder.Configuration.GetSection("Edge:Rtsps").Get<RtspsSettings>() ?? new RtspsSettings();
         var http = builder.Configuration.GetSection("Edge:Http").Get<HttpSettings>() ?? new HttpSettings();
+        var controlEndpoint = new ControlEndpoint();
+        builder.Services.AddSingleton(controlEndpoint);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false; // nothing about the software to anyone who asks
@@ -53,6 +54,7 @@ public static class EdgeHost
             });
             kestrel.Listen(ParseAddress(controlAddress), controlPort, endpoint =>
             {
+                controlEndpoint.Listen = endpoint;
                 endpoint.Protocols = HttpProtocols.Http2;
                 if (control.UsesTls(rtsps) && rtsps.Enabled)
                 {
@@ -94,8 +96,10 @@ public static class EdgeHost
             PublicData = new HashSet<string>(StringComparer.Ordinal) { EdgeHealthCheck.LinkState },
         });
         services.AddSingleton<Http.ViewerEndpoints>();
+        services.AddSingleton(sp => new Http.RtspPort(() => sp.GetRequiredService<RtspListener>().Port));
         services.AddSingleton<Http.StreamListEndpoints>();
         services.AddHostedService(sp => sp.GetRequiredService<RtspListener>());
+        services.AddHostedService<Sessions.SessionHeartbeat>();
         services.AddGrpcDefaults<Control.ControlAccess>()
             .AddCheck<EdgeHealthCheck>("origin-link", tags: [ServiceDefaultsExtensions.ReadyTag])
             .AddCheck<DrainHealthCheck>("drain", tags: [ServiceDefaultsExtensions.ReadyTag]);
@@ -115,9 +119,19 @@ public static class EdgeHost
         address == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(address);
 
     /// <summary>The control API's address (http://host:port) on the running edge.</summary>
-    public static string ControlAddress(this WebApplication app) =>
-        app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!
-            .Addresses.ElementAt(1).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
+    public static string ControlAddress(this WebApplication app)
+    {
+        // The control endpoint's own options hold the port it was bound to (asked as 0 in tests).
+        var port = app.Services.GetRequiredService<ControlEndpoint>().Listen!.IPEndPoint!.Port;
+        return app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!
+            .Addresses.Single(a => new Uri(a).Port == port).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
+    }
+
+    /// <summary>The control API's endpoint, kept as it is configured so that its bound port can be found.</summary>
+    private sealed class ControlEndpoint
+    {
+        public Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions? Listen { get; set; }
+    }
 
     /// <summary>The RTSP port the running edge listens on.</summary>
     public static int RtspPort(this WebApplication app) => app.Services.GetRequiredService<RtspListener>().Port;

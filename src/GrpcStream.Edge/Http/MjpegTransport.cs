@@ -71,7 +71,7 @@ internal sealed class MjpegTransport : IMediaTransport
 
     public string Describe(uint ssrc) => $"multipart/x-mixed-replace;boundary={Boundary}";
 
-    public void Attach(RtspSession session) => _sender = session.Sender;
+    public void Attach(ITransportSession session) => _sender = session.Sender;
 
     /// <summary>The session ended: the viewer's loop sends what is queued and returns.</summary>
     public void Detach() => _frames.Writer.TryComplete();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using GrpcStream.Edge.Connections;
 using GrpcStream.Edge.Settings;
 using GrpcStream.Edge.Origin;
 using GrpcStream.Edge.Sessions;
@@ -12,7 +11,7 @@ namespace GrpcStream.Edge.Http;
 internal sealed class StreamListEndpoints(
     Origin.OriginLink origin,
     SessionRegistry sessions,
-    RtspListener rtsp,
+    RtspPort rtsp,
     HttpAccess access,
     IOptions<EdgeOptions> options)
 {
@@ -78,7 +77,8 @@ internal sealed class StreamListEndpoints(
 
         // Viewers by stream and kind, counted once over the sessions there are now.
         var viewers = sessions.All
-            .GroupBy(s => (s.Feed.Name, Http: s.Transport.Kind == MjpegTransport.KindName))
+            .Where(s => s.Kind != SessionKind.Record)
+            .GroupBy(s => (Name: s.Stream, Http: s.Kind == SessionKind.View))
             .ToDictionary(g => g.Key, g => g.Count());
         var rtspBase = RtspBase(context);
         context.Response.Headers.CacheControl = "no-store";
@@ -118,7 +118,7 @@ internal sealed class StreamListEndpoints(
             host = $"[{host}]";
         }
 
-        return string.Create(CultureInfo.InvariantCulture, $"rtsp://{host}:{rtsp.Port}");
+        return string.Create(CultureInfo.InvariantCulture, $"rtsp://{host}:{rtsp.Value}");
     }
 
     /// <param name="Hidden">Streams there are that the caller may not read (a login may show them).</param>

@@ -16,7 +16,6 @@ namespace GrpcStream.Edge.Http;
 /// the next). Names may contain '/': the route takes the rest of the path.
 /// </summary>
 internal sealed class ViewerEndpoints(
-    Origin.OriginLink origin,
     StreamHubRegistry hubs,
     SessionManager sessions,
     EdgeMetrics metrics,
@@ -195,10 +194,7 @@ internal sealed class ViewerEndpoints(
     {
         try
         {
-            if (!hubs.IsLive(name))
-            {
-                await origin.DescribeAsync(name, context.RequestAborted).ConfigureAwait(false);
-            }
+            return await hubs.AcquireAsync(name, context.RequestAborted).ConfigureAwait(false);
         }
         catch (StreamNotFoundException)
         {
@@ -209,18 +205,6 @@ internal sealed class ViewerEndpoints(
         {
             await HttpAccess.Answer(context, StatusCodes.Status503ServiceUnavailable, ex.Message).ConfigureAwait(false);
             return null;
-        }
-
-        var lease = hubs.Acquire(name);
-        try
-        {
-            await lease.Feed.WaitForFirstFrameAsync(_firstFrameTimeout, context.RequestAborted).ConfigureAwait(false);
-            return lease;
-        }
-        catch
-        {
-            lease.Dispose();
-            throw;
         }
     }
 

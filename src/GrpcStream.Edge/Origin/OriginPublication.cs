@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using GrpcStream.Edge.Settings;
 using GrpcStream.Protos.Origin.V1;
+using GrpcStream.Shared;
 
 namespace GrpcStream.Edge.Origin;
 
@@ -16,9 +17,6 @@ namespace GrpcStream.Edge.Origin;
 /// </summary>
 internal sealed class OriginPublication : IAsyncDisposable
 {
-    /// <summary>The origin's response header for a stream it accepted (see origin.proto, PublishFrames).</summary>
-    private const string AcceptedHeader = "grpcstream-publish-accepted";
-
     private readonly OriginLink _link;
     private readonly OriginSettings _settings;
     private readonly TimeProvider _time;
@@ -125,7 +123,7 @@ internal sealed class OriginPublication : IAsyncDisposable
         {
             await call.RequestStream.WriteAsync(new PublishRequest { Start = start }).ConfigureAwait(false);
             var headers = await call.ResponseHeadersAsync.WaitAsync(_settings.DescribeTimeout, _time, _stop.Token).ConfigureAwait(false);
-            if (headers.Get(AcceptedHeader) is null)
+            if (headers.Get(OriginContract.PublishAcceptedHeader) is null)
             {
                 // A trailers-only answer: the call ended before it began, and its status is the refusal.
                 await call.ResponseAsync.ConfigureAwait(false);

@@ -1,7 +1,5 @@
 using System.Buffers;
-using GrpcStream.Edge.Connections;
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Dialects;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Transports;
 using GrpcStream.Rtsp.Headers;
@@ -13,20 +11,23 @@ namespace GrpcStream.Edge.Requests;
 /// The RTSP side of one connection: its dialect (fixed by its first request), the sessions it set up, and its
 /// interleaved channels. The connection gives it messages; it gives them to the router.
 /// </summary>
-internal sealed class ClientContext(RtspConnection connection, RequestRouter router, SessionManager sessions, EdgeMetrics metrics) : IRtspConnectionHandler, ISessionOwner
+internal sealed class ClientContext(IClientConnection connection, RequestRouter router, SessionManager sessions, EdgeMetrics metrics) : IRtspConnectionHandler, ISessionOwner
 {
     private readonly List<RtspSession> _sessions = [];
     private RtspDialect? _dialect;
 
-    public RtspConnection Connection { get; } = connection;
+    public IClientConnection Connection { get; } = connection;
 
     /// <summary>How the client speaks; until its first request, the standard dialect.</summary>
     public RtspDialect Dialect => _dialect ?? RtspDialect.Standard;
 
     public InterleavedChannels Channels { get; } = new();
 
+    /// <summary>What a transport made for this client needs of it: its address, channels and output.</summary>
+    public TransportClient TransportClient => new(Connection.Remote.Address, Channels, Connection);
+
     /// <summary>The connection's publisher session, from ANNOUNCE until TEARDOWN or the connection's end.</summary>
-    public Publishing.RecordSession? Recording { get; set; }
+    public Sessions.RecordSession? Recording { get; set; }
 
     public int SessionCount
     {
@@ -110,7 +111,13 @@ internal sealed class ClientContext(RtspConnection connection, RequestRouter rou
             return false;
         }
 
-        return sessions.Registry.TryGet(parsed.Id, out session) && session.Owner == this;
+        if (sessions.Registry.TryGet(parsed.Id, out var found) && found is RtspSession player && player.Owner == this)
+        {
+            session = player;
+            return true;
+        }
+
+        return false;
     }
 
     public void Add(RtspSession session)

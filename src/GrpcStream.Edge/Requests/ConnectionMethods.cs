@@ -1,6 +1,7 @@
 using System.Text;
 using GrpcStream.Rtsp.Messages;
 using GrpcStream.Rtsp.Sdp;
+using GrpcStream.Shared.Net;
 
 namespace GrpcStream.Edge.Requests;
 
@@ -27,7 +28,7 @@ internal sealed class ConnectionMethods(Origin.OriginLink origin, TimeProvider t
 
         var connection = client.Connection;
         var description = await origin.DescribeAsync(name, connection.Closed).ConfigureAwait(false);
-        var local = connection.Local.Address.IsIPv4MappedToIPv6 ? connection.Local.Address.MapToIPv4() : connection.Local.Address;
+        var local = PlainAddress.Of(connection.Local.Address);
         var sdp = JpegSessionDescription.Create(
             name,
             description.FrameRate,

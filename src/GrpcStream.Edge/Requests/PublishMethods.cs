@@ -3,7 +3,6 @@ using System.Text;
 using Grpc.Core;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Settings;
-using GrpcStream.Edge.Publishing;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Transports;
 using GrpcStream.Rtsp.Headers;
@@ -18,7 +17,7 @@ namespace GrpcStream.Edge.Requests;
 /// origin, SETUP with <c>mode=record</c> takes the interleaved channels the RTP will come on, RECORD lets it through,
 /// TEARDOWN (or the connection closing) ends it, and the origin holds the stream for the publisher to come back.
 /// </summary>
-internal sealed class PublishMethods(Origin.OriginLink origin, UdpRtpServer udp, EdgeMetrics metrics, IOptions<EdgeOptions> options, TimeProvider time, ILogger<PublishMethods> logger)
+internal sealed class PublishMethods(Origin.OriginLink origin, UdpRtpServer udp, SessionManager sessions, EdgeMetrics metrics, IOptions<EdgeOptions> options, TimeProvider time, ILogger<PublishMethods> logger)
 {
     private readonly TimeSpan _silentAfter = options.Value.Rtsp.SessionTimeout;
     private readonly PublishSettings _settings = options.Value.Publish;
@@ -55,7 +54,12 @@ internal sealed class PublishMethods(Origin.OriginLink origin, UdpRtpServer udp,
             return;
         }
 
-        var publication = origin.Publish(name, track.FrameRate, _settings.MaxQueuedFrames, _closeTimeout, () => metrics.PublishedFrameDropped("queue_full"));
+        RecordSession? session = null;
+        var publication = origin.Publish(name, track.FrameRate, _settings.MaxQueuedFrames, _closeTimeout, () =>
+        {
+            metrics.PublishedFrameDropped("queue_full");
+            session?.QueueDropped();
+        });
         Status? refusal;
         try
         {
@@ -78,7 +82,9 @@ internal sealed class PublishMethods(Origin.OriginLink origin, UdpRtpServer udp,
             return;
         }
 
-        client.Recording = new RecordSession(SessionRegistry.NewId(), name, RecordSession.Normalize(request.Uri), track.FrameRate, track.PayloadType, track.Size, _settings.MaxFrameBytes, publication, metrics, time);
+        session = new RecordSession(SessionRegistry.NewId(), client, name, RecordSession.Normalize(request.Uri), track.FrameRate, track.PayloadType, track.Size, _settings.MaxFrameBytes, publication, metrics, time);
+        client.Recording = session;
+        sessions.AddPublisher(session);
         metrics.PublisherStarted();
         EdgeLog.PublishAnnounced(logger, client.Connection.Remote.ToString(), name, track.FrameRate);
     }
@@ -164,21 +170,23 @@ internal sealed class PublishMethods(Origin.OriginLink origin, UdpRtpServer udp,
         }
 
         session.State = RecordState.Recording;
+        sessions.Recording(session, recording: true);
         EdgeLog.PublishRecording(logger, session.Name);
     }
 
     /// <summary>PAUSE while recording (GStreamer's rtspclientsink sends it before TEARDOWN): packets are ignored until RECORD.</summary>
-    public static void Pause(RecordSession session, RtspResponse response)
+    public void Pause(RecordSession session, RtspResponse response)
     {
         response.SessionId = session.Id;
         if (InState(session, RecordState.Recording, response))
         {
             session.State = RecordState.Ready;
+            sessions.Recording(session, recording: false);
         }
     }
 
     /// <summary>Ends the connection's publication (TEARDOWN, or the connection closing).</summary>
-    public async ValueTask EndAsync(ClientContext client, string why)
+    public async ValueTask EndAsync(ClientContext client, SessionEndReason reason)
     {
         if (client.Recording is not { } session)
         {
@@ -196,9 +204,11 @@ internal sealed class PublishMethods(Origin.OriginLink origin, UdpRtpServer udp,
             udp.UnregisterPublisher(source, session);
         }
 
+        sessions.Ended(session, reason);
         await session.DisposeAsync().ConfigureAwait(false);
         Interlocked.Decrement(ref _publishers);
         metrics.PublisherEnded();
+        var why = reason == SessionEndReason.Teardown ? "teardown" : "the connection closed";
         EdgeLog.PublishEnded(logger, session.Name, why, session.FramesForwarded, session.OriginFailure?.Detail ?? "none");
     }
 

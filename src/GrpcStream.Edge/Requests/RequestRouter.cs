@@ -1,5 +1,4 @@
 using GrpcStream.Edge.Auth;
-using GrpcStream.Edge.Connections;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Settings;
 using GrpcStream.Edge.Origin;
@@ -7,6 +6,7 @@ using GrpcStream.Edge.Sessions;
 using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Messages;
 using Microsoft.Extensions.Options;
+using GrpcStream.Shared.Net;
 
 namespace GrpcStream.Edge.Requests;
 
@@ -32,7 +32,7 @@ internal sealed class RequestRouter(
     private readonly int _sessionTimeoutSeconds = (int)options.Value.Rtsp.SessionTimeout.TotalSeconds;
 
     /// <summary>The RTSP side of a new connection.</summary>
-    public ClientContext Open(RtspConnection connection) => new(connection, this, sessions, metrics);
+    public ClientContext Open(IClientConnection connection) => new(connection, this, sessions, metrics);
 
     public async ValueTask HandleAsync(ClientContext client, RtspMessage request)
     {
@@ -104,7 +104,7 @@ internal sealed class RequestRouter(
             ? session.Feed.Name
             : StreamPaths.TryGetStream(request, out var named) ? named : null;
         var remote = client.Connection.Remote.Address;
-        var address = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
+        var address = PlainAddress.Of(remote);
         var decision = await authenticator.CheckAsync(request, stream, address, permission, client.Connection.IsSecure, client.Connection.Closed).ConfigureAwait(false);
         if (decision.Allowed)
         {
@@ -166,12 +166,12 @@ internal sealed class RequestRouter(
                 publishMethods.Record(recording, response);
                 return ValueTask.CompletedTask;
             case RtspMethod.Pause when client.Recording is { } recording && sessionHeader is not null && IsSession(sessionHeader, recording.Id):
-                PublishMethods.Pause(recording, response);
+                publishMethods.Pause(recording, response);
                 return ValueTask.CompletedTask;
             case RtspMethod.Teardown when client.Recording is { } recording && sessionHeader is not null && IsSession(sessionHeader, recording.Id):
                 response.SessionId = recording.Id;
                 response.SessionTimeout = false;
-                return publishMethods.EndAsync(client, "teardown");
+                return publishMethods.EndAsync(client, SessionEndReason.Teardown);
             case RtspMethod.GetParameter or RtspMethod.SetParameter when client.Recording is { } recording && sessionHeader is not null && IsSession(sessionHeader, recording.Id):
                 response.SessionId = recording.Id;
                 return ValueTask.CompletedTask; // a publisher's keepalive
@@ -205,7 +205,7 @@ internal sealed class RequestRouter(
     }
 
     /// <summary>The connection closed: its publication ends (the origin holds the stream for the publisher to return).</summary>
-    public ValueTask ConnectionClosedAsync(ClientContext client) => publishMethods.EndAsync(client, "the connection closed");
+    public ValueTask ConnectionClosedAsync(ClientContext client) => publishMethods.EndAsync(client, SessionEndReason.Disconnected);
 
     private static bool IsSession(string header, string id)
     {
@@ -220,5 +220,5 @@ internal sealed class RequestRouter(
     }
 
     /// <summary>True while a publisher sends its RTP over UDP (its RTSP connection is idle meanwhile).</summary>
-    public bool ReceivingOverUdp(Publishing.RecordSession recording) => publishMethods.ReceivingOverUdp(recording);
+    public bool ReceivingOverUdp(Sessions.RecordSession recording) => publishMethods.ReceivingOverUdp(recording);
 }

@@ -11,13 +11,11 @@ namespace GrpcStream.Edge.Requests;
 
 /// <summary>The session methods: SETUP, PLAY, PAUSE, TEARDOWN, and keepalives on a session.</summary>
 internal sealed class SessionMethods(
-    Origin.OriginLink origin,
     StreamHubRegistry hubs,
     SessionManager sessions,
     TransportFactory transports,
     IOptions<EdgeOptions> options)
 {
-    private readonly TimeSpan _firstFrameTimeout = options.Value.Origin.DescribeTimeout;
     private readonly bool _allowUdpOverTls = options.Value.Rtsps.AllowUdp;
 
     /// <summary>A SETUP that makes a new session: limits, transport, stream, then the session.</summary>
@@ -40,17 +38,9 @@ internal sealed class SessionMethods(
         RtspSession session;
         try
         {
-            // The stream must exist (and the origin answer) before a session is made for it; a hub that is
-            // receiving frames already says so, without another round trip to the origin.
-            if (!hubs.IsLive(name))
-            {
-                await origin.DescribeAsync(name, client.Connection.Closed).ConfigureAwait(false);
-            }
-
-            using var lease = hubs.Acquire(name);
-
-            // Waiting for the first frame lets PLAY start at once, with an exact RTP-Info.
-            await lease.Feed.WaitForFirstFrameAsync(_firstFrameTimeout, client.Connection.Closed).ConfigureAwait(false);
+            // The stream must exist (and the origin answer) before a session is made for it; its first frame is
+            // awaited so that PLAY starts at once, with an exact RTP-Info.
+            using var lease = await hubs.AcquireAsync(name, client.Connection.Closed).ConfigureAwait(false);
             session = sessions.Create(client, lease, transport);
         }
         catch

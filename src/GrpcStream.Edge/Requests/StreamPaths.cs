@@ -1,8 +1,8 @@
 using System.Globalization;
-using GrpcStream.Edge.Connections;
 using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Messages;
 using GrpcStream.Rtsp.Sdp;
+using GrpcStream.Shared;
 
 namespace GrpcStream.Edge.Requests;
 
@@ -28,38 +28,14 @@ internal static class StreamPaths
         return IsStreamName(name);
     }
 
-    /// <summary>
-    /// Whether <paramref name="name"/> can be a stream's name: a file stream's (one segment, not "." or "..") or a
-    /// published stream's (segments of A-Z, a-z, 0-9, '.', '_' and '-', none of them "." or ".."), as the origin has it.
-    /// </summary>
-    public static bool IsStreamName(string name)
-    {
-        if (name.Length == 0 || name is "." or "..")
-        {
-            return false;
-        }
-
-        if (!name.Contains('/', StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        foreach (var segment in name.Split('/'))
-        {
-            if (segment.Length == 0 || segment is "." or ".." || !segment.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <summary>Whether <paramref name="name"/> can be a stream's name, by the origin's rules (<see cref="StreamName"/>).</summary>
+    public static bool IsStreamName(string name) => StreamName.Check(name) is null;
 
     /// <summary>A stream name as a URL path: each segment escaped, the '/' between them kept.</summary>
     public static string UrlPath(string name) => string.Join('/', name.Split('/').Select(Uri.EscapeDataString));
 
     /// <summary>The stream's base URL (ending in '/', as live555 clients expect), as the client addressed the edge.</summary>
-    public static string BaseUrl(RtspConnection connection, RtspMessage request, string name)
+    public static string BaseUrl(IClientConnection connection, RtspMessage request, string name)
     {
         if (RtspUrl.TryParse(request.Uri, out var url))
         {

@@ -25,7 +25,7 @@ internal interface ISessionOwner
 /// One client's session: its state (RFC 2326's machine), the stream it plays, its transport and its RTP sender.
 /// Knows nothing of sockets: a fake feed, transport and clock are enough to drive it.
 /// </summary>
-internal sealed class RtspSession : IFrameSink
+internal sealed class RtspSession : Session, IFrameSink, ITransportSession
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
@@ -40,20 +40,17 @@ internal sealed class RtspSession : IFrameSink
     /// <param name="owner">The connection that set it up.</param>
     /// <param name="time">The clock.</param>
     /// <param name="firstFrame">Told how long each PLAY waited for its first frame.</param>
-    public RtspSession(string id, IStreamFeed feed, IMediaTransport transport, RtpSender sender, ISessionOwner owner, TimeProvider time, Action<TimeSpan>? firstFrame = null)
+    /// <param name="kind">An RTSP player, or an HTTP viewer.</param>
+    public RtspSession(string id, IStreamFeed feed, IMediaTransport transport, RtpSender sender, ISessionOwner owner, TimeProvider time, Action<TimeSpan>? firstFrame = null, SessionKind kind = SessionKind.Play)
+        : base(id, kind, owner, time)
     {
         _firstFrame = firstFrame;
-        Id = id;
         Feed = feed;
         Transport = transport;
         Sender = sender;
-        Owner = owner;
         _time = time;
-        Since = time.GetUtcNow();
         _lastActivity = time.GetTimestamp();
     }
-
-    public string Id { get; }
 
     public IStreamFeed Feed { get; }
 
@@ -61,12 +58,17 @@ internal sealed class RtspSession : IFrameSink
 
     public RtpSender Sender { get; }
 
-    public ISessionOwner Owner { get; }
+    public override string Stream => Feed.Name;
+
+    public override string TransportKind => Transport.Kind;
+
+    public override string StateName => State.ToString().ToLowerInvariant();
+
+    public override System.Net.IPEndPoint? RtpDestination => Transport.Destination;
+
+    public override SessionTraffic Traffic => new(Sender.FramesSent, Sender.PacketsSent, Sender.OctetsSent, Sender.FramesDropped);
 
     public SessionState State { get; private set; } = SessionState.Ready;
-
-    /// <summary>When the session was made.</summary>
-    public DateTimeOffset Since { get; }
 
     /// <summary>Marks the session alive (any request on it, or an RTCP report about it from its client).</summary>
     public void Touch() => Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
@@ -120,6 +122,15 @@ internal sealed class RtspSession : IFrameSink
         {
             _firstFrame?.Invoke(_time.GetElapsedTime(asked));
         }
+    }
+
+    /// <summary>Out of the registry: stops, says BYE, and gives back its transport and its stream.</summary>
+    internal override void End()
+    {
+        TryApply(RtspMethod.Teardown);
+        SendReport(bye: true);
+        Transport.Detach();
+        Feed.Release();
     }
 
     /// <summary>Sends an RTCP sender report (and a BYE when the session ends).</summary>

@@ -15,7 +15,7 @@ internal enum SessionChange
 }
 
 /// <summary>One change of one session; <see cref="Reason"/> and <see cref="Detail"/> only for <see cref="SessionChange.Closed"/>.</summary>
-internal readonly record struct SessionEvent(SessionChange Change, RtspSession Session, DateTimeOffset At, SessionEndReason Reason = default, string? Detail = null);
+internal readonly record struct SessionEvent(SessionChange Change, Session Session, DateTimeOffset At, SessionEndReason Reason = default, string? Detail = null);
 
 /// <summary>
 /// Tells watchers (the control API's <c>WatchSessions</c>) what happens to sessions. Publishing never waits: each
@@ -80,7 +80,7 @@ internal sealed class SessionWatcher : IDisposable
     }
 
     /// <summary>The sessions there were when the watch began (set by <see cref="SessionManager.Watch"/>).</summary>
-    public IReadOnlyList<RtspSession> Snapshot { get; internal set; } = [];
+    public IReadOnlyList<Session> Snapshot { get; internal set; } = [];
 
     public ChannelReader<SessionEvent> Events => _queue.Reader;
 

@@ -33,9 +33,6 @@ internal sealed class SessionManager(
     private readonly Lock _gate = new();
     private readonly Dictionary<IPEndPoint, RtspSession> _destinations = [];
 
-    // HTTP viewers' sessions: counted against Edge:Http:MaxViewers, not against RTSP's caps.
-    private readonly HashSet<RtspSession> _viewers = [];
-
     public SessionRegistry Registry => registry;
 
     /// <summary>Refuses early, before a stream is looked up or watched, a SETUP that would break a session limit.</summary>
@@ -72,7 +69,7 @@ internal sealed class SessionManager(
                 _destinations.Remove(destination);
             }
 
-            session = Register(owner, lease, transport);
+            session = Register(owner, lease, transport, SessionKind.Play);
             if (transport.Destination is { } taken)
             {
                 _destinations[taken] = session;
@@ -104,14 +101,13 @@ internal sealed class SessionManager(
                 throw new SetupRefusedException(RtspStatusCode.ServiceUnavailable, "the edge is draining", RetryAfter);
             }
 
-            if (_viewers.Count >= _http.MaxViewers)
+            if (registry.CountOf(SessionKind.View) >= _http.MaxViewers)
             {
                 metrics.LimitHit(EdgeLimits.MaxViewers);
                 throw new SetupRefusedException(RtspStatusCode.ServiceUnavailable, $"{_http.MaxViewers} HTTP viewers on this edge", RetryAfter);
             }
 
-            session = Register(owner, lease, transport);
-            _viewers.Add(session);
+            session = Register(owner, lease, transport, SessionKind.View);
         }
 
         Opened(session);
@@ -159,37 +155,89 @@ internal sealed class SessionManager(
         return true;
     }
 
-    /// <summary>Ends a session: BYE, stream and transport released, counted, logged and told to watchers.</summary>
-    public void Close(RtspSession session, SessionEndReason reason, string? detail = null)
+    /// <summary>
+    /// Registers a publisher's session (its ANNOUNCE was accepted by an origin), so that it is listed, watched and
+    /// can be kicked like any other.
+    /// </summary>
+    public void AddPublisher(RecordSession session)
+    {
+        lock (_gate)
+        {
+            registry.Add(session);
+            _events?.Publish(new SessionEvent(SessionChange.Created, session, time.GetUtcNow()));
+        }
+    }
+
+    /// <summary>Tells watchers that a publisher's media started (RECORD) or stopped (PAUSE).</summary>
+    public void Recording(RecordSession session, bool recording) =>
+        _events?.Publish(new SessionEvent(recording ? SessionChange.Playing : SessionChange.Paused, session, time.GetUtcNow()));
+
+    /// <summary>
+    /// Ends a session: out of the registry, then what it holds let go (<see cref="Session.End"/>: a player's BYE,
+    /// transport and stream; a publisher's connection), counted, logged and told to watchers.
+    /// </summary>
+    public void Close(Session session, SessionEndReason reason, string? detail = null)
+    {
+        if (Unregister(session))
+        {
+            session.End();
+            Closed(session, reason, detail);
+        }
+    }
+
+    /// <summary>
+    /// A publisher's session that has ended by its own path (TEARDOWN, or its connection closing, which ends the
+    /// publication): out of the registry and told, if a kick or a drain has not done so already.
+    /// </summary>
+    public void Ended(RecordSession session, SessionEndReason reason, string? detail = null)
+    {
+        if (Unregister(session))
+        {
+            Closed(session, reason, detail);
+        }
+    }
+
+    private bool Unregister(Session session)
     {
         lock (_gate)
         {
             if (!registry.Remove(session))
             {
-                return;
+                return false;
             }
 
-            session.Owner.Remove(session);
-            _viewers.Remove(session);
-            if (session.Transport.Destination is { } destination && _destinations.TryGetValue(destination, out var holder) && holder == session)
+            if (session is RtspSession sender)
             {
-                _destinations.Remove(destination);
+                sender.Owner.Remove(sender);
+                if (sender.Transport.Destination is { } destination && _destinations.TryGetValue(destination, out var holder) && holder == sender)
+                {
+                    _destinations.Remove(destination);
+                }
             }
+
+            return true;
+        }
+    }
+
+    private void Closed(Session session, SessionEndReason reason, string? detail)
+    {
+        var why = reason.ToString().ToLowerInvariant();
+        var said = detail is null ? why : $"{why}: {detail}";
+        var traffic = session.Traffic;
+        _events?.Publish(new SessionEvent(SessionChange.Closed, session, time.GetUtcNow(), reason, detail));
+        if (session.Kind == SessionKind.Record)
+        {
+            // Publishers have their own counts (publishers, published frames).
+            EdgeLog.PublishingSessionClosed(logger, session.Id, session.Stream, said, traffic.Frames, traffic.Dropped);
+            return;
         }
 
-        session.TryApply(RtspMethod.Teardown);
-        session.SendReport(bye: true);
-        session.Transport.Detach();
-        session.Feed.Release();
-        var why = reason.ToString().ToLowerInvariant();
-        metrics.SessionClosed(session.Transport.Kind, session.Feed.Name, why);
-        _events?.Publish(new SessionEvent(SessionChange.Closed, session, time.GetUtcNow(), reason, detail));
-        var sender = session.Sender;
-        EdgeLog.SessionClosed(logger, session.Id, detail is null ? why : $"{why}: {detail}", sender.FramesSent, sender.PacketsSent, sender.FramesDropped);
+        metrics.SessionClosed(session.TransportKind, session.Stream, why);
+        EdgeLog.SessionClosed(logger, session.Id, said, traffic.Frames, traffic.Packets, traffic.Dropped);
     }
 
     /// <summary>Ends a session at an operator's word, and its connection when it holds no other session.</summary>
-    public void Kick(RtspSession session, string reason)
+    public void Kick(Session session, string reason)
     {
         Close(session, SessionEndReason.Kicked, reason.Length > 0 ? reason : null);
         if (session.Owner.SessionCount == 0)
@@ -214,7 +262,7 @@ internal sealed class SessionManager(
             CloseAll(SessionEndReason.Drained);
         }
 
-        foreach (var session in registry.All)
+        foreach (var session in registry.Senders)
         {
             if (session.Transport.ExpiresWhenSilent && session.IsExpired(_settings.SessionTimeout))
             {
@@ -228,9 +276,9 @@ internal sealed class SessionManager(
     }
 
     // Under the lock, as Watch's snapshot is: a watcher sees a session either in its snapshot or created.
-    private RtspSession Register(ISessionOwner owner, HubLease lease, IMediaTransport transport)
+    private RtspSession Register(ISessionOwner owner, HubLease lease, IMediaTransport transport, SessionKind kind)
     {
-        var session = new RtspSession(SessionRegistry.NewId(), lease.Take(), transport, new RtpSender(time), owner, time, metrics.FirstFrame);
+        var session = new RtspSession(SessionRegistry.NewId(), lease.Take(), transport, new RtpSender(time), owner, time, metrics.FirstFrame, kind);
         registry.Add(session);
         owner.Add(session);
         _events?.Publish(new SessionEvent(SessionChange.Created, session, time.GetUtcNow()));
@@ -258,7 +306,7 @@ internal sealed class SessionManager(
             throw new SetupRefusedException(RtspStatusCode.NotEnoughBandwidth, $"{_settings.MaxSessionsPerConnection} sessions on this connection");
         }
 
-        if (registry.Count - _viewers.Count >= _settings.MaxSessions)
+        if (registry.CountOf(SessionKind.Play) >= _settings.MaxSessions)
         {
             metrics.LimitHit(EdgeLimits.MaxSessions);
             throw new SetupRefusedException(RtspStatusCode.ServiceUnavailable, $"{_settings.MaxSessions} sessions on this edge", RetryAfter);

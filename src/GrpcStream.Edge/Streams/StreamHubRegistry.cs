@@ -65,6 +65,34 @@ internal sealed class StreamHubRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A use of the hub of a stream that exists, with a frame held, for a session about to start: the stream is
+    /// described at the origin unless a live hub says it exists already, then acquired, then its first frame is
+    /// awaited (at most <see cref="OriginSettings.DescribeTimeout"/>) so that playing starts at once. The one place
+    /// an RTSP SETUP and an HTTP viewer get their stream; the lease is given back on every path that throws.
+    /// </summary>
+    /// <exception cref="StreamNotFoundException">No origin has the stream.</exception>
+    /// <exception cref="OriginUnavailableException">An origin that might have it did not answer.</exception>
+    public async Task<HubLease> AcquireAsync(string name, CancellationToken cancellationToken)
+    {
+        if (!IsLive(name))
+        {
+            await _origin.DescribeAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        var lease = Acquire(name);
+        try
+        {
+            await lease.Feed.WaitForFirstFrameAsync(_options.Origin.DescribeTimeout, cancellationToken).ConfigureAwait(false);
+            return lease;
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>A use of the hub of <paramref name="name"/>, started if needed; dispose the lease unless it is taken.</summary>
     public HubLease Acquire(string name)
     {

@@ -1,6 +1,5 @@
 using System.Net;
 using GrpcStream.Edge.Rtp;
-using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Streams;
 
 namespace GrpcStream.Edge.Transports;
@@ -30,7 +29,7 @@ internal interface IMediaTransport
     string Describe(uint ssrc);
 
     /// <summary>Starts taking the client's RTCP for <paramref name="session"/>.</summary>
-    void Attach(RtspSession session);
+    void Attach(ITransportSession session);
 
     /// <summary>Stops taking RTCP and frees what the transport holds; called once when the session ends.</summary>
     void Detach();

@@ -1,4 +1,3 @@
-using GrpcStream.Edge.Sessions;
 
 namespace GrpcStream.Edge.Transports;
 
@@ -8,7 +7,7 @@ namespace GrpcStream.Edge.Transports;
 /// </summary>
 internal sealed class InterleavedChannels
 {
-    private readonly RtspSession?[] _owners = new RtspSession?[128];
+    private readonly ITransportSession?[] _owners = new ITransportSession?[128];
     private readonly bool[] _reserved = new bool[128];
 
     /// <summary>Reserves the pair starting at <paramref name="rtpChannel"/>, or the first free pair when null.</summary>
@@ -39,7 +38,7 @@ internal sealed class InterleavedChannels
         }
     }
 
-    public void Attach(byte rtpChannel, RtspSession session) => Volatile.Write(ref _owners[rtpChannel / 2], session);
+    public void Attach(byte rtpChannel, ITransportSession session) => Volatile.Write(ref _owners[rtpChannel / 2], session);
 
     public void Release(byte rtpChannel)
     {
@@ -51,5 +50,5 @@ internal sealed class InterleavedChannels
     }
 
     /// <summary>The session whose RTCP travels on <paramref name="channel"/>, if any.</summary>
-    public RtspSession? RtcpOwner(byte channel) => channel % 2 == 1 ? Volatile.Read(ref _owners[channel / 2]) : null;
+    public ITransportSession? RtcpOwner(byte channel) => channel % 2 == 1 ? Volatile.Read(ref _owners[channel / 2]) : null;
 }

@@ -1,7 +1,5 @@
-using GrpcStream.Edge.Connections;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Rtp;
-using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Jpeg;
@@ -20,14 +18,14 @@ namespace GrpcStream.Edge.Transports;
 internal sealed class InterleavedTransport : IMediaTransport, IInterleavedFrameWriter
 {
     private const int HeaderSize = InterleavedFrame.HeaderSize + RtpHeader.Size;
-    private readonly RtspConnection _connection;
+    private readonly IInterleavedOutput _connection;
     private readonly InterleavedChannels _channels;
     private readonly EdgeMetrics _metrics;
     private readonly int _maxQueuedFrames;
     private RtpSender? _sender;
     private int _queued;
 
-    public InterleavedTransport(RtspConnection connection, InterleavedChannels channels, EdgeMetrics metrics, byte rtpChannel, int maxQueuedFrames)
+    public InterleavedTransport(IInterleavedOutput connection, InterleavedChannels channels, EdgeMetrics metrics, byte rtpChannel, int maxQueuedFrames)
     {
         _connection = connection;
         _channels = channels;
@@ -53,7 +51,7 @@ internal sealed class InterleavedTransport : IMediaTransport, IInterleavedFrameW
         Ssrc = ssrc,
     }.ToString();
 
-    public void Attach(RtspSession session)
+    public void Attach(ITransportSession session)
     {
         _sender = session.Sender;
         _channels.Attach(RtpChannel, session);

@@ -1,7 +1,6 @@
 using System.Net;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Rtp;
-using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Rtsp.Rtp;
@@ -9,7 +8,7 @@ using GrpcStream.Rtsp.Rtp;
 namespace GrpcStream.Edge.Transports;
 
 /// <summary>
-/// The classic lab client's transport (made only by <see cref="Dialects.LabDialect"/>): each frame as one RTP
+/// The classic lab client's transport (made only by <c>Requests.LabDialect</c>): each frame as one RTP
 /// packet whose payload is the whole JPEG (not RFC 2435), to the one port it named, and no RTCP. Frames too large
 /// for a datagram are skipped.
 /// </summary>
@@ -26,7 +25,7 @@ internal sealed class LabUdpTransport(UdpRtpServer server, EdgeMetrics metrics, 
 
     public string Describe(uint ssrc) => $"RTP/UDP;unicast;client_port={Destination.Port};server_port={server.RtpPort}";
 
-    public void Attach(RtspSession session)
+    public void Attach(ITransportSession session)
     {
         // The lab client sends no RTCP.
     }

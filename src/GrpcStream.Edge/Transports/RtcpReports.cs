@@ -1,5 +1,4 @@
 using GrpcStream.Edge.Diagnostics;
-using GrpcStream.Edge.Sessions;
 using GrpcStream.Rtsp.Rtcp;
 
 namespace GrpcStream.Edge.Transports;
@@ -13,7 +12,7 @@ internal static class RtcpReports
     /// stream, says nothing about whether this client still receives.
     /// </summary>
     /// <returns>Whether the packet showed that the client receives this session.</returns>
-    public static bool Apply(ReadOnlySpan<byte> compound, RtspSession session, EdgeMetrics metrics)
+    public static bool Apply(ReadOnlySpan<byte> compound, ITransportSession session, EdgeMetrics metrics)
     {
         if (!RtcpReader.Validate(compound))
         {

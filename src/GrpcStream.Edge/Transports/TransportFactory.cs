@@ -1,7 +1,6 @@
 using System.Net;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Settings;
-using GrpcStream.Edge.Requests;
 using GrpcStream.Rtsp.Headers;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +12,7 @@ internal sealed class TransportFactory(UdpRtpServer udp, EdgeMetrics metrics, IO
     private readonly RtspSettings _settings = options.Value.Rtsp;
 
     /// <summary>RTP/AVP unicast for playing, over UDP to the client's address or interleaved on its connection.</summary>
-    public IMediaTransport? TryCreateRtpAvp(TransportSpec spec, ClientContext client)
+    public IMediaTransport? TryCreateRtpAvp(TransportSpec spec, TransportClient client)
     {
         if (!spec.IsRtpAvp || spec.IsMulticast || spec.Mode is not (null or "PLAY"))
         {
@@ -28,7 +27,7 @@ internal sealed class TransportFactory(UdpRtpServer udp, EdgeMetrics metrics, IO
             }
 
             return client.Channels.TryReserve(spec.Interleaved?.First) is { } channel
-                ? new InterleavedTransport(client.Connection, client.Channels, metrics, channel, _settings.TcpQueueFrames)
+                ? new InterleavedTransport(client.Output, client.Channels, metrics, channel, _settings.TcpQueueFrames)
                 : null;
         }
 
@@ -39,12 +38,12 @@ internal sealed class TransportFactory(UdpRtpServer udp, EdgeMetrics metrics, IO
 
         // RTP goes to the address the request came from, never to one the client names: the edge must not be
         // turned on a third party.
-        var address = client.Connection.Remote.Address;
+        var address = client.Address;
         var rtcpPort = ports.Second != ports.First ? ports.Second : ports.First + 1;
         return new UdpTransport(udp, metrics, new IPEndPoint(address, ports.First), new IPEndPoint(address, rtcpPort));
     }
 
     /// <summary>The lab client's whole-frame transport to its one port.</summary>
-    public IMediaTransport CreateLab(ClientContext client, int port) =>
-        new LabUdpTransport(udp, metrics, new IPEndPoint(client.Connection.Remote.Address, port));
+    public IMediaTransport CreateLab(TransportClient client, int port) =>
+        new LabUdpTransport(udp, metrics, new IPEndPoint(client.Address, port));
 }

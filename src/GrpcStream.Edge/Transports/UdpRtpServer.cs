@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Settings;
-using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Native;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Rtsp.Rtp;
@@ -21,8 +20,8 @@ internal sealed class UdpRtpServer : IAsyncDisposable
 {
     // Keyed by the socket address as the kernel gives it, so that a report is matched to its session without making
     // an endpoint object per report.
-    private readonly ConcurrentDictionary<SocketAddress, RtspSession> _byRtcpSource = new();
-    private readonly ConcurrentDictionary<SocketAddress, Publishing.RecordSession> _byRtpSource = new();
+    private readonly ConcurrentDictionary<SocketAddress, ITransportSession> _byRtcpSource = new();
+    private readonly ConcurrentDictionary<SocketAddress, IDatagramReceiver> _byRtpSource = new();
     private readonly EdgeMetrics _metrics;
     private readonly ILogger<UdpRtpServer> _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -150,18 +149,18 @@ internal sealed class UdpRtpServer : IAsyncDisposable
 
     public void SendRtcp(ReadOnlySpan<byte> packet, SocketAddress destination) => Send(_rtcp, packet, destination);
 
-    public void Register(IPEndPoint rtcpSource, RtspSession session) => _byRtcpSource[Normalize(rtcpSource).Serialize()] = session;
+    public void Register(IPEndPoint rtcpSource, ITransportSession session) => _byRtcpSource[Normalize(rtcpSource).Serialize()] = session;
 
-    public void Unregister(IPEndPoint rtcpSource, RtspSession session) => _byRtcpSource.TryRemove(new KeyValuePair<SocketAddress, RtspSession>(Normalize(rtcpSource).Serialize(), session));
+    public void Unregister(IPEndPoint rtcpSource, ITransportSession session) => _byRtcpSource.TryRemove(new KeyValuePair<SocketAddress, ITransportSession>(Normalize(rtcpSource).Serialize(), session));
 
     /// <summary>
     /// Hands the RTP that <paramref name="rtpSource"/> sends to the RTP port to <paramref name="session"/> (RECORD over
     /// UDP); false when another session holds that source, which stays its own.
     /// </summary>
-    public bool TryRegisterPublisher(IPEndPoint rtpSource, Publishing.RecordSession session) => _byRtpSource.TryAdd(Normalize(rtpSource).Serialize(), session);
+    public bool TryRegisterPublisher(IPEndPoint rtpSource, IDatagramReceiver session) => _byRtpSource.TryAdd(Normalize(rtpSource).Serialize(), session);
 
-    public void UnregisterPublisher(IPEndPoint rtpSource, Publishing.RecordSession session) =>
-        _byRtpSource.TryRemove(new KeyValuePair<SocketAddress, Publishing.RecordSession>(Normalize(rtpSource).Serialize(), session));
+    public void UnregisterPublisher(IPEndPoint rtpSource, IDatagramReceiver session) =>
+        _byRtpSource.TryRemove(new KeyValuePair<SocketAddress, IDatagramReceiver>(Normalize(rtpSource).Serialize(), session));
 
     private static void Send(Socket? socket, ReadOnlySpan<byte> packet, SocketAddress destination)
     {

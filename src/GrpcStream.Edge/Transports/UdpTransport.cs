@@ -1,7 +1,6 @@
 using System.Net;
 using GrpcStream.Edge.Diagnostics;
 using GrpcStream.Edge.Rtp;
-using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Jpeg;
@@ -22,7 +21,7 @@ internal sealed class UdpTransport : IMediaTransport
     private readonly SocketAddress _rtcp;
     private readonly IPEndPoint _rtcpEndPoint;
     private readonly Action<PacketizedFrame, SocketAddress> _write;
-    private RtspSession? _session;
+    private ITransportSession? _session;
 
     public UdpTransport(UdpRtpServer server, EdgeMetrics metrics, IPEndPoint rtp, IPEndPoint rtcp)
     {
@@ -48,7 +47,7 @@ internal sealed class UdpTransport : IMediaTransport
         Ssrc = ssrc,
     }.ToString();
 
-    public void Attach(RtspSession session)
+    public void Attach(ITransportSession session)
     {
         _session = session;
         _server.Register(_rtcpEndPoint, session);

@@ -4,6 +4,7 @@ using GrpcStream.Origin.Hosting;
 using GrpcStream.Origin.Native;
 using GrpcStream.Origin.Sample;
 using Microsoft.Extensions.Options;
+using GrpcStream.Shared;
 
 namespace GrpcStream.Origin.Catalogue;
 

@@ -6,6 +6,7 @@ using GrpcStream.Origin.Live;
 using GrpcStream.Origin.Publishing;
 using GrpcStream.Protos.Origin.V1;
 using Microsoft.Extensions.Options;
+using GrpcStream.Shared;
 
 namespace GrpcStream.Origin.Grpc;
 
@@ -21,9 +22,6 @@ internal sealed class MediaOriginService(
     ILogger<MediaOriginService> logger)
     : MediaOrigin.MediaOriginBase
 {
-    /// <summary>The response header a publish call gets once the origin has accepted the stream.</summary>
-    public const string PublishAcceptedHeader = "grpcstream-publish-accepted";
-
     public override Task<ListStreamsResponse> ListStreams(ListStreamsRequest request, ServerCallContext context)
     {
         var response = new ListStreamsResponse();
@@ -127,7 +125,7 @@ internal sealed class MediaOriginService(
         {
             // The response headers say "accepted": a publisher (an edge answering ANNOUNCE) may wait for them. A
             // refusal is a trailers-only answer, which has no such header.
-            await context.WriteResponseHeadersAsync(new Metadata { { PublishAcceptedHeader, "1" } });
+            await context.WriteResponseHeadersAsync(new Metadata { { OriginContract.PublishAcceptedHeader, "1" } });
             while (await requestStream.MoveNext(context.CancellationToken))
             {
                 if (requestStream.Current.MessageCase != PublishRequest.MessageOneofCase.Jpeg)

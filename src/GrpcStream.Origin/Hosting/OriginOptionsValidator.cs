@@ -1,6 +1,6 @@
-using GrpcStream.Origin.Catalogue;
 using GrpcStream.Rtsp.Jpeg;
 using Microsoft.Extensions.Options;
+using GrpcStream.Shared;
 
 namespace GrpcStream.Origin.Hosting;
 

@@ -14,6 +14,7 @@ using GrpcStream.Rtsp.Messages;
 using GrpcStream.Rtsp.Rtcp;
 using GrpcStream.Rtsp.Rtp;
 using GrpcStream.Rtsp.Sdp;
+using GrpcStream.Shared.Net;
 
 namespace GrpcStream.Rtsp.Client;
 
@@ -245,7 +246,7 @@ public sealed class RtspClient : IAsyncDisposable
     {
         await ConnectAsync(cancellationToken);
         var local = ((IPEndPoint)_tcp!.Client.LocalEndPoint!).Address;
-        var sdp = JpegSessionDescription.Create(_url.Path.Trim('/'), frameRate, width, height, (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds(), (local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local).ToString());
+        var sdp = JpegSessionDescription.Create(_url.Path.Trim('/'), frameRate, width, height, (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds(), PlainAddress.Of(local).ToString());
         await SendAsync(RtspMethod.Announce, Url, [], cancellationToken, Encoding.UTF8.GetBytes(sdp.ToString()), "application/sdp");
         var response = await SendAsync(
             RtspMethod.Setup, Url.TrimEnd('/') + "/" + JpegSessionDescription.TrackControl, [(TransportHeader.Name, "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record")], cancellationToken);

@@ -1,6 +1,7 @@
 using System.Net;
 using Grpc.Core;
 using GrpcStream.ServiceDefaults.Tls;
+using GrpcStream.Shared.Net;
 
 namespace GrpcStream.ServiceDefaults.Grpc;
 
@@ -31,7 +32,7 @@ public sealed class ControlCallers(IEnumerable<string> tokens, string setting, b
         if (!_tokens.Any)
         {
             var remote = context.GetHttpContext().Connection.RemoteIpAddress;
-            if (remote is null || !IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+            if (remote is null || !IPAddress.IsLoopback(PlainAddress.Of(remote)))
             {
                 throw new RpcException(new Status(StatusCode.PermissionDenied, $"the control API answers {remote} only with a token: set {setting} (without tokens it answers loopback only)"));
             }

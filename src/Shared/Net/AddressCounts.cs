@@ -16,7 +16,7 @@ internal sealed class AddressCounts(int limit)
     /// <summary>Counts one more for <paramref name="address"/>; false, counting nothing, when it holds the most already.</summary>
     public bool TryAdd(IPAddress address)
     {
-        address = Plain(address);
+        address = PlainAddress.Of(address);
         lock (_counts)
         {
             _counts.TryGetValue(address, out var count);
@@ -32,7 +32,7 @@ internal sealed class AddressCounts(int limit)
 
     public void Remove(IPAddress address)
     {
-        address = Plain(address);
+        address = PlainAddress.Of(address);
         lock (_counts)
         {
             if (_counts.TryGetValue(address, out var count))
@@ -48,7 +48,4 @@ internal sealed class AddressCounts(int limit)
             }
         }
     }
-
-    /// <summary>An address as it is counted and compared: IPv4-mapped IPv6 as IPv4.</summary>
-    public static IPAddress Plain(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 }

@@ -36,7 +36,14 @@ public sealed class AuthHookTests : IAsyncDisposable
 
             if (question.GetProperty("user").GetString() == "slow")
             {
-                await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+                // A hook that never answers: it holds the request until the edge gives up on it.
+                var abandoned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                await using (context.RequestAborted.Register(() => abandoned.TrySetResult()))
+                {
+                    await abandoned.Task;
+                }
+
+                return;
             }
 
             var allowed = question.GetProperty("user").GetString() == "hooked" && question.GetProperty("password").GetString() == "pw"

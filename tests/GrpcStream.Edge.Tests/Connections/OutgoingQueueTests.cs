@@ -1,6 +1,7 @@
 using GrpcStream.Edge.Connections;
 using GrpcStream.Edge.Streams;
 using GrpcStream.Edge.Tests.Fakes;
+using GrpcStream.Edge.Transports;
 
 namespace GrpcStream.Edge.Tests.Connections;
 

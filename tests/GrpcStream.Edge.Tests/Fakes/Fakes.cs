@@ -27,13 +27,13 @@ internal sealed class FakeTransport(IPEndPoint? destination = null) : IMediaTran
 
     public List<byte[]> Rtcp { get; } = [];
 
-    public RtspSession? Attached { get; private set; }
+    public ITransportSession? Attached { get; private set; }
 
     public bool Detached { get; private set; }
 
     public string Describe(uint ssrc) => $"fake;ssrc={ssrc:X8}";
 
-    public void Attach(RtspSession session) => Attached = session;
+    public void Attach(ITransportSession session) => Attached = session;
 
     public void Detach() => Detached = true;
 
@@ -114,6 +114,9 @@ internal static class EdgeParts
         var metrics = Metrics();
         return new SessionManager(new SessionRegistry(), metrics, Options.Create(options), time, NullLogger<SessionManager>.Instance, events: new SessionEvents(Options.Create(options), metrics));
     }
+
+    /// <summary>A JPEG of the built-in test pattern.</summary>
+    public static byte[] Jpeg() => origin::GrpcStream.Origin.Sample.TestPatternStream.EncodeFrame(0, 1);
 
     /// <summary>A packetized frame of the built-in test pattern, at <paramref name="pts"/>.</summary>
     public static SharedFrame Frame(uint pts)

@@ -87,13 +87,11 @@ public sealed class StreamPageTests : IDisposable
               };
             })()
             """;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        JsonElement layout;
-        while (!((layout = await phone.EvaluateAsync(Layout, Token)).GetProperty("cards").GetArrayLength() == 3 && layout.GetProperty("previewsPlaying").GetBoolean()))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for three cards whose previews have frames; the page was {layout}");
-            await Task.Delay(50, Token);
-        }
+        JsonElement layout = default;
+        await Eventually.HoldsAsync(
+            async () => (layout = await phone.EvaluateAsync(Layout, Token)).GetProperty("cards").GetArrayLength() == 3 && layout.GetProperty("previewsPlaying").GetBoolean(),
+            "three cards whose previews have frames",
+            TimeSpan.FromSeconds(30));
 
         // The page's viewport is the phone's (a page without a viewport setting would be laid out 980 pixels wide).
         Assert.Equal(390, layout.GetProperty("viewport").GetInt32());

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using GrpcStream.Edge.Hosting;
 using GrpcStream.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -106,6 +107,49 @@ public sealed class RtspPublishTests : IDisposable
         finally
         {
             await StopAsync(publisher);
+        }
+    }
+
+    [Fact]
+    public async Task A_publisher_is_listed_by_the_control_api_and_a_kick_ends_its_publication_so_that_the_name_can_be_published_again()
+    {
+        await SourceAsync();
+        await using var host = await EdgeTestHost.StartAsync();
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(host.Edge.ControlAddress());
+        var control = new GrpcStream.Protos.Edge.V1.EdgeControl.EdgeControlClient(channel);
+        async Task<GrpcStream.Protos.Edge.V1.Session?> RecordingAsync() =>
+            (await control.ListSessionsAsync(new() { Stream = "live/cam1" }, cancellationToken: Token)).Sessions
+                .SingleOrDefault(s => s.Kind == "record" && s.State == "recording" && s.FramesReceived >= 3);
+
+        var publisher = FfmpegPublisher(host.Url("live/cam1"));
+        var again = (Process?)null;
+        try
+        {
+            await Eventually.HoldsAsync(async () => await RecordingAsync() is not null, "the publisher listed as recording", TimeSpan.FromSeconds(30));
+            var listed = (await RecordingAsync())!;
+            Assert.Equal(("tcp", "127.0.0.1", 0UL), (listed.Transport, listed.ClientAddress, listed.FramesSent));
+            Assert.Equal("record", (await control.GetSessionAsync(new() { Id = listed.Id }, cancellationToken: Token)).Kind);
+
+            await control.KickSessionAsync(new() { Id = listed.Id, Reason = "test" }, cancellationToken: Token);
+
+            // Its connection is closed, which ends the publication: ffmpeg's next write fails and it gives up.
+            await publisher.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(30), Token);
+            Assert.NotEqual(0, publisher.ExitCode);
+            Assert.DoesNotContain((await control.ListSessionsAsync(new(), cancellationToken: Token)).Sessions, s => s.Id == listed.Id);
+            await Eventually.HoldsAsync(() => host.Metrics.Publishers == 0, "the publication ended");
+            Assert.Contains(host.Log.Lines, l => l.Contains($"Session {listed.Id} of", StringComparison.Ordinal) && l.Contains("kicked through the control API: test", StringComparison.Ordinal));
+
+            // The origin let the name go: another publisher takes it (a second publisher of a live name is refused).
+            again = FfmpegPublisher(host.Url("live/cam1"));
+            await Eventually.HoldsAsync(async () => await RecordingAsync() is { } second && second.Id != listed.Id, "the name published again", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await StopAsync(publisher);
+            if (again is not null)
+            {
+                await StopAsync(again);
+            }
         }
     }
 

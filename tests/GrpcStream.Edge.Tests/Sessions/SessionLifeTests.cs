@@ -26,11 +26,11 @@ public class SessionLifeTests
         await using var host = await EdgeTestHost.StartAsync(true, time, [], FakeClockSettings);
         await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
         var (session, ssrc) = await PlayTcpAsync(host, client);
-        await CollectFramesAsync(client, host, session, 1);
+        await CollectFramesAsync(client, [], 1);
 
         // A sender report is due every 5 s; it counts the frame already received.
         time.Advance(TimeSpan.FromSeconds(6));
-        var sr = await WaitForRtcpAsync(client, host, session, RtcpPacketType.SenderReport);
+        var sr = await WaitForRtcpAsync(client, RtcpPacketType.SenderReport);
         Assert.Equal(ssrc, sr.Ssrc);
         Assert.True(sr.Info.PacketCount > 0);
         Assert.InRange((sr.Info.Ntp.ToDateTime() - time.GetUtcNow()).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(1));
@@ -132,27 +132,21 @@ public class SessionLifeTests
         var id = System.Text.RegularExpressions.Regex.Match(System.Text.Encoding.ASCII.GetString(buffer, 0, read), "Session: ([0-9]+)").Groups[1].Value;
         await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"PLAY rtsp://127.0.0.1/movie.Mjpeg RTSP/1.0\r\nCSeq: 2\r\nSession: {id}\r\n\r\n"), TestContext.Current.CancellationToken);
 
-        // The stalled client now reads nothing; the healthy one plays alongside for a while.
+        // The stalled client now reads nothing; the healthy one plays alongside, read as its packets come, until
+        // the stalled one has lost frames and the healthy one has had more than ten whole.
         await PlayTcpAsync(host, healthy);
         var depacketizer = new RtpJpegDepacketizer();
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
-        while (DateTime.UtcNow < until)
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (host.Metrics.FramesDropped("tcp") < 1 || depacketizer.FramesCompleted <= 10)
         {
-            await healthy.RequestAsync("GET_PARAMETER", host.Url());
-            foreach (var (channel, payload) in healthy.Interleaved)
+            Assert.False(deadline.IsCancellationRequested, $"after a minute: {host.Metrics.FramesDropped("tcp")} frames dropped, {depacketizer.FramesCompleted} received whole");
+            var (channel, payload) = await healthy.NextInterleavedAsync();
+            if (channel == 0 && RtpPacket.TryParse(payload, out var packet) == RtpPacketError.None)
             {
-                if (channel == 0 && RtpPacket.TryParse(payload, out var packet) == RtpPacketError.None)
-                {
-                    depacketizer.Push(packet.Header.Timestamp, packet.Header.Marker, packet.PayloadOf(payload), out _);
-                }
+                depacketizer.Push(packet.Header.Timestamp, packet.Header.Marker, packet.PayloadOf(payload), out _);
             }
-
-            healthy.Interleaved.Clear();
-            await Task.Delay(100, TestContext.Current.CancellationToken);
         }
 
-        Assert.True(host.Metrics.FramesDropped("tcp") >= 1);
-        Assert.True(depacketizer.FramesCompleted > 10, $"the healthy reader got only {depacketizer.FramesCompleted} frames");
         Assert.Equal(0, depacketizer.FramesDropped);
     }
 
@@ -162,17 +156,18 @@ public class SessionLifeTests
         await using var host = await EdgeTestHost.StartAsync(true, null, [], "Origin:RetryMaxDelay=00:00:00.500");
         await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
         var (session, ssrc) = await PlayTcpAsync(host, client);
-        await CollectFramesAsync(client, host, session, 5);
+        var rtp = new List<byte[]>();
+        await CollectFramesAsync(client, rtp, 5);
 
         await host.StopOriginAsync();
         await Eventually.HoldsAsync(() => host.Log.Lines.Any(l => l.Contains("Origin stream movie.Mjpeg lost", StringComparison.Ordinal)), "the edge notices the origin is gone");
-        var beforeRestart = await CollectFramesAsync(client, host, session, 0);
+        var beforeRestart = await CollectFramesAsync(client, rtp, 0);
         await host.RestartOriginAsync();
-        await CollectFramesAsync(client, host, session, beforeRestart + 10);
+        await CollectFramesAsync(client, rtp, beforeRestart + 10);
 
-        var packets = client.Interleaved.Where(f => f.Channel == 0).Select(f =>
+        var packets = rtp.Select(payload =>
         {
-            Assert.Equal(RtpPacketError.None, RtpPacket.TryParse(f.Payload, out var p));
+            Assert.Equal(RtpPacketError.None, RtpPacket.TryParse(payload, out var p));
             return p.Header;
         }).ToList();
         Assert.All(packets, p => Assert.Equal(ssrc, p.Ssrc));
@@ -185,22 +180,25 @@ public class SessionLifeTests
         Assert.Equal(200, (await client.RequestAsync("GET_PARAMETER", host.Url(), ("Session", session))).StatusCode);
     }
 
-    /// <summary>Keeps the session alive until at least <paramref name="frames"/> frames have arrived in all; returns how many have.</summary>
-    private static async Task<int> CollectFramesAsync(RtspTestClient client, EdgeTestHost host, string session, int frames)
+    /// <summary>
+    /// Reads the session's RTP (into <paramref name="rtp"/>) as it comes until at least <paramref name="frames"/>
+    /// frames have arrived in all; returns how many have.
+    /// </summary>
+    private static async Task<int> CollectFramesAsync(RtspTestClient client, List<byte[]> rtp, int frames)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
+        static bool EndsFrame(byte[] payload) => RtpPacket.TryParse(payload, out var p) == RtpPacketError.None && p.Header.Marker;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (rtp.Count(EndsFrame) < frames)
         {
-            await client.RequestAsync("GET_PARAMETER", host.Url(), ("Session", session));
-            var received = client.Interleaved.Count(f => f.Channel == 0 && RtpPacket.TryParse(f.Payload, out var p) == RtpPacketError.None && p.Header.Marker);
-            if (received >= frames)
+            Assert.False(deadline.IsCancellationRequested, $"only {rtp.Count(EndsFrame)} of {frames} frames arrived");
+            var (channel, payload) = await client.NextInterleavedAsync(TimeSpan.FromSeconds(30));
+            if (channel == 0)
             {
-                return received;
+                rtp.Add(payload);
             }
-
-            Assert.True(DateTime.UtcNow < deadline, $"only {received} of {frames} frames arrived");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
         }
+
+        return rtp.Count(EndsFrame);
     }
 
     private static async Task<(string Session, uint Ssrc)> PlayTcpAsync(EdgeTestHost host, RtspTestClient client)
@@ -212,28 +210,23 @@ public class SessionLifeTests
         return (session, ssrc);
     }
 
-    private static async Task<(uint Ssrc, SenderInfo Info)> WaitForRtcpAsync(RtspTestClient client, EdgeTestHost host, string session, RtcpPacketType type)
+    /// <summary>Reads the session's packets as they come until an RTCP packet of <paramref name="type"/> with sender info arrives.</summary>
+    private static async Task<(uint Ssrc, SenderInfo Info)> WaitForRtcpAsync(RtspTestClient client, RtcpPacketType type)
     {
-        for (var attempt = 0; attempt < 50; attempt++)
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
         {
-            foreach (var (channel, payload) in client.Interleaved)
+            Assert.False(deadline.IsCancellationRequested, $"no RTCP {type} arrived");
+            var (channel, payload) = await client.NextInterleavedAsync(TimeSpan.FromSeconds(30));
+            var reader = new RtcpReader(payload);
+            while (channel == 1 && reader.TryRead(out var packet))
             {
-                var reader = new RtcpReader(payload);
-                while (channel == 1 && reader.TryRead(out var packet))
+                if (packet.Type == type && packet.TryGetSenderInfo(out var info))
                 {
-                    if (packet.Type == type && packet.TryGetSenderInfo(out var info))
-                    {
-                        return (packet.Ssrc, info);
-                    }
+                    return (packet.Ssrc, info);
                 }
             }
-
-            await client.RequestAsync("GET_PARAMETER", host.Url(), ("Session", session));
-            await Task.Delay(100, TestContext.Current.CancellationToken);
         }
-
-        Assert.Fail($"no RTCP {type} arrived");
-        return default;
     }
 
     private static bool HasPacket(byte[] compound, RtcpPacketType type)

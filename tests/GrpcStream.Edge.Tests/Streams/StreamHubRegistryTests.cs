@@ -105,6 +105,33 @@ public sealed class StreamHubRegistryTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_session_acquires_a_stream_only_once_the_origin_has_it_and_with_its_first_frame_awaited()
+    {
+        await Assert.ThrowsAsync<GrpcStream.Edge.Origin.StreamNotFoundException>(() => _registry.AcquireAsync("nothing", CancellationToken.None));
+        Assert.Equal(0, _registry.Count); // nothing was watched for a stream that does not exist
+        Assert.True(_source.NoWatchWaiting);
+
+        _source.Add("cam");
+        var acquiring = _registry.AcquireAsync("cam", CancellationToken.None);
+        var watch = await _source.NextWatchAsync();
+        Assert.False(acquiring.IsCompleted, "a session starts with a frame: the first is awaited");
+        watch.Push(1, 3600, EdgeParts.Jpeg());
+        using var lease = await acquiring.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(3600u, lease.Feed.LatestTime?.Pts);
+
+        // Cancelled while waiting (the client went away): the lease goes back, and the linger ends the watch.
+        _source.Add("other");
+        using var gone = new CancellationTokenSource();
+        var abandoned = _registry.AcquireAsync("other", gone.Token);
+        var otherWatch = await _source.NextWatchAsync();
+        await gone.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned.WaitAsync(TimeSpan.FromSeconds(10)));
+        _time.Advance(_options.Origin.Linger + TimeSpan.FromSeconds(1));
+        await otherWatch.Ended.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(watch.Token.IsCancellationRequested);
+    }
+
+    [Fact]
     public async Task Disposing_the_registry_ends_every_watch()
     {
         using var a = _registry.Acquire("a");

@@ -139,8 +139,14 @@ public class PublishFramesTests
         using var first = await PublishAsync(origin.Client, "live/gate");
         await SendAsync(first, frames[0]);
 
+        // A write is done once it is handed to HTTP/2, not once the origin has read it: the first publisher holds
+        // the name when its call is accepted (its response headers), and only then may the second be refused. (The
+        // two calls travel on two connections: without this wait the second's start could be read first, the
+        // first be refused, and the second be accepted and wait for frames for ever.)
+        await first.ResponseHeadersAsync.WaitAsync(TimeSpan.FromSeconds(30), Token);
+
         using var second = await PublishAsync(origin.NewClient(), "live/gate");
-        var refused = await Assert.ThrowsAsync<RpcException>(() => second.ResponseAsync);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => second.ResponseAsync.WaitAsync(TimeSpan.FromSeconds(30), Token));
         Assert.Equal(StatusCode.AlreadyExists, refused.StatusCode);
         Assert.Equal("Stream 'live/gate' already has a publisher; a new one may publish it once that one is gone.", refused.Status.Detail);
 

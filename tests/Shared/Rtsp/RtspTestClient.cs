@@ -116,6 +116,44 @@ public sealed class RtspTestClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The next interleaved frame: the oldest of those collected while reading responses, or the next to arrive
+    /// (waited for at most <paramref name="timeout"/>; a message arriving meanwhile fails the test).
+    /// </summary>
+    public async Task<(byte Channel, byte[] Payload)> NextInterleavedAsync(TimeSpan? timeout = null)
+    {
+        if (Interleaved.Count > 0)
+        {
+            var first = Interleaved[0];
+            Interleaved.RemoveAt(0);
+            return first;
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(15));
+        var message = new RtspMessage();
+        while (true)
+        {
+            var buffer = new ReadOnlySequence<byte>(_pending);
+            var result = _reader.TryRead(buffer, message, out var frame, out var consumed);
+            if (result == RtspReadResult.InterleavedFrame)
+            {
+                var found = (frame.Channel, frame.Payload.ToArray());
+                _pending = buffer.Slice(consumed).ToArray();
+                return found;
+            }
+
+            Assert.True(result == RtspReadResult.NeedMoreData, $"a message came while interleaved data was awaited: {message.StatusCode} {message.Method}");
+            var read = await _stream.ReadAsync(_receive, cts.Token);
+            if (read == 0)
+            {
+                throw new EndOfStreamException("The server closed the connection.");
+            }
+
+            _pending = [.. _pending, .. _receive.AsSpan(0, read)];
+        }
+    }
+
     /// <summary>Whatever bytes arrive within <paramref name="quiet"/> of the last ones (for exact-byte checks).</summary>
     public async Task<byte[]> ReadRawAsync(TimeSpan quiet)
     {

@@ -1,10 +1,11 @@
 using System.Buffers;
 using GrpcStream.Edge.Origin;
 using GrpcStream.Edge.Diagnostics;
+using GrpcStream.Edge.Transports;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Rtsp.Rtp;
 
-namespace GrpcStream.Edge.Publishing;
+namespace GrpcStream.Edge.Sessions;
 
 /// <summary>Where a publisher is: announced, set up, recording.</summary>
 internal enum RecordState
@@ -19,7 +20,7 @@ internal enum RecordState
 /// mode=record the channel its RTP comes on, RECORD starts it. Each RTP packet's JPEG payload is depacketized here
 /// (RFC 2435) into whole frames, which go to the origin; a frame with a lost packet is dropped and counted.
 /// </summary>
-internal sealed class RecordSession : IAsyncDisposable
+internal sealed class RecordSession : Session, IDatagramReceiver, IAsyncDisposable
 {
     private readonly RtpJpegDepacketizer _depacketizer;
     private readonly OriginPublication _publication;
@@ -29,12 +30,12 @@ internal sealed class RecordSession : IAsyncDisposable
     private uint? _ssrc;
 
     public RecordSession(
-        string id, string name, string baseUrl, double frameRate, byte payloadType, (int Width, int Height)? size, int maxFrameBytes, OriginPublication publication, EdgeMetrics metrics, TimeProvider time)
+        string id, ISessionOwner owner, string name, string baseUrl, double frameRate, byte payloadType, (int Width, int Height)? size, int maxFrameBytes, OriginPublication publication, EdgeMetrics metrics, TimeProvider time)
+        : base(id, SessionKind.Record, owner, time)
     {
         _time = time;
         _lastDatagram = time.GetTimestamp();
         _payloadType = payloadType;
-        Id = id;
         Name = name;
         BaseUrl = baseUrl;
         FrameRate = frameRate;
@@ -43,9 +44,18 @@ internal sealed class RecordSession : IAsyncDisposable
         _metrics = metrics;
     }
 
-    public string Id { get; }
-
     public string Name { get; }
+
+    public override string Stream => Name;
+
+    public override string TransportKind => RtpChannel is not null ? "tcp" : UdpSource is not null ? "udp" : string.Empty;
+
+    public override string StateName => State.ToString().ToLowerInvariant();
+
+    public override System.Net.IPEndPoint? RtpDestination => null;
+
+    /// <summary>Frames forwarded, and frames lost in transit (incomplete or malformed in RTP, or dropped from the origin queue).</summary>
+    public override SessionTraffic Traffic => new(FramesForwarded, 0, 0, _depacketizer.FramesDropped + Volatile.Read(ref _queueDrops));
 
     /// <summary>The URL the ANNOUNCE named (without a trailing '/'): SETUP and RECORD address it or a track under it.</summary>
     public string BaseUrl { get; }
@@ -152,6 +162,17 @@ internal sealed class RecordSession : IAsyncDisposable
             });
         }
     }
+
+    /// <summary>A frame the origin's queue had no room for (see <see cref="OriginPublication"/>).</summary>
+    public void QueueDropped() => Interlocked.Increment(ref _queueDrops);
+
+    private long _queueDrops;
+
+    /// <summary>
+    /// Ended from outside (a kick, a drain's deadline): the publisher's connection is closed, and its closing ends
+    /// the publication (<see cref="DisposeAsync"/>), as when the publisher goes away by itself.
+    /// </summary>
+    internal override void End() => Owner.Disconnect();
 
     /// <summary>Ends the publication: the origin holds the stream for the publisher to come back.</summary>
     public ValueTask DisposeAsync() => _publication.DisposeAsync();

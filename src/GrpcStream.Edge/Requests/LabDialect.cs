@@ -1,10 +1,9 @@
 using System.Buffers;
 using System.Text;
-using GrpcStream.Edge.Requests;
 using GrpcStream.Edge.Transports;
 using GrpcStream.Rtsp.Headers;
 
-namespace GrpcStream.Edge.Dialects;
+namespace GrpcStream.Edge.Requests;
 
 /// <summary>
 /// The classic lab client's dialect, all of it in one place: its requests name the stream bare
@@ -60,6 +59,6 @@ internal sealed class LabDialect : RtspDialect
 
     public override IMediaTransport? TryCreateTransport(TransportSpec spec, TransportFactory factory, ClientContext client) =>
         spec.Profile == "RTP/UDP" && spec.LowerTransport == LowerTransport.Udp && !spec.IsMulticast && spec.ClientPorts is { First: > 0 } ports
-            ? factory.CreateLab(client, ports.First)
+            ? factory.CreateLab(client.TransportClient, ports.First)
             : base.TryCreateTransport(spec, factory, client);
 }

@@ -1,10 +1,12 @@
-namespace GrpcStream.Origin.Catalogue;
+namespace GrpcStream.Shared;
 
 /// <summary>
 /// What a stream name may be. A file stream is one file or directory name directly inside the media root, so its
 /// name has no '/'; anything that could step outside the root (separators, "..", rooted paths) is refused before
 /// the file system is touched. A published stream's name is path-like (<c>live/cam1</c>): segments of
 /// <c>[A-Za-z0-9._-]</c> separated by '/', none of them "." or "..". A '/' therefore says which kind a name is.
+/// The rules are the origin's; the edge applies the same ones (compiled into both) to turn a name that cannot be
+/// a stream away before asking the origin.
 /// </summary>
 internal static class StreamName
 {

@@ -1,10 +1,9 @@
 using System.Buffers;
-using GrpcStream.Edge.Requests;
 using GrpcStream.Edge.Transports;
 using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Messages;
 
-namespace GrpcStream.Edge.Dialects;
+namespace GrpcStream.Edge.Requests;
 
 /// <summary>
 /// How one connection's client speaks: how its messages are framed, how answers are written to it, and which
@@ -28,7 +27,7 @@ internal abstract class RtspDialect
 
     /// <summary>A transport for <paramref name="spec"/>, or null when this dialect cannot serve it.</summary>
     public virtual IMediaTransport? TryCreateTransport(TransportSpec spec, TransportFactory factory, ClientContext client) =>
-        factory.TryCreateRtpAvp(spec, client);
+        factory.TryCreateRtpAvp(spec, client.TransportClient);
 
     private sealed class StandardDialect : RtspDialect
     {

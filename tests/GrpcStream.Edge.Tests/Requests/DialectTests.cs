@@ -1,10 +1,9 @@
 using System.Buffers;
 using System.Text;
-using GrpcStream.Edge.Dialects;
 using GrpcStream.Edge.Requests;
 using GrpcStream.Rtsp.Messages;
 
-namespace GrpcStream.Edge.Tests.Dialects;
+namespace GrpcStream.Edge.Tests.Requests;
 
 /// <summary>How the two dialects frame, and how they answer.</summary>
 public class DialectTests
