@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GrpcStream.Cli.Commands;
+using GrpcStream.Cli.Output;
 
 namespace GrpcStream.Cli;
 

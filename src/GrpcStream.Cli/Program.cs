@@ -1,4 +1,5 @@
 using GrpcStream.Cli;
+using GrpcStream.Cli.Output;
 
 // `grpcstream bench` is a load generator whose cost per packet limits how hard it can load a server. With this
 // switch a socket's completion runs on the thread that polled for it, instead of waking a thread-pool thread per

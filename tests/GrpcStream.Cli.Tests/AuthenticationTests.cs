@@ -1,3 +1,5 @@
+using GrpcStream.Cli.Commands;
+
 namespace GrpcStream.Cli.Tests;
 
 /// <summary>Which challenge the client answers when a server (or someone in the middle) offers several.</summary>

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using GrpcStream.Cli.Output;
 
 namespace GrpcStream.Cli.Tests;
 

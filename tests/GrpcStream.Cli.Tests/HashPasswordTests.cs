@@ -1,5 +1,6 @@
 using System.Text;
 using GrpcStream.Testing;
+using GrpcStream.Cli.Commands;
 
 namespace GrpcStream.Cli.Tests;
 

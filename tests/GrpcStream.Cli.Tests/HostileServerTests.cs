@@ -1,5 +1,6 @@
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Testing;
+using GrpcStream.Cli.Commands;
 
 namespace GrpcStream.Cli.Tests;
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using GrpcStream.Rtsp.Jpeg;
 using GrpcStream.Testing;
+using GrpcStream.Cli.Commands;
 
 namespace GrpcStream.Cli.Tests;
 

@@ -1,3 +1,5 @@
+using GrpcStream.Cli.Commands;
+
 namespace GrpcStream.Cli.Tests;
 
 /// <summary>What a server sends cannot drive the terminal the CLI prints to.</summary>

@@ -1,5 +1,6 @@
 using GrpcStream.Edge.Hosting;
 using GrpcStream.Testing;
+using GrpcStream.Cli.Commands;
 
 namespace GrpcStream.Cli.Tests;
 

@@ -1,4 +1,5 @@
 using GrpcStream.Testing;
+using GrpcStream.Cli.Commands;
 
 namespace GrpcStream.Cli.Tests;
 

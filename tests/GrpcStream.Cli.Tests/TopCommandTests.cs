@@ -1,6 +1,7 @@
 using GrpcStream.Edge.Hosting;
 using GrpcStream.Rtsp.Client;
 using GrpcStream.Testing;
+using GrpcStream.Cli.Output;
 
 namespace GrpcStream.Cli.Tests;
 

@@ -37,6 +37,7 @@ internal static class CommandErrors
         TimeoutException e => (e.Message, ExitCodes.Timeout),
         SocketException e => ($"cannot connect: {e.Message}", ExitCodes.ConnectionFailed),
         IOException e => ($"connection lost: {e.Message}", ExitCodes.ConnectionFailed),
+        RtspTlsException e => ($"{e.Message} (--ca FILE to trust a private CA, --insecure to skip the check)", ExitCodes.Failure),
         RtspClientException e => (e.Message, ExitCodes.Failure),
         UnauthorizedAccessException e => (e.Message, ExitCodes.Failure),
         _ => null,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GrpcStream.Rtsp.Client;
 using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Cli.Output;
 
 namespace GrpcStream.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text;
+using GrpcStream.Cli.Output;
 
 namespace GrpcStream.Cli.Commands;
 

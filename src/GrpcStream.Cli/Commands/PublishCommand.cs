@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using GrpcStream.Protos.Origin.V1;
 using GrpcStream.Rtsp.Media;
+using GrpcStream.Cli.Output;
 
 namespace GrpcStream.Cli.Commands;
 

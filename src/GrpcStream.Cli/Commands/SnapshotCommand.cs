@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using GrpcStream.Rtsp.Client;
 using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Cli.Output;
 
 namespace GrpcStream.Cli.Commands;
 

@@ -76,6 +76,7 @@ public static class EdgeHost
         services.AddSingleton<EdgeMetrics>();
         services.AddSingleton<Origin.OriginLink>();
         services.AddSingleton<Origin.IOriginSource>(sp => sp.GetRequiredService<Origin.OriginLink>());
+        services.AddSingleton<Origin.OriginPublisher>();
         services.AddSingleton<StreamHubRegistry>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<SessionEvents>();

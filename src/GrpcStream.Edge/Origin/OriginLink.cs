@@ -82,19 +82,11 @@ internal sealed class OriginLink : IOriginSource, IDisposable
         _probes = time.CreateTimer(_ => ProbeDownOrigins(), null, interval, interval);
     }
 
-    internal EdgeMetrics Metrics => _metrics;
-
-    internal ILogger Logger => _logger;
-
     /// <summary>The origins, in order of preference.</summary>
     public IReadOnlyList<OriginServer> Servers => _servers;
 
     /// <summary>The origins' addresses, for logs and health.</summary>
     public string Address => string.Join(", ", _servers.Select(s => s.Address));
-
-    /// <summary>Starts publishing <paramref name="name"/> into the first origin that takes it, with the publish token (<c>Edge:Origin:PublishToken</c>).</summary>
-    public OriginPublication Publish(string name, double frameRate, int maxQueuedFrames, TimeSpan closeTimeout, Action onDropped) =>
-        new(this, _settings, _time, name, frameRate, maxQueuedFrames, closeTimeout, onDropped);
 
     public OriginLinkState State =>
         Volatile.Read(ref _reconnecting) > 0 ? OriginLinkState.Reconnecting

@@ -17,7 +17,7 @@ namespace GrpcStream.Edge.Requests;
 /// origin, SETUP with <c>mode=record</c> takes the interleaved channels the RTP will come on, RECORD lets it through,
 /// TEARDOWN (or the connection closing) ends it, and the origin holds the stream for the publisher to come back.
 /// </summary>
-internal sealed class PublishMethods(Origin.OriginLink origin, UdpRtpServer udp, SessionManager sessions, EdgeMetrics metrics, IOptions<EdgeOptions> options, TimeProvider time, ILogger<PublishMethods> logger)
+internal sealed class PublishMethods(Origin.OriginPublisher publisher, UdpRtpServer udp, SessionManager sessions, EdgeMetrics metrics, IOptions<EdgeOptions> options, TimeProvider time, ILogger<PublishMethods> logger)
 {
     private readonly TimeSpan _silentAfter = options.Value.Rtsp.SessionTimeout;
     private readonly PublishSettings _settings = options.Value.Publish;
@@ -55,11 +55,12 @@ internal sealed class PublishMethods(Origin.OriginLink origin, UdpRtpServer udp,
         }
 
         RecordSession? session = null;
-        var publication = origin.Publish(name, track.FrameRate, _settings.MaxQueuedFrames, _closeTimeout, () =>
+        var publication = publisher.Create(name, track.FrameRate, _settings.MaxQueuedFrames, _closeTimeout, () =>
         {
             metrics.PublishedFrameDropped("queue_full");
             session?.QueueDropped();
         });
+        publication.Start();
         Status? refusal;
         try
         {

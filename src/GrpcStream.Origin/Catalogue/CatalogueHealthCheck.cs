@@ -1,4 +1,4 @@
-using GrpcStream.Origin.Hosting;
+using GrpcStream.Origin.Settings;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,6 @@
-using GrpcStream.Origin.Hosting;
+using GrpcStream.Origin.Settings;
 using Microsoft.Extensions.Options;
+using GrpcStream.Origin.Diagnostics;
 
 namespace GrpcStream.Origin.Catalogue;
 

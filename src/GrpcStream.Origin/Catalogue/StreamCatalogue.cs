@@ -1,8 +1,7 @@
 using System.Collections.Immutable;
 using GrpcStream.Origin.Diagnostics;
-using GrpcStream.Origin.Hosting;
+using GrpcStream.Origin.Settings;
 using GrpcStream.Origin.Native;
-using GrpcStream.Origin.Sample;
 using Microsoft.Extensions.Options;
 using GrpcStream.Shared;
 
@@ -167,7 +166,7 @@ internal sealed class StreamCatalogue : IDisposable
         {
             try
             {
-                _sample ??= TestPatternStream.Create(_options.Sample.Name, _options.FrameRateFor(_options.Sample.Name), _options.Sample.FrameCount, _loader);
+                _sample ??= SampleStream.Create(_options.Sample.Name, _options.FrameRateFor(_options.Sample.Name), _options.Sample.FrameCount, _loader);
                 next[_options.Sample.Name] = _sample;
             }
             catch (InvalidOperationException ex)

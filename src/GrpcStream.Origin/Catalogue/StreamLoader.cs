@@ -1,7 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using GrpcStream.Origin.Conversion;
-using GrpcStream.Origin.Hosting;
+using GrpcStream.Origin.Settings;
 using GrpcStream.Origin.Native;
 using GrpcStream.Origin.Storage;
 using GrpcStream.Rtsp.Media;

@@ -1,5 +1,5 @@
 
-namespace GrpcStream.Origin;
+namespace GrpcStream.Origin.Diagnostics;
 
 /// <summary>The origin's log messages, source-generated so that a disabled level costs nothing.</summary>
 internal static partial class OriginLog

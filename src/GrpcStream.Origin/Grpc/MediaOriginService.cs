@@ -1,7 +1,7 @@
 using Grpc.Core;
 using GrpcStream.Origin.Catalogue;
 using GrpcStream.Origin.Diagnostics;
-using GrpcStream.Origin.Hosting;
+using GrpcStream.Origin.Settings;
 using GrpcStream.Origin.Live;
 using GrpcStream.Origin.Publishing;
 using GrpcStream.Protos.Origin.V1;

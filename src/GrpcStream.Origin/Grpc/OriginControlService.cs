@@ -3,6 +3,7 @@ using Grpc.Core;
 using GrpcStream.Origin.Catalogue;
 using GrpcStream.Origin.Live;
 using GrpcStream.Protos.Origin.V1;
+using GrpcStream.Origin.Diagnostics;
 
 namespace GrpcStream.Origin.Grpc;
 

@@ -3,6 +3,7 @@ using GrpcStream.Origin.Catalogue;
 using GrpcStream.Origin.Diagnostics;
 using GrpcStream.Origin.Grpc;
 using GrpcStream.Origin.Live;
+using GrpcStream.Origin.Settings;
 using GrpcStream.ServiceDefaults;
 using GrpcStream.ServiceDefaults.Grpc;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -1,6 +1,6 @@
 using GrpcStream.Origin.Catalogue;
 using GrpcStream.Origin.Diagnostics;
-using GrpcStream.Origin.Hosting;
+using GrpcStream.Origin.Settings;
 using GrpcStream.Origin.Storage;
 using Microsoft.Extensions.Options;
 
@@ -80,10 +80,10 @@ internal sealed class LiveChannelHub : IDisposable
             return channel;
         });
 
-    /// <summary>Subscribes to a published stream's frames, under the same caps as file streams.</summary>
+    /// <summary>Subscribes to a channel of its own clock (a published stream's), under the same caps as file streams.</summary>
     /// <exception cref="SubscriberLimitException">The origin's or the stream's subscriber cap is reached.</exception>
-    public Subscriber Subscribe(Publishing.PublishedStream stream, ulong? resumeAfter, string peer = "") =>
-        Admit(stream.Name, resumeAfter, peer, () => stream);
+    public Subscriber Subscribe(IFrameChannel channel, ulong? resumeAfter, string peer = "") =>
+        Admit(channel.Name, resumeAfter, peer, () => channel);
 
     private Subscriber Admit(string name, ulong? resumeAfter, string peer, Func<IFrameChannel> channelFor)
     {

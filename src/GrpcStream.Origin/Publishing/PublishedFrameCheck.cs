@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using GrpcStream.Origin.Conversion;
 using GrpcStream.Rtsp.Media;
-using GrpcStream.Origin.Hosting;
+using GrpcStream.Origin.Settings;
 using GrpcStream.Rtsp.Jpeg;
 using Microsoft.Extensions.Options;
 

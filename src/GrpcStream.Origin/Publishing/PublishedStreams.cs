@@ -1,5 +1,5 @@
 using GrpcStream.Origin.Diagnostics;
-using GrpcStream.Origin.Hosting;
+using GrpcStream.Origin.Settings;
 using GrpcStream.Origin.Live;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,7 @@
 using GrpcStream.ServiceDefaults.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
+using GrpcStream.Origin.Diagnostics;
 
 namespace GrpcStream.Origin.Security;
 

@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using GrpcStream.Origin.Hosting;
+using GrpcStream.Origin.Settings;
 using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Origin.Storage;

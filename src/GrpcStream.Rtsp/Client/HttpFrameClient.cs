@@ -50,7 +50,8 @@ public static class HttpFrameClient
         }
 
         var type = response.Content.Headers.ContentType;
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using var disposing = stream.ConfigureAwait(false);
         var jpeg = type?.MediaType switch
         {
             "image/jpeg" => await ReadBodyAsync(stream, response.Content.Headers.ContentLength, maxFrameBytes, cancellationToken).ConfigureAwait(false),

@@ -130,7 +130,7 @@ public sealed class RtspClient : IAsyncDisposable
 
     public async Task<RtspResponse> OptionsAsync(CancellationToken cancellationToken = default)
     {
-        var response = await SendAsync(RtspMethod.Options, Url, [], cancellationToken);
+        var response = await SendAsync(RtspMethod.Options, Url, [], cancellationToken).ConfigureAwait(false);
         ServerMethods = (response.GetHeader("Public") ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         return response;
     }
@@ -138,7 +138,7 @@ public sealed class RtspClient : IAsyncDisposable
     /// <summary>Asks for the session description and picks the JPEG video track to play.</summary>
     public async Task<SessionDescription> DescribeAsync(CancellationToken cancellationToken = default)
     {
-        var response = await SendAsync(RtspMethod.Describe, Url, [("Accept", "application/sdp")], cancellationToken);
+        var response = await SendAsync(RtspMethod.Describe, Url, [("Accept", "application/sdp")], cancellationToken).ConfigureAwait(false);
         var description = SessionDescription.Parse(Encoding.UTF8.GetString(response.Body.Span));
         _baseUrl = response.GetHeader("Content-Base") ?? response.GetHeader("Content-Location") ?? Url;
         var video = description.Media.FirstOrDefault(m => m.Media == "video" && m.PayloadType is { } pt && m.RtpMap(pt)?.Encoding.Equals("JPEG", StringComparison.OrdinalIgnoreCase) == true)
@@ -153,7 +153,7 @@ public sealed class RtspClient : IAsyncDisposable
     {
         if (_controlUrl is null)
         {
-            await DescribeAsync(cancellationToken);
+            await DescribeAsync(cancellationToken).ConfigureAwait(false);
         }
 
         string transport;
@@ -174,7 +174,7 @@ public sealed class RtspClient : IAsyncDisposable
             headers.Add((SessionHeader.Name, SessionId));
         }
 
-        var response = await SendAsync(RtspMethod.Setup, _controlUrl!, headers, cancellationToken);
+        var response = await SendAsync(RtspMethod.Setup, _controlUrl!, headers, cancellationToken).ConfigureAwait(false);
         var session = SessionHeader.Parse(response.GetHeader(SessionHeader.Name) ?? throw new RtspClientException("SETUP was answered without a session."));
         SessionId = session.Id;
         _sessionTimeoutSeconds = session.TimeoutSeconds ?? 60;
@@ -214,24 +214,24 @@ public sealed class RtspClient : IAsyncDisposable
     {
         if (SessionId is null)
         {
-            await SetupAsync(cancellationToken);
+            await SetupAsync(cancellationToken).ConfigureAwait(false);
         }
 
         _playStarted = _time.GetTimestamp();
-        await SendAsync(RtspMethod.Play, _baseUrl ?? Url, [(SessionHeader.Name, SessionId!), (RangeHeader.Name, "npt=0.000-")], cancellationToken);
+        await SendAsync(RtspMethod.Play, _baseUrl ?? Url, [(SessionHeader.Name, SessionId!), (RangeHeader.Name, "npt=0.000-")], cancellationToken).ConfigureAwait(false);
         State = RtspClientState.Playing;
         _reports ??= _time.CreateTimer(_ => SendReceiverReport(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
     }
 
     public async Task PauseAsync(CancellationToken cancellationToken = default)
     {
-        await SendAsync(RtspMethod.Pause, _baseUrl ?? Url, [(SessionHeader.Name, SessionId ?? string.Empty)], cancellationToken);
+        await SendAsync(RtspMethod.Pause, _baseUrl ?? Url, [(SessionHeader.Name, SessionId ?? string.Empty)], cancellationToken).ConfigureAwait(false);
         State = RtspClientState.Ready;
     }
 
     public async Task TeardownAsync(CancellationToken cancellationToken = default)
     {
-        await SendAsync(RtspMethod.Teardown, _baseUrl ?? Url, [(SessionHeader.Name, SessionId ?? string.Empty)], cancellationToken);
+        await SendAsync(RtspMethod.Teardown, _baseUrl ?? Url, [(SessionHeader.Name, SessionId ?? string.Empty)], cancellationToken).ConfigureAwait(false);
         State = RtspClientState.Init;
         SessionId = null;
         _frames.Writer.TryComplete();
@@ -244,12 +244,12 @@ public sealed class RtspClient : IAsyncDisposable
     /// </summary>
     public async Task RecordAsync(double frameRate, int width, int height, CancellationToken cancellationToken = default)
     {
-        await ConnectAsync(cancellationToken);
+        await ConnectAsync(cancellationToken).ConfigureAwait(false);
         var local = ((IPEndPoint)_tcp!.Client.LocalEndPoint!).Address;
         var sdp = JpegSessionDescription.Create(_url.Path.Trim('/'), frameRate, width, height, (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds(), PlainAddress.Of(local).ToString());
-        await SendAsync(RtspMethod.Announce, Url, [], cancellationToken, Encoding.UTF8.GetBytes(sdp.ToString()), "application/sdp");
+        await SendAsync(RtspMethod.Announce, Url, [], cancellationToken, Encoding.UTF8.GetBytes(sdp.ToString()), "application/sdp").ConfigureAwait(false);
         var response = await SendAsync(
-            RtspMethod.Setup, Url.TrimEnd('/') + "/" + JpegSessionDescription.TrackControl, [(TransportHeader.Name, "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record")], cancellationToken);
+            RtspMethod.Setup, Url.TrimEnd('/') + "/" + JpegSessionDescription.TrackControl, [(TransportHeader.Name, "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record")], cancellationToken).ConfigureAwait(false);
         var session = SessionHeader.Parse(response.GetHeader(SessionHeader.Name) ?? throw new RtspClientException("SETUP was answered without a session."));
         SessionId = session.Id;
         _sessionTimeoutSeconds = session.TimeoutSeconds ?? 60;
@@ -258,7 +258,7 @@ public sealed class RtspClient : IAsyncDisposable
             _rtpChannel = (byte)channels.First;
         }
 
-        await SendAsync(RtspMethod.Record, Url, [(SessionHeader.Name, SessionId)], cancellationToken);
+        await SendAsync(RtspMethod.Record, Url, [(SessionHeader.Name, SessionId)], cancellationToken).ConfigureAwait(false);
         State = RtspClientState.Recording;
         var interval = TimeSpan.FromSeconds(Math.Max(5, _sessionTimeoutSeconds / 2.0));
         _keepAlive ??= _time.CreateTimer(_ => _ = KeepAliveAsync(), null, interval, interval);
@@ -280,7 +280,7 @@ public sealed class RtspClient : IAsyncDisposable
 
         _outgoing ??= new PacketizedFrame();
         _packetizer.Packetize(jpeg.Span, info, _outgoing);
-        await _sendGate.WaitAsync(cancellationToken);
+        await _sendGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             for (var i = 0; i < _outgoing.PacketCount; i++)
@@ -292,7 +292,7 @@ public sealed class RtspClient : IAsyncDisposable
                 span[1] = _rtpChannel;
                 BinaryPrimitives.WriteUInt16BigEndian(span[2..], (ushort)(packet.Length - 4));
                 new RtpHeader(_outgoing.IsLast(i), RtpJpegHeader.PayloadType, _sendSequence++, rtpTimestamp, _ssrc).Write(span[4..]);
-                await _stream!.WriteAsync(packet, cancellationToken);
+                await _stream!.WriteAsync(packet, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -333,8 +333,8 @@ public sealed class RtspClient : IAsyncDisposable
     private async Task<RtspResponse> SendAsync(
         RtspMethod method, string uri, IReadOnlyList<(string Name, string Value)> headers, CancellationToken cancellationToken, ReadOnlyMemory<byte> body = default, string? contentType = null)
     {
-        await ConnectAsync(cancellationToken);
-        var response = await ExchangeAsync(method, uri, headers, cancellationToken, body, contentType);
+        await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var response = await ExchangeAsync(method, uri, headers, cancellationToken, body, contentType).ConfigureAwait(false);
         if (response.StatusCode == RtspStatusCode.Unauthorized && _authenticator.CanAnswer && _authenticator.Challenge(response.GetHeaders("WWW-Authenticate")))
         {
             if (_authenticator.Scheme == "Basic" && !_warnedBasic)
@@ -343,7 +343,7 @@ public sealed class RtspClient : IAsyncDisposable
                 _options.Warning?.Invoke("the server accepts only Basic authentication: the password crosses the network readable by anyone on the way");
             }
 
-            response = await ExchangeAsync(method, uri, headers, cancellationToken, body, contentType);
+            response = await ExchangeAsync(method, uri, headers, cancellationToken, body, contentType).ConfigureAwait(false);
         }
 
         if (response.StatusCode is < 200 or >= 300)
@@ -379,17 +379,17 @@ public sealed class RtspClient : IAsyncDisposable
         try
         {
             Traffic?.Invoke(Encoding.UTF8.GetString(output.WrittenSpan));
-            await _sendGate.WaitAsync(cancellationToken);
+            await _sendGate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await _stream!.WriteAsync(output.WrittenMemory, cancellationToken);
+                await _stream!.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
                 _sendGate.Release();
             }
 
-            var response = await pending.Task.WaitAsync(_options.RequestTimeout, _time, cancellationToken);
+            var response = await pending.Task.WaitAsync(_options.RequestTimeout, _time, cancellationToken).ConfigureAwait(false);
             Traffic?.Invoke(Describe(response));
             return response;
         }
@@ -435,7 +435,7 @@ public sealed class RtspClient : IAsyncDisposable
         timeout.CancelAfter(_options.ConnectTimeout);
         try
         {
-            await _tcp.ConnectAsync(_url.Host, _url.Port, timeout.Token);
+            await _tcp.ConnectAsync(_url.Host, _url.Port, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -457,7 +457,7 @@ public sealed class RtspClient : IAsyncDisposable
                         TargetHost = _url.Host,
                         RemoteCertificateValidationCallback = TlsTrust.Validator(_options.TlsCaPath, _options.AcceptAnyCertificate),
                     },
-                    handshake.Token);
+                    handshake.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -465,7 +465,7 @@ public sealed class RtspClient : IAsyncDisposable
             }
             catch (System.Security.Authentication.AuthenticationException ex)
             {
-                throw new RtspClientException($"TLS with {_url.Host}:{_url.Port} failed: {ex.Message} (--ca FILE to trust a private CA, --insecure to skip the check)");
+                throw new RtspTlsException($"TLS with {_url.Host}:{_url.Port} failed: {ex.Message}");
             }
         }
 
@@ -480,7 +480,7 @@ public sealed class RtspClient : IAsyncDisposable
         {
             while (true)
             {
-                var result = await input.ReadAsync(_closed.Token);
+                var result = await input.ReadAsync(_closed.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
                 while (true)
                 {
@@ -528,7 +528,7 @@ public sealed class RtspClient : IAsyncDisposable
             }
 
             _frames.Writer.TryComplete();
-            await input.CompleteAsync();
+            await input.CompleteAsync().ConfigureAwait(false);
         }
     }
 
@@ -620,7 +620,7 @@ public sealed class RtspClient : IAsyncDisposable
         {
             while (true)
             {
-                var length = await socket.Client.ReceiveFromAsync(buffer, SocketFlags.None, from, _closed.Token);
+                var length = await socket.Client.ReceiveFromAsync(buffer, SocketFlags.None, from, _closed.Token).ConfigureAwait(false);
                 handle(buffer.AsSpan(0, length), DatagramSource.Read(from));
             }
         }
@@ -806,7 +806,7 @@ public sealed class RtspClient : IAsyncDisposable
         {
             // live555 sends GET_PARAMETER only when the server lists it; OPTIONS works everywhere.
             var method = ServerMethods.Contains("GET_PARAMETER") ? RtspMethod.GetParameter : RtspMethod.Options;
-            await SendAsync(method, _baseUrl ?? Url, [(SessionHeader.Name, SessionId)], _closed.Token);
+            await SendAsync(method, _baseUrl ?? Url, [(SessionHeader.Name, SessionId)], _closed.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or TimeoutException or RtspStatusException or OperationCanceledException)
         {
@@ -821,7 +821,7 @@ public sealed class RtspClient : IAsyncDisposable
             try
             {
                 using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await TeardownAsync(quick.Token);
+                await TeardownAsync(quick.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or TimeoutException or RtspStatusException or OperationCanceledException)
             {
@@ -831,7 +831,7 @@ public sealed class RtspClient : IAsyncDisposable
 
         _keepAlive?.Dispose();
         _reports?.Dispose();
-        await _closed.CancelAsync();
+        await _closed.CancelAsync().ConfigureAwait(false);
         _rtpSocket?.Dispose();
         _rtcpSocket?.Dispose();
         _tcp?.Dispose();

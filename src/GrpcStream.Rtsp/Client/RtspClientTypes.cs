@@ -130,7 +130,10 @@ public sealed class RtspStatusException(RtspMethod method, int statusCode, strin
 }
 
 /// <summary>The URL or what the server described cannot be played (no JPEG video track, say).</summary>
-public sealed class RtspClientException(string message) : Exception(message);
+public class RtspClientException(string message) : Exception(message);
+
+/// <summary>The server's certificate was not trusted (or the TLS handshake failed otherwise); the caller says how to trust it.</summary>
+public sealed class RtspTlsException(string message) : RtspClientException(message);
 
 internal static class RtspUrls
 {

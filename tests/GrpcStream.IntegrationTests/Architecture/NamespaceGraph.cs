@@ -41,9 +41,13 @@ internal static class NamespaceGraph
         return [.. module.AssemblyReferences.Select(r => r.Name)];
     }
 
-    // "GrpcStream.Edge.Auth" under "GrpcStream.Edge" is "Auth"; the root itself and other namespaces have no layer.
+    /// <summary>The name of the root namespace's own layer (a program's composition: <c>CliApp</c>, say).</summary>
+    public const string Root = "(root)";
+
+    // "GrpcStream.Edge.Auth" under "GrpcStream.Edge" is "Auth", the root itself is its own layer, and other
+    // namespaces have none.
     private static string? Layer(string ns, string root) =>
-        ns.StartsWith(root + ".", StringComparison.Ordinal) ? ns[(root.Length + 1)..].Split('.')[0] : null;
+        ns == root ? Root : ns.StartsWith(root + ".", StringComparison.Ordinal) ? ns[(root.Length + 1)..].Split('.')[0] : null;
 
     private static TypeReference OuterMost(TypeReference type)
     {

@@ -1,5 +1,5 @@
 using GrpcStream.Origin.Catalogue;
-using GrpcStream.Origin.Hosting;
+using GrpcStream.Origin.Settings;
 using GrpcStream.Origin.Native;
 using GrpcStream.Origin.Storage;
 using GrpcStream.Rtsp.Jpeg;

@@ -1,4 +1,4 @@
-namespace GrpcStream.Cli;
+namespace GrpcStream.Cli.Commands;
 
 /// <summary>What grpcstream's exit status means; scripts can tell a typo from a dead server from a 404.</summary>
 public static class ExitCodes

@@ -2,7 +2,7 @@ using GrpcStream.Rtsp.Jpeg;
 using Microsoft.Extensions.Options;
 using GrpcStream.Shared;
 
-namespace GrpcStream.Origin.Hosting;
+namespace GrpcStream.Origin.Settings;
 
 /// <summary>Checks the options at start-up, so that a bad value stops the service with a reason instead of failing later.</summary>
 internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>

@@ -1,6 +1,6 @@
 using GrpcStream.Rtsp.Jpeg;
 
-namespace GrpcStream.Origin.Hosting;
+namespace GrpcStream.Origin.Settings;
 
 /// <summary>The origin's settings, bound from the <c>Origin</c> configuration section.</summary>
 public sealed class OriginOptions

@@ -1,4 +1,4 @@
-namespace GrpcStream.Cli;
+namespace GrpcStream.Cli.Output;
 
 /// <summary>Where a command reads and writes: the real console, or a test's buffers.</summary>
 public sealed record CliConsole(TextReader In, TextWriter Out, TextWriter Error, bool IsInteractive)
