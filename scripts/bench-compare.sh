@@ -8,6 +8,8 @@
 #   - the edge's gen-0 collections per minute in the measuring window (its /metrics);
 #   - peak RSS during the run (the edge's anonymous part, RssAnon, too);
 #   - the load generator's own CPU per packet and share of a core, to show it is not the bottleneck.
+# The generator receives UDP as players do, without generic receive offload (the kernel splits a server's segmented
+# runs into datagrams on the server's time); rows "udp+gro" repeat UDP with a receiver that coalesces them.
 # usage: scripts/bench-compare.sh [SECONDS] [N ...]    (defaults: 10 s; N = 100 400 800 1000)
 #   SOURCE=hd (default: 640x480 30 fps made with ffmpeg) or SOURCE=sample (the built-in 320x240 sample)
 #   SERVERS="edge gst" (default) chooses who runs; SERVERS= runs neither (with SYNTHETIC=1: only the ceiling)
@@ -107,7 +109,9 @@ run() { # server transport n
   # Collections are read when the bench says its window opens and again when it reports, so set-up and tear-down of
   # the sessions stay out of them (as they stay out of the CPU figures bench itself reports).
   local out=$work/bench.out
-  dotnet "$cli" bench "rtsp://127.0.0.1:$port/$stream" --sessions "$n" --duration "$seconds" -t "$transport" --server-pid "$pid" >"$out" 2>&1 &
+  local how=(-t "$transport")
+  if [ "$transport" = udp+gro ]; then how=(-t udp --gro); fi
+  dotnet "$cli" bench "rtsp://127.0.0.1:$port/$stream" --sessions "$n" --duration "$seconds" "${how[@]}" --server-pid "$pid" >"$out" 2>&1 &
   local bench=$!
   window_opened() { window_start=$(date +%s.%N); if [ -n "$http" ]; then gc_before=$(gen0 "$http"); fi; }
   window_closed() { window_end=$(date +%s.%N); if [ -n "$http" ]; then gc_after=$(gen0 "$http"); fi; }
@@ -172,7 +176,7 @@ if [ ${#servers[@]} -gt 0 ]; then
   echo
   echo "| transport | readers | edge CPU µs/packet | GStreamer CPU µs/packet | edge ÷ GStreamer | frames/s per reader, edge / GStreamer (source: $fps) | packets lost, edge / GStreamer | edge first frame p50 / p99 (ms) | GStreamer first frame p50 / p99 (ms) | edge gen-0 GCs per min | edge peak RSS MiB (RssAnon) | GStreamer peak RSS MiB | generator µs/packet (% of a core), edge run | generator, GStreamer run |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-  for transport in udp tcp; do
+  for transport in udp tcp udp+gro; do
     for n in "${counts[@]}"; do
       for server in "${servers[@]}"; do run "$server" "$transport" "$n"; done
       echo "| $transport | $n | $(fig edge "$transport" "$n" cpu) | $(fig gst "$transport" "$n" cpu) | $(ratio "$transport" "$n") |" \
@@ -183,7 +187,7 @@ if [ ${#servers[@]} -gt 0 ]; then
     done
   done
   for server in edge gst; do
-    for transport in udp tcp; do
+    for transport in udp tcp udp+gro; do
       for n in "${counts[@]}"; do
         if has "$server" && [ -z "${R[$server $transport $n ok]:-}" ]; then echo "$server $transport $n failed: ${R[$server $transport $n why]:-}"; fi
       done

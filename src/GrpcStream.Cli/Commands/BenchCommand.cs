@@ -19,17 +19,18 @@ internal static class BenchCommand
         var sessions = new Option<int>("--sessions", "-s") { Description = "Sessions to open at once.", DefaultValueFactory = _ => 10 };
         var duration = new Option<double>("--duration", "-d") { Description = "Seconds to play after the last session started.", DefaultValueFactory = _ => 10 };
         var serverPid = new Option<int?>("--server-pid") { Description = "The server's process id: its CPU per delivered packet over the window is reported (Linux)." };
+        var gro = new Option<bool>("--gro") { Description = "Receive UDP with generic receive offload (runs of datagrams coalesced by the kernel); players do not, so it is off by default." };
         sessions.Validators.Add(r => { if (r.GetValue(sessions) is < 1 or > 5000) { r.AddError("--sessions must be between 1 and 5000."); } });
         duration.Validators.Add(r => { if (r.GetValue(duration) <= 0) { r.AddError("--duration must be above 0."); } });
 
-        var command = new Command("bench", "Load a server with many sessions and report what each received.") { url, sessions, duration, serverPid };
+        var command = new Command("bench", "Load a server with many sessions and report what each received.") { url, sessions, duration, serverPid, gro };
         var client = ClientOptionSet.AddTo(command, media: true);
         command.SetAction((result, cancellationToken) => CommandErrors.RunAsync(console, () => RunAsync(
             console,
             result.GetValue(url)!,
             result.GetValue(sessions),
             TimeSpan.FromSeconds(result.GetValue(duration)),
-            client.Build(result, console) with { DeliverFrames = false },
+            client.Build(result, console) with { DeliverFrames = false, UdpGro = result.GetValue(gro) },
             result.GetValue(serverPid),
             cancellationToken)));
         return command;

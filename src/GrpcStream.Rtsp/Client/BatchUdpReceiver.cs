@@ -25,9 +25,16 @@ internal sealed partial class BatchUdpReceiver
     private readonly Socket _socket;
     private readonly bool _coalesced;
 
-    public BatchUdpReceiver(Socket socket)
+    /// <param name="socket">The bound UDP socket.</param>
+    /// <param name="gro">Whether to ask the kernel to coalesce runs of datagrams (<c>UDP_GRO</c>).</param>
+    public BatchUdpReceiver(Socket socket, bool gro = true)
     {
         _socket = socket;
+        if (!gro)
+        {
+            return;
+        }
+
         try
         {
             socket.SetRawSocketOption(SolUdp, UdpGro, BitConverter.GetBytes(1));

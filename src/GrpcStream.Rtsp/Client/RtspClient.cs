@@ -596,7 +596,7 @@ public sealed class RtspClient : IAsyncDisposable
         {
             try
             {
-                if (await new BatchUdpReceiver(socket.Client).RunAsync(OnRtp, _closed.Token).ConfigureAwait(false))
+                if (await new BatchUdpReceiver(socket.Client, _options.UdpGro).RunAsync(OnRtp, _closed.Token).ConfigureAwait(false))
                 {
                     return;
                 }

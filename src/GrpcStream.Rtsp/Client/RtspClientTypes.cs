@@ -55,6 +55,14 @@ public sealed record RtspClientOptions
     /// </summary>
     public bool DeliverFrames { get; init; } = true;
 
+    /// <summary>
+    /// With <see cref="DeliverFrames"/> off, whether the batch receiver turns on UDP generic receive offload, so that
+    /// the kernel hands over a sender's segmented run of datagrams whole. Players (ffmpeg, GStreamer, VLC) do not:
+    /// without it, the kernel splits each run into datagrams on the sender's time, which is what a server costs
+    /// when real players watch.
+    /// </summary>
+    public bool UdpGro { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>The user to log in as; overrides the URL's user information (with <see cref="Password"/>).</summary>

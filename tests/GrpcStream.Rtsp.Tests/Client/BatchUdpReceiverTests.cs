@@ -46,13 +46,15 @@ public sealed class BatchUdpReceiverTests : IDisposable
         Assert.All(received, r => Assert.Equal(new DatagramSource(DatagramSource.AddressOf(IPAddress.Loopback), ((IPEndPoint)_sender.LocalEndPoint!).Port), r.From));
     }
 
-    [Fact]
-    public async Task A_segmented_send_is_received_coalesced_and_cut_back_into_its_datagrams()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_segmented_send_arrives_as_its_datagrams_coalesced_or_not_as_asked(bool gro)
     {
         Assert.SkipUnless(BatchUdpReceiver.IsSupported, "recvmmsg and UDP_GRO are Linux's");
         var received = new List<byte[]>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        var receiver = new BatchUdpReceiver(_receiver);
+        var receiver = new BatchUdpReceiver(_receiver, gro);
         var running = receiver.RunAsync((datagram, _) => { lock (received) { received.Add(datagram.ToArray()); } }, stop.Token);
 
         // As the edge sends a frame's packets: one sendmsg that the kernel cuts into 1,000-byte datagrams (UDP_SEGMENT).
@@ -64,7 +66,10 @@ public sealed class BatchUdpReceiverTests : IDisposable
         await stop.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
-        Assert.True(receiver.Coalesced, "UDP_GRO is available on this kernel");
+
+        // With UDP_GRO (available on this kernel) the run comes whole and is cut back here; without it, as players
+        // receive (the benchmark's headline), the kernel delivers each datagram by itself.
+        Assert.Equal(gro, receiver.Coalesced);
         Assert.Equal(run.Chunk(1000), received);
     }
 }
