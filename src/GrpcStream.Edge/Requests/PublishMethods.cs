@@ -154,7 +154,7 @@ internal sealed class PublishMethods(Origin.OriginPublisher publisher, UdpRtpSer
         }
 
         session.State = RecordState.Ready;
-        response.SessionId = session.Id;
+        response.Session = session;
         response.Headers.Add((TransportHeader.Name, answer.ToString()));
     }
 
@@ -164,7 +164,7 @@ internal sealed class PublishMethods(Origin.OriginPublisher publisher, UdpRtpSer
 
     public void Record(RecordSession session, RtspResponse response)
     {
-        response.SessionId = session.Id;
+        response.Session = session;
         if (RefusedByOrigin(session, response) || !InState(session, RecordState.Ready, response))
         {
             return;
@@ -178,7 +178,7 @@ internal sealed class PublishMethods(Origin.OriginPublisher publisher, UdpRtpSer
     /// <summary>PAUSE while recording (GStreamer's rtspclientsink sends it before TEARDOWN): packets are ignored until RECORD.</summary>
     public void Pause(RecordSession session, RtspResponse response)
     {
-        response.SessionId = session.Id;
+        response.Session = session;
         if (InState(session, RecordState.Recording, response))
         {
             session.State = RecordState.Ready;

@@ -76,7 +76,10 @@ internal sealed class RequestRouter(
         }
 
         await client.Connection.SendAsync(client.Dialect.Write(response, _sessionTimeoutSeconds)).ConfigureAwait(false);
-        response.AfterSent?.Invoke();
+        if (response is { Then: AfterResponse.StartFrames, Session: RtspSession playing })
+        {
+            playing.StartSending();
+        }
     }
 
     /// <summary>
@@ -169,11 +172,11 @@ internal sealed class RequestRouter(
                 publishMethods.Pause(recording, response);
                 return ValueTask.CompletedTask;
             case RtspMethod.Teardown when client.Recording is { } recording && sessionHeader is not null && IsSession(sessionHeader, recording.Id):
-                response.SessionId = recording.Id;
+                response.Session = recording;
                 response.SessionTimeout = false;
                 return publishMethods.EndAsync(client, SessionEndReason.Teardown);
             case RtspMethod.GetParameter or RtspMethod.SetParameter when client.Recording is { } recording && sessionHeader is not null && IsSession(sessionHeader, recording.Id):
-                response.SessionId = recording.Id;
+                response.Session = recording;
                 return ValueTask.CompletedTask; // a publisher's keepalive
             case RtspMethod.Setup when sessionHeader is null:
                 return sessionMethods.SetupAsync(client, request, response);

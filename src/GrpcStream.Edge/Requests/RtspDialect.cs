@@ -43,7 +43,7 @@ internal abstract class RtspDialect
                 writer.WriteCSeq(response.CSeq);
             }
 
-            if ((response.Session?.Id ?? response.SessionId) is { } sessionId)
+            if (response.Session?.Id is { } sessionId)
             {
                 writer.WriteHeader(SessionHeader.Name, new SessionHeader(sessionId, response.SessionTimeout ? sessionTimeoutSeconds : null).ToString());
             }

@@ -99,7 +99,7 @@ internal sealed class SessionMethods(
         uint? rtpTime = session.Feed.LatestTime is { } latest ? session.Sender.RtpTimeOf(latest.Pts) : null;
         var trackUrl = StreamPaths.BaseUrl(client.Connection, request, session.Feed.Name) + JpegSessionDescription.TrackControl;
         response.Headers.Add((RtpInfoHeader.Name, RtpInfoHeader.Format([new RtpInfoEntry(trackUrl, session.Sender.NextSequence, rtpTime)])));
-        response.AfterSent = session.StartSending;
+        response.Then = AfterResponse.StartFrames;
     }
 
     private static bool IsValidRange(string range)
