@@ -20,7 +20,7 @@ namespace GrpcStream.Edge.Origin;
 /// to the next, starting with the frame that did not get through, and watchers find it there. Made by
 /// <see cref="OriginPublisher"/>; nothing is sent before <see cref="Start"/>.
 /// </summary>
-internal sealed class OriginPublication : IAsyncDisposable
+internal sealed class OriginPublication : IPublication
 {
     private readonly OriginLink _link;
     private readonly OriginSettings _settings;

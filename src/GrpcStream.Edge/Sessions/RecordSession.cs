@@ -23,14 +23,14 @@ internal enum RecordState
 internal sealed class RecordSession : Session, IDatagramReceiver, IAsyncDisposable
 {
     private readonly RtpJpegDepacketizer _depacketizer;
-    private readonly OriginPublication _publication;
+    private readonly IPublication _publication;
     private readonly EdgeMetrics _metrics;
     private readonly byte _payloadType;
     private readonly TimeProvider _time;
     private uint? _ssrc;
 
     public RecordSession(
-        string id, ISessionOwner owner, string name, string baseUrl, double frameRate, byte payloadType, (int Width, int Height)? size, int maxFrameBytes, OriginPublication publication, EdgeMetrics metrics, TimeProvider time)
+        string id, ISessionOwner owner, string name, string baseUrl, double frameRate, byte payloadType, (int Width, int Height)? size, int maxFrameBytes, IPublication publication, EdgeMetrics metrics, TimeProvider time)
         : base(id, SessionKind.Record, owner, time)
     {
         _time = time;
@@ -163,7 +163,7 @@ internal sealed class RecordSession : Session, IDatagramReceiver, IAsyncDisposab
         }
     }
 
-    /// <summary>A frame the origin's queue had no room for (see <see cref="OriginPublication"/>).</summary>
+    /// <summary>A frame the publication's queue had no room for.</summary>
     public void QueueDropped() => Interlocked.Increment(ref _queueDrops);
 
     private long _queueDrops;
