@@ -204,7 +204,7 @@ internal sealed class EdgeControlService(
         }
 
         (described.FramesSent, described.PacketsSent, described.BytesSent) = ((ulong)traffic.Frames, (ulong)traffic.Packets, (ulong)traffic.Bytes);
-        if (session is RtspSession { Sender.LastReport: { } report })
+        if (session.Player.Sender.LastReport is { } report)
         {
             described.ReportedFractionLost = report.FractionLost / 256.0;
             described.ReportedJitterMs = report.Jitter / 90.0;

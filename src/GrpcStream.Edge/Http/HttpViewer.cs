@@ -14,7 +14,7 @@ internal sealed class HttpViewer(HttpContext context) : ISessionOwner
 
     public void Disconnect() => context.Abort();
 
-    public void Add(RtspSession session) => Interlocked.Increment(ref _sessions);
+    public void Add(Session session) => Interlocked.Increment(ref _sessions);
 
-    public void Remove(RtspSession session) => Interlocked.Decrement(ref _sessions);
+    public void Remove(Session session) => Interlocked.Decrement(ref _sessions);
 }

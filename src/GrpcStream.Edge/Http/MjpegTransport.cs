@@ -115,7 +115,7 @@ internal sealed class MjpegTransport : IMediaTransport
     /// Writes the frames as they come until the session ends or the viewer goes; false when the viewer was cut off
     /// because a write made no progress for the write timeout (it stopped reading).
     /// </summary>
-    public async Task<bool> WriteAsync(PipeWriter body, RtspSession session, CancellationToken aborted)
+    public async Task<bool> WriteAsync(PipeWriter body, PlayMedia session, CancellationToken aborted)
     {
         var reader = _frames.Reader;
         try

@@ -107,7 +107,7 @@ internal sealed class ViewerEndpoints(
 
         var aborted = context.RequestAborted;
         var transport = new MjpegTransport(_settings.MaxQueuedFrames, fps, _writeTimeout, context.Abort, time, metrics);
-        RtspSession session;
+        Session session;
         try
         {
             session = sessions.CreateViewer(new HttpViewer(context), lease, transport);
@@ -132,10 +132,10 @@ internal sealed class ViewerEndpoints(
             await context.Response.StartAsync(aborted).ConfigureAwait(false);
             if (sessions.Apply(session, RtspMethod.Play))
             {
-                session.StartSending(); // the latest frame at once, then every frame
+                session.Player.StartSending(); // the latest frame at once, then every frame
             }
 
-            if (!await transport.WriteAsync(context.Response.BodyWriter, session, aborted).ConfigureAwait(false))
+            if (!await transport.WriteAsync(context.Response.BodyWriter, session.Player, aborted).ConfigureAwait(false))
             {
                 reason = SessionEndReason.Error;
                 metrics.LimitHit(EdgeLimits.HttpWriteTimeout);
@@ -162,8 +162,8 @@ internal sealed class ViewerEndpoints(
         }
 
         var frame = wait
-            ? await lease.Feed.NextFrameAsync(_firstFrameTimeout, context.RequestAborted).ConfigureAwait(false)
-            : lease.Feed.Latest();
+            ? await lease.Source.NextFrameAsync(_firstFrameTimeout, context.RequestAborted).ConfigureAwait(false)
+            : lease.Source.Latest();
         if (frame is null)
         {
             await HttpAccess.Answer(context, StatusCodes.Status503ServiceUnavailable, $"no frame of '{name}' from the origin within {_firstFrameTimeout.TotalSeconds:0.#} s").ConfigureAwait(false);

@@ -13,7 +13,7 @@ namespace GrpcStream.Edge.Requests;
 /// </summary>
 internal sealed class ClientContext(IClientConnection connection, RequestRouter router, SessionManager sessions, EdgeMetrics metrics) : IRtspConnectionHandler, ISessionOwner
 {
-    private readonly List<RtspSession> _sessions = [];
+    private readonly List<Session> _sessions = [];
     private RtspDialect? _dialect;
 
     public IClientConnection Connection { get; } = connection;
@@ -27,7 +27,7 @@ internal sealed class ClientContext(IClientConnection connection, RequestRouter 
     public TransportClient TransportClient => new(Connection.Remote.Address, Channels, Connection);
 
     /// <summary>The connection's publisher session, from ANNOUNCE until TEARDOWN or the connection's end.</summary>
-    public Sessions.RecordSession? Recording { get; set; }
+    public Session? Publisher { get; set; }
 
     public int SessionCount
     {
@@ -42,7 +42,7 @@ internal sealed class ClientContext(IClientConnection connection, RequestRouter 
 
     // A publisher keeps its connection open with its own bytes (interleaved RTP, or datagrams over UDP): one silent
     // for the session timeout is let go, and with it the name it holds at the origin.
-    public bool KeepsConnectionOpen => SessionCount > 0 || (Recording is { } recording && router.ReceivingOverUdp(recording));
+    public bool KeepsConnectionOpen => SessionCount > 0 || (Publisher is { } publisher && router.ReceivingOverUdp(publisher.Recorder));
 
     public System.Net.IPEndPoint Remote => Connection.Remote;
 
@@ -65,9 +65,9 @@ internal sealed class ClientContext(IClientConnection connection, RequestRouter 
     public void OnInterleaved(in InterleavedFrame frame)
     {
         // A publisher's RTP on its even channel.
-        if (Recording is { RtpChannel: { } rtp } recording && frame.Channel == rtp)
+        if (Publisher?.Recorder is { RtpChannel: { } rtp } recorder && frame.Channel == rtp)
         {
-            recording.OnRtp(frame.Payload);
+            recorder.OnRtp(frame.Payload);
             return;
         }
 
@@ -90,10 +90,10 @@ internal sealed class ClientContext(IClientConnection connection, RequestRouter 
         ArrayPool<byte>.Shared.Return(rented);
     }
 
-    public byte[] ErrorResponse(int statusCode) => Dialect.Write(new RtspResponse(-1) { Status = statusCode }, 0);
+    public byte[] ErrorResponse(int statusCode) => Dialect.Write(new RtspResponse(statusCode), 0);
 
-    /// <summary>A session of this connection: another client's session id is as unknown as a made-up one.</summary>
-    public bool TryGetSession(string? header, out RtspSession session)
+    /// <summary>A session of this connection, of any kind: another client's session id is as unknown as a made-up one.</summary>
+    public bool TryGetSession(string? header, out Session session)
     {
         session = null!;
         if (header is null)
@@ -111,16 +111,16 @@ internal sealed class ClientContext(IClientConnection connection, RequestRouter 
             return false;
         }
 
-        if (sessions.Registry.TryGet(parsed.Id, out var found) && found is RtspSession player && player.Owner == this)
+        if (sessions.Registry.TryGet(parsed.Id, out var found) && found.Owner == this)
         {
-            session = player;
+            session = found;
             return true;
         }
 
         return false;
     }
 
-    public void Add(RtspSession session)
+    public void Add(Session session)
     {
         lock (_sessions)
         {
@@ -128,7 +128,7 @@ internal sealed class ClientContext(IClientConnection connection, RequestRouter 
         }
     }
 
-    public void Remove(RtspSession session)
+    public void Remove(Session session)
     {
         lock (_sessions)
         {
@@ -139,7 +139,7 @@ internal sealed class ClientContext(IClientConnection connection, RequestRouter 
     /// <summary>Ends every session of the connection (it is closing).</summary>
     public void CloseSessions(SessionEndReason reason, string? detail)
     {
-        RtspSession[] open;
+        Session[] open;
         lock (_sessions)
         {
             open = [.. _sessions];

@@ -10,20 +10,15 @@ internal sealed class ConnectionMethods(Origin.OriginLink origin, TimeProvider t
 {
     public const string PublicMethods = "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, PAUSE, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
 
-    public static void Options(RtspResponse response) => response.Headers.Add(("Public", PublicMethods));
+    public static RtspResponse Options() => RtspResponse.Ok.With("Public", PublicMethods);
 
-    public static void MethodNotAllowed(RtspResponse response)
-    {
-        response.Headers.Add(("Allow", PublicMethods));
-        response.Status = RtspStatusCode.MethodNotAllowed;
-    }
+    public static RtspResponse MethodNotAllowed() => RtspResponse.Of(RtspStatusCode.MethodNotAllowed, "Allow", PublicMethods);
 
-    public async ValueTask DescribeAsync(ClientContext client, RtspMessage request, RtspResponse response)
+    public async ValueTask<RtspResponse> DescribeAsync(ClientContext client, RtspMessage request)
     {
         if (!StreamPaths.TryGetStream(request, out var name))
         {
-            response.Status = RtspStatusCode.NotFound;
-            return;
+            return new RtspResponse(RtspStatusCode.NotFound);
         }
 
         var connection = client.Connection;
@@ -36,8 +31,10 @@ internal sealed class ConnectionMethods(Origin.OriginLink origin, TimeProvider t
             (int)description.Height,
             (ulong)time.GetUtcNow().ToUnixTimeMilliseconds(),
             local.ToString());
-        response.Headers.Add(("Content-Base", StreamPaths.BaseUrl(connection, request, name)));
-        response.ContentType = "application/sdp";
-        response.Body = Encoding.UTF8.GetBytes(sdp.ToString());
+        return RtspResponse.Ok.With("Content-Base", StreamPaths.BaseUrl(connection, request, name)) with
+        {
+            ContentType = "application/sdp",
+            Body = Encoding.UTF8.GetBytes(sdp.ToString()),
+        };
     }
 }

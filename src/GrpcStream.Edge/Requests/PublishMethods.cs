@@ -24,41 +24,37 @@ internal sealed class PublishMethods(Origin.OriginPublisher publisher, UdpRtpSer
     private readonly TimeSpan _closeTimeout = options.Value.Origin.DescribeTimeout;
     private int _publishers;
 
-    public async ValueTask AnnounceAsync(ClientContext client, RtspMessage request, RtspResponse response)
+    public async ValueTask<RtspResponse> AnnounceAsync(ClientContext client, RtspMessage request)
     {
         if (!StreamPaths.TryGetStream(request, out var name) || !name.Contains('/', StringComparison.Ordinal))
         {
             // Published streams are path-like (live/cam1); the origin says which prefix.
-            response.Status = RtspStatusCode.BadRequest;
-            return;
+            return new RtspResponse(RtspStatusCode.BadRequest);
         }
 
-        if (client.Recording is not null)
+        if (client.Publisher is not null)
         {
-            response.Status = RtspStatusCode.MethodNotValidInThisState;
-            return;
+            return new RtspResponse(RtspStatusCode.MethodNotValidInThisState);
         }
 
         if (!string.Equals(request.GetHeader("Content-Type"), "application/sdp", StringComparison.OrdinalIgnoreCase)
             || Describe(request) is not { } track)
         {
-            response.Status = RtspStatusCode.UnsupportedMediaType;
-            return;
+            return new RtspResponse(RtspStatusCode.UnsupportedMediaType);
         }
 
         if (Interlocked.Increment(ref _publishers) > _settings.MaxPublishers)
         {
             Interlocked.Decrement(ref _publishers);
             metrics.PublishRefused("max_publishers");
-            response.Status = RtspStatusCode.ServiceUnavailable;
-            return;
+            return new RtspResponse(RtspStatusCode.ServiceUnavailable);
         }
 
-        RecordSession? session = null;
+        RecordMedia? media = null;
         var publication = publisher.Create(name, track.FrameRate, _settings.MaxQueuedFrames, _closeTimeout, () =>
         {
             metrics.PublishedFrameDropped("queue_full");
-            session?.QueueDropped();
+            media?.QueueDropped();
         });
         publication.Start();
         Status? refusal;
@@ -79,28 +75,67 @@ internal sealed class PublishMethods(Origin.OriginPublisher publisher, UdpRtpSer
         {
             await publication.DisposeAsync().ConfigureAwait(false);
             Interlocked.Decrement(ref _publishers);
-            Refuse(name, refused, response);
-            return;
+            return Refuse(name, refused);
         }
 
-        session = new RecordSession(SessionRegistry.NewId(), client, name, RecordSession.Normalize(request.Uri), track.FrameRate, track.PayloadType, track.Size, _settings.MaxFrameBytes, publication, metrics, time);
-        client.Recording = session;
+        media = new RecordMedia(name, RecordMedia.Normalize(request.Uri), track.FrameRate, track.PayloadType, track.Size, _settings.MaxFrameBytes, publication, metrics, time);
+        var session = Session.ForPublisher(SessionRegistry.NewId(), client, media, time);
+        client.Publisher = session;
         sessions.AddPublisher(session);
         metrics.PublisherStarted();
         EdgeLog.PublishAnnounced(logger, client.Connection.Remote.ToString(), name, track.FrameRate);
+        return RtspResponse.Ok;
+    }
+
+    /// <summary>A request on a publisher's session, taken through its state machine.</summary>
+    public async ValueTask<RtspResponse> ApplyAsync(ClientContext client, Session session, RtspMessage request)
+    {
+        var media = session.Recorder;
+        if (request.Method == RtspMethod.Setup && !media.Addresses(request.Uri))
+        {
+            // One track per stream, as for players.
+            return new RtspResponse(RtspStatusCode.SessionNotFound);
+        }
+
+        // Once the origin has refused the stream (another publisher, a bad name, the edge's credentials), every SETUP
+        // and RECORD says so.
+        if (request.Method is RtspMethod.Setup or RtspMethod.Record && media.OriginFailure is { } failure)
+        {
+            return Refuse(media.Name, failure);
+        }
+
+        if (!session.Allows(request.Method))
+        {
+            return RtspResponse.Of(RtspStatusCode.MethodNotValidInThisState, "Allow", session.Allowed);
+        }
+
+        // A SETUP whose transport cannot be served leaves the session as it was.
+        var answer = request.Method == RtspMethod.Setup ? Setup(client, media, request) : RtspResponse.Ok;
+        if (answer.Status != RtspStatusCode.Ok)
+        {
+            return answer;
+        }
+
+        sessions.Apply(session, request.Method);
+        switch (request.Method)
+        {
+            case RtspMethod.Record:
+                EdgeLog.PublishRecording(logger, media.Name);
+                break;
+            case RtspMethod.Teardown:
+                await EndAsync(client, SessionEndReason.Teardown).ConfigureAwait(false);
+                return answer with { SessionTimeout = false };
+        }
+
+        return answer;
     }
 
     /// <summary>
     /// SETUP of the announced track, in the client's order of preference: interleaved channels for its RTP, or UDP,
     /// where its RTP comes to the edge's shared RTP port from the client's address and its first client port.
     /// </summary>
-    public void Setup(ClientContext client, RecordSession session, RtspMessage request, RtspResponse response)
+    private RtspResponse Setup(ClientContext client, RecordMedia media, RtspMessage request)
     {
-        if (RefusedByOrigin(session, response) || !InState(session, RecordState.Announced, response))
-        {
-            return;
-        }
-
         TransportSpec? spec;
         try
         {
@@ -116,7 +151,7 @@ internal sealed class PublishMethods(Origin.OriginPublisher publisher, UdpRtpSer
         TransportSpec answer;
         if (spec is { LowerTransport: LowerTransport.Tcp } && client.Channels.TryReserve(spec.Interleaved?.First) is { } channel)
         {
-            session.RtpChannel = channel;
+            media.RtpChannel = channel;
             answer = new TransportSpec
             {
                 Profile = "RTP/AVP/TCP",
@@ -131,15 +166,14 @@ internal sealed class PublishMethods(Origin.OriginPublisher publisher, UdpRtpSer
             // a source another publishing session holds stays its own: a second session from the address cannot
             // take over the first one's RTP.
             var source = new IPEndPoint(client.Connection.Remote.Address, ports.First);
-            if (!udp.TryRegisterPublisher(source, session))
+            if (!udp.TryRegisterPublisher(source, media))
             {
                 metrics.LimitHit(EdgeLimits.PublisherPorts);
                 EdgeLog.SetupRefused(logger, client.Connection.Remote.ToString(), $"client ports {ports.First}-{ports.Second} are another publishing session's");
-                response.Status = RtspStatusCode.UnsupportedTransport;
-                return;
+                return new RtspResponse(RtspStatusCode.UnsupportedTransport);
             }
 
-            session.UdpSource = source;
+            media.UdpSource = source;
             answer = new TransportSpec
             {
                 ClientPorts = ports,
@@ -149,102 +183,49 @@ internal sealed class PublishMethods(Origin.OriginPublisher publisher, UdpRtpSer
         }
         else
         {
-            response.Status = RtspStatusCode.UnsupportedTransport;
-            return;
+            return new RtspResponse(RtspStatusCode.UnsupportedTransport);
         }
 
-        session.State = RecordState.Ready;
-        response.Session = session;
-        response.Headers.Add((TransportHeader.Name, answer.ToString()));
+        return RtspResponse.Ok.With(TransportHeader.Name, answer.ToString());
     }
 
     /// <summary>True while a UDP publisher's datagrams keep coming: its RTSP connection is idle meanwhile and must not be closed as silent.</summary>
-    public bool ReceivingOverUdp(RecordSession session) =>
-        session.UdpSource is not null && time.GetElapsedTime(session.LastDatagramAt) < _silentAfter;
-
-    public void Record(RecordSession session, RtspResponse response)
-    {
-        response.Session = session;
-        if (RefusedByOrigin(session, response) || !InState(session, RecordState.Ready, response))
-        {
-            return;
-        }
-
-        session.State = RecordState.Recording;
-        sessions.Recording(session, recording: true);
-        EdgeLog.PublishRecording(logger, session.Name);
-    }
-
-    /// <summary>PAUSE while recording (GStreamer's rtspclientsink sends it before TEARDOWN): packets are ignored until RECORD.</summary>
-    public void Pause(RecordSession session, RtspResponse response)
-    {
-        response.Session = session;
-        if (InState(session, RecordState.Recording, response))
-        {
-            session.State = RecordState.Ready;
-            sessions.Recording(session, recording: false);
-        }
-    }
+    public bool ReceivingOverUdp(RecordMedia media) =>
+        media.UdpSource is not null && time.GetElapsedTime(media.LastDatagramAt) < _silentAfter;
 
     /// <summary>Ends the connection's publication (TEARDOWN, or the connection closing).</summary>
     public async ValueTask EndAsync(ClientContext client, SessionEndReason reason)
     {
-        if (client.Recording is not { } session)
+        if (client.Publisher is not { } session)
         {
             return;
         }
 
-        client.Recording = null;
-        if (session.RtpChannel is { } channel)
+        client.Publisher = null;
+        var media = session.Recorder;
+        if (media.RtpChannel is { } channel)
         {
             client.Channels.Release(channel);
         }
 
-        if (session.UdpSource is { } source)
+        if (media.UdpSource is { } source)
         {
-            udp.UnregisterPublisher(source, session);
+            udp.UnregisterPublisher(source, media);
         }
 
+        // Its media stops (TEARDOWN has stopped it already), then the session leaves the registry.
+        session.TryApply(RtspMethod.Teardown);
         sessions.Ended(session, reason);
-        await session.DisposeAsync().ConfigureAwait(false);
+        await media.DisposeAsync().ConfigureAwait(false);
         Interlocked.Decrement(ref _publishers);
         metrics.PublisherEnded();
         var why = reason == SessionEndReason.Teardown ? "teardown" : "the connection closed";
-        EdgeLog.PublishEnded(logger, session.Name, why, session.FramesForwarded, session.OriginFailure?.Detail ?? "none");
+        EdgeLog.PublishEnded(logger, media.Name, why, media.FramesForwarded, media.OriginFailure?.Detail ?? "none");
     }
 
-    private static bool InState(RecordSession session, RecordState state, RtspResponse response)
+    private RtspResponse Refuse(string name, Status failure)
     {
-        if (session.State == state)
-        {
-            return true;
-        }
-
-        response.Headers.Add(("Allow", session.State switch
-        {
-            RecordState.Announced => "SETUP, TEARDOWN",
-            RecordState.Ready => "RECORD, TEARDOWN",
-            _ => "PAUSE, TEARDOWN",
-        }));
-        response.Status = RtspStatusCode.MethodNotValidInThisState;
-        return false;
-    }
-
-    // The origin refused the stream (another publisher, a bad name, the edge's credentials): every request says so.
-    private bool RefusedByOrigin(RecordSession session, RtspResponse response)
-    {
-        if (session.OriginFailure is not { } failure)
-        {
-            return false;
-        }
-
-        Refuse(session.Name, failure, response);
-        return true;
-    }
-
-    private void Refuse(string name, Status failure, RtspResponse response)
-    {
-        response.Status = failure.StatusCode switch
+        var status = failure.StatusCode switch
         {
             StatusCode.AlreadyExists => RtspStatusCode.Forbidden,
             StatusCode.InvalidArgument => RtspStatusCode.BadRequest,
@@ -253,6 +234,7 @@ internal sealed class PublishMethods(Origin.OriginPublisher publisher, UdpRtpSer
         };
         metrics.PublishRefused("origin");
         EdgeLog.PublishRefusedByOrigin(logger, name, failure.StatusCode.ToString(), failure.Detail);
+        return new RtspResponse(status);
     }
 
     /// <summary>The announced JPEG track, or null when the description has none.</summary>

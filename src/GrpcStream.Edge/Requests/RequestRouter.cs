@@ -36,62 +36,51 @@ internal sealed class RequestRouter(
 
     public async ValueTask HandleAsync(ClientContext client, RtspMessage request)
     {
-        var response = new RtspResponse(request.CSeq);
-        if (request.CSeq < 0)
-        {
-            response.Status = RtspStatusCode.BadRequest;
-        }
-        else
-        {
-            try
-            {
-                if (await AuthorizeAsync(client, request, response).ConfigureAwait(false))
-                {
-                    await RouteAsync(client, request, response).ConfigureAwait(false);
-                }
-            }
-            catch (OriginUnavailableException)
-            {
-                response.Status = RtspStatusCode.ServiceUnavailable;
-                response.Headers.Add(("Retry-After", RetryAfterSeconds));
-            }
-            catch (StreamNotFoundException)
-            {
-                response.Status = RtspStatusCode.NotFound;
-            }
-            catch (SetupRefusedException ex)
-            {
-                EdgeLog.SetupRefused(logger, client.Connection.Remote.ToString(), ex.Message);
-                response.Status = ex.StatusCode;
-                if (ex.RetryAfter is { } retryAfter)
-                {
-                    response.Headers.Add(("Retry-After", ((int)retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                }
-            }
-        }
-
+        var response = request.CSeq < 0 ? new RtspResponse(RtspStatusCode.BadRequest) : await AnswerAsync(client, request).ConfigureAwait(false);
         if (response.Status >= 400)
         {
             metrics.BadRequest();
         }
 
-        await client.Connection.SendAsync(client.Dialect.Write(response, _sessionTimeoutSeconds)).ConfigureAwait(false);
-        if (response is { Then: AfterResponse.StartFrames, Session: RtspSession playing })
+        await client.Connection.SendAsync(client.Dialect.Write(response with { CSeq = request.CSeq }, _sessionTimeoutSeconds)).ConfigureAwait(false);
+        if (response is { Then: AfterResponse.StartFrames, Session: { } playing })
         {
-            playing.StartSending();
+            playing.Player.StartSending();
+        }
+    }
+
+    private async ValueTask<RtspResponse> AnswerAsync(ClientContext client, RtspMessage request)
+    {
+        try
+        {
+            return await AuthorizeAsync(client, request).ConfigureAwait(false)
+                ?? await RouteAsync(client, request).ConfigureAwait(false);
+        }
+        catch (OriginUnavailableException)
+        {
+            return RtspResponse.Of(RtspStatusCode.ServiceUnavailable, "Retry-After", RetryAfterSeconds);
+        }
+        catch (StreamNotFoundException)
+        {
+            return new RtspResponse(RtspStatusCode.NotFound);
+        }
+        catch (SetupRefusedException ex)
+        {
+            EdgeLog.SetupRefused(logger, client.Connection.Remote.ToString(), ex.Message);
+            return ex.RetryAfter is { } retryAfter
+                ? RtspResponse.Of(ex.StatusCode, "Retry-After", Seconds(retryAfter))
+                : new RtspResponse(ex.StatusCode);
         }
     }
 
     /// <summary>
     /// Checks the credentials of the methods that reach a stream (DESCRIBE, SETUP, PLAY, GET_PARAMETER, and
-    /// ANNOUNCE/RECORD for publishing); false with the answer set when they fail. A failed attempt's answer is held
+    /// ANNOUNCE/RECORD for publishing); null when they pass, else the refusal. A failed attempt's answer is held
     /// back longer the more that address has failed.
     /// </summary>
-    private async ValueTask<bool> AuthorizeAsync(ClientContext client, RtspMessage request, RtspResponse response)
+    private async ValueTask<RtspResponse?> AuthorizeAsync(ClientContext client, RtspMessage request)
     {
-        // A publisher's SETUP and RECORD are about the stream it announced.
-        var recording = client.Recording is { } announced && request.Method is RtspMethod.Setup or RtspMethod.Record && announced.Addresses(request.Uri) ? announced : null;
-        var permission = recording is not null ? Permission.Publish : request.Method switch
+        var permission = request.Method switch
         {
             RtspMethod.Describe or RtspMethod.Setup or RtspMethod.Play or RtspMethod.GetParameter => Permission.Read,
             RtspMethod.Announce or RtspMethod.Record => Permission.Publish,
@@ -99,12 +88,17 @@ internal sealed class RequestRouter(
         };
         if (!authenticator.Enabled || permission == Permission.None)
         {
-            return true;
+            return null;
         }
 
-        string? stream = recording is not null ? recording.Name
-            : client.TryGetSession(request.GetHeader(SessionHeader.Name), out var session)
-            ? session.Feed.Name
+        // A request on a session is about the session's stream; on a publisher's, what it asks is to publish.
+        var session = FindSession(client, request);
+        if (session?.Kind == SessionKind.Record)
+        {
+            permission = Permission.Publish;
+        }
+
+        string? stream = session is not null ? session.Stream
             : StreamPaths.TryGetStream(request, out var named) ? named : null;
         var remote = client.Connection.Remote.Address;
         var address = PlainAddress.Of(remote);
@@ -116,18 +110,13 @@ internal sealed class RequestRouter(
                 failedAttempts.Succeeded(address);
             }
 
-            return true;
+            return null;
         }
 
-        response.Status = decision.Status;
-        foreach (var challenge in decision.Challenges)
-        {
-            response.Headers.Add(("WWW-Authenticate", challenge));
-        }
-
+        var refusal = new RtspResponse(decision.Status) { Headers = [.. decision.Challenges.Select(challenge => ("WWW-Authenticate", challenge))] };
         if (decision.Status == RtspStatusCode.ServiceUnavailable && decision.RetryAfter > TimeSpan.Zero)
         {
-            response.Headers.Add(("Retry-After", ((int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            refusal = refusal.With("Retry-After", Seconds(decision.RetryAfter));
         }
 
         if (decision.Failure is { } failure)
@@ -137,8 +126,10 @@ internal sealed class RequestRouter(
             await Task.Delay(failedAttempts.Failed(address), time).ConfigureAwait(false);
         }
 
-        return false;
+        return refusal;
     }
+
+    private static string Seconds(TimeSpan wait) => ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     // Request URIs go to the log: no control characters from a client.
     private static string Printable(string text) =>
@@ -150,78 +141,64 @@ internal sealed class RequestRouter(
             }
         });
 
-    private ValueTask RouteAsync(ClientContext client, RtspMessage request, RtspResponse response)
+    private async ValueTask<RtspResponse> RouteAsync(ClientContext client, RtspMessage request)
     {
-        var sessionHeader = request.GetHeader(SessionHeader.Name);
         switch (request.Method)
         {
             case RtspMethod.Options:
-                ConnectionMethods.Options(response);
-                return ValueTask.CompletedTask;
+                return ConnectionMethods.Options();
             case RtspMethod.Describe:
-                return connectionMethods.DescribeAsync(client, request, response);
+                return await connectionMethods.DescribeAsync(client, request).ConfigureAwait(false);
             case RtspMethod.Announce:
-                return publishMethods.AnnounceAsync(client, request, response);
-            case RtspMethod.Setup when client.Recording is { } recording && recording.Addresses(request.Uri):
-                publishMethods.Setup(client, recording, request, response);
-                return ValueTask.CompletedTask;
-            case RtspMethod.Record when client.Recording is { } recording && (sessionHeader is null || IsSession(sessionHeader, recording.Id)):
-                publishMethods.Record(recording, response);
-                return ValueTask.CompletedTask;
-            case RtspMethod.Pause when client.Recording is { } recording && sessionHeader is not null && IsSession(sessionHeader, recording.Id):
-                publishMethods.Pause(recording, response);
-                return ValueTask.CompletedTask;
-            case RtspMethod.Teardown when client.Recording is { } recording && sessionHeader is not null && IsSession(sessionHeader, recording.Id):
-                response.Session = recording;
-                response.SessionTimeout = false;
-                return publishMethods.EndAsync(client, SessionEndReason.Teardown);
-            case RtspMethod.GetParameter or RtspMethod.SetParameter when client.Recording is { } recording && sessionHeader is not null && IsSession(sessionHeader, recording.Id):
-                response.Session = recording;
-                return ValueTask.CompletedTask; // a publisher's keepalive
-            case RtspMethod.Setup when sessionHeader is null:
-                return sessionMethods.SetupAsync(client, request, response);
-            case RtspMethod.GetParameter or RtspMethod.SetParameter when sessionHeader is null:
-                return ValueTask.CompletedTask; // a keepalive of the connection
+                return await publishMethods.AnnounceAsync(client, request).ConfigureAwait(false);
             case RtspMethod.Unknown:
-                response.Status = RtspStatusCode.NotImplemented;
-                return ValueTask.CompletedTask;
-            case RtspMethod.Record:
-                // RECORD of nothing announced on this connection.
-                response.Headers.Add(("Allow", "OPTIONS, DESCRIBE, ANNOUNCE, SETUP"));
-                response.Status = RtspStatusCode.MethodNotValidInThisState;
-                return ValueTask.CompletedTask;
+                return new RtspResponse(RtspStatusCode.NotImplemented);
             case RtspMethod.Redirect:
-                ConnectionMethods.MethodNotAllowed(response);
-                return ValueTask.CompletedTask;
+                return ConnectionMethods.MethodNotAllowed();
         }
 
-        if (!client.TryGetSession(sessionHeader, out var session))
+        if (FindSession(client, request) is { } session)
         {
-            response.Status = RtspStatusCode.SessionNotFound;
-            return ValueTask.CompletedTask;
+            session.Touch();
+            var answer = session.Kind == SessionKind.Record
+                ? await publishMethods.ApplyAsync(client, session, request).ConfigureAwait(false)
+                : sessionMethods.Apply(client, session, request);
+            return answer with { Session = session };
         }
 
-        session.Touch();
-        response.Session = session;
-        sessionMethods.Apply(client, session, request, response);
-        return ValueTask.CompletedTask;
+        if (request.GetHeader(SessionHeader.Name) is not null)
+        {
+            return new RtspResponse(RtspStatusCode.SessionNotFound);
+        }
+
+        return request.Method switch
+        {
+            RtspMethod.Setup => await sessionMethods.SetupAsync(client, request).ConfigureAwait(false),
+            RtspMethod.GetParameter or RtspMethod.SetParameter => RtspResponse.Ok, // a keepalive of the connection
+            RtspMethod.Record => RtspResponse.Of(RtspStatusCode.MethodNotValidInThisState, "Allow", "OPTIONS, DESCRIBE, ANNOUNCE, SETUP"), // nothing announced
+            _ => new RtspResponse(RtspStatusCode.SessionNotFound),
+        };
+    }
+
+    /// <summary>
+    /// The session a request is about: the one its Session header names, if it is this connection's; or, for a
+    /// publisher's SETUP and RECORD (which need not name it), the one that announced the stream the request addresses.
+    /// </summary>
+    private static Session? FindSession(ClientContext client, RtspMessage request)
+    {
+        if (request.GetHeader(SessionHeader.Name) is { } header)
+        {
+            return client.TryGetSession(header, out var named) ? named : null;
+        }
+
+        return request.Method is RtspMethod.Setup or RtspMethod.Record && client.Publisher is { } announced && announced.Recorder.Addresses(request.Uri)
+            ? announced
+            : null;
     }
 
     /// <summary>The connection closed: its publication ends (the origin holds the stream for the publisher to return).</summary>
     public ValueTask ConnectionClosedAsync(ClientContext client) => publishMethods.EndAsync(client, SessionEndReason.Disconnected);
 
-    private static bool IsSession(string header, string id)
-    {
-        try
-        {
-            return SessionHeader.Parse(header).Id == id;
-        }
-        catch (RtspHeaderException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>True while a publisher sends its RTP over UDP (its RTSP connection is idle meanwhile).</summary>
-    public bool ReceivingOverUdp(Sessions.RecordSession recording) => publishMethods.ReceivingOverUdp(recording);
+    public bool ReceivingOverUdp(RecordMedia recording) => publishMethods.ReceivingOverUdp(recording);
 }

@@ -54,7 +54,7 @@ internal abstract class RtspDialect
             }
 
             writer.WriteHeader("Server", "GrpcStream");
-            writer.WriteEnd(response.Body ?? [], response.ContentType);
+            writer.WriteEnd(response.Body.Span, response.ContentType);
             return output.WrittenSpan.ToArray();
         }
     }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Rtsp.Messages;
 
@@ -12,31 +13,36 @@ internal enum AfterResponse
     StartFrames,
 }
 
-/// <summary>A response being put together by the methods; its dialect writes it.</summary>
-internal sealed class RtspResponse(int cseq)
+/// <summary>
+/// An answer, as a method gives it back: a value the methods make and the router completes (its CSeq, its
+/// session), never changed once made; its dialect writes it.
+/// </summary>
+/// <param name="Status">Its status code.</param>
+internal sealed record RtspResponse(int Status)
 {
-    public int CSeq { get; } = cseq;
+    public static RtspResponse Ok { get; } = new(RtspStatusCode.Ok);
 
-    public int Status { get; set; } = RtspStatusCode.Ok;
+    /// <summary>The request's CSeq; -1 when there was none (an error before any request could be read).</summary>
+    public int CSeq { get; init; } = -1;
 
     /// <summary>The session the answer is about (its Session header), of any kind.</summary>
-    public Session? Session { get; set; }
+    public Session? Session { get; init; }
 
     /// <summary>Whether the Session header carries the timeout (not on TEARDOWN's answer).</summary>
-    public bool SessionTimeout { get; set; } = true;
+    public bool SessionTimeout { get; init; } = true;
 
-    public List<(string Name, string Value)> Headers { get; } = [];
+    public ImmutableArray<(string Name, string Value)> Headers { get; init; } = [];
 
-    public string? ContentType { get; set; }
+    public string? ContentType { get; init; }
 
-    public byte[]? Body { get; set; }
+    public ReadOnlyMemory<byte> Body { get; init; }
 
     /// <summary>The step the router takes once the response is queued.</summary>
-    public AfterResponse Then { get; set; }
+    public AfterResponse Then { get; init; }
 
-    public RtspResponse WithStatus(int status)
-    {
-        Status = status;
-        return this;
-    }
+    /// <summary>This answer with one more header.</summary>
+    public RtspResponse With(string name, string value) => this with { Headers = Headers.Add((name, value)) };
+
+    /// <summary>A status with one header: a refusal that says what would be valid, or when to come back.</summary>
+    public static RtspResponse Of(int status, string name, string value) => new RtspResponse(status).With(name, value);
 }

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace GrpcStream.Edge.Requests;
 
-/// <summary>The session methods: SETUP, PLAY, PAUSE, TEARDOWN, and keepalives on a session.</summary>
+/// <summary>A player's session methods: SETUP, PLAY, PAUSE, TEARDOWN, and keepalives on its session.</summary>
 internal sealed class SessionMethods(
     StreamHubRegistry hubs,
     SessionManager sessions,
@@ -19,23 +19,21 @@ internal sealed class SessionMethods(
     private readonly bool _allowUdpOverTls = options.Value.Rtsps.AllowUdp;
 
     /// <summary>A SETUP that makes a new session: limits, transport, stream, then the session.</summary>
-    public async ValueTask SetupAsync(ClientContext client, RtspMessage request, RtspResponse response)
+    public async ValueTask<RtspResponse> SetupAsync(ClientContext client, RtspMessage request)
     {
         if (!StreamPaths.TryGetStream(request, out var name))
         {
-            response.Status = RtspStatusCode.NotFound;
-            return;
+            return new RtspResponse(RtspStatusCode.NotFound);
         }
 
         // Cheap refusals first: nothing is looked up or watched for a SETUP that cannot be served.
         sessions.EnsureRoom(client);
         if (Negotiate(client, request) is not { } transport)
         {
-            response.Status = RtspStatusCode.UnsupportedTransport;
-            return;
+            return new RtspResponse(RtspStatusCode.UnsupportedTransport);
         }
 
-        RtspSession session;
+        Session session;
         try
         {
             // The stream must exist (and the origin answer) before a session is made for it; its first frame is
@@ -49,57 +47,55 @@ internal sealed class SessionMethods(
             throw;
         }
 
-        response.Session = session;
-        response.Headers.Add((TransportHeader.Name, transport.Describe(session.Sender.Ssrc)));
+        return RtspResponse.Ok.With(TransportHeader.Name, transport.Describe(session.Player.Sender.Ssrc)) with { Session = session };
     }
 
-    /// <summary>A request on an existing session, once the state machine allows it.</summary>
-    public void Apply(ClientContext client, RtspSession session, RtspMessage request, RtspResponse response)
+    /// <summary>A request on a player's session, taken through its state machine.</summary>
+    public RtspResponse Apply(ClientContext client, Session session, RtspMessage request)
     {
         if (request.Method == RtspMethod.Play && request.GetHeader(RangeHeader.Name) is { } range && !IsValidRange(range))
         {
-            response.Status = RtspStatusCode.InvalidRange;
-            return;
+            return new RtspResponse(RtspStatusCode.InvalidRange);
         }
 
-        if (request.Method == RtspMethod.Setup && (!StreamPaths.TryGetStream(request, out var name) || name != session.Feed.Name))
+        if (request.Method == RtspMethod.Setup && (!StreamPaths.TryGetStream(request, out var name) || name != session.Stream))
         {
             // One track per stream: a second SETUP on a session can only restate it.
-            response.Status = RtspStatusCode.SessionNotFound;
-            return;
+            return new RtspResponse(RtspStatusCode.SessionNotFound);
         }
 
         if (!sessions.Apply(session, request.Method))
         {
-            response.Headers.Add(("Allow", SessionStateMachine.Allowed(session.State)));
-            response.Status = RtspStatusCode.MethodNotValidInThisState;
-            return;
+            return RtspResponse.Of(RtspStatusCode.MethodNotValidInThisState, "Allow", session.Allowed);
         }
 
+        var media = session.Player;
         switch (request.Method)
         {
             case RtspMethod.Setup:
-                response.Headers.Add((TransportHeader.Name, session.Transport.Describe(session.Sender.Ssrc)));
-                break;
+                return RtspResponse.Ok.With(TransportHeader.Name, media.Transport.Describe(media.Sender.Ssrc));
             case RtspMethod.Play:
-                Play(client, session, request, response);
-                break;
+                return Play(client, media, request);
             case RtspMethod.Teardown:
-                response.SessionTimeout = false;
                 sessions.Close(session, SessionEndReason.Teardown);
-                break;
+                return RtspResponse.Ok with { SessionTimeout = false };
+            default:
+                return RtspResponse.Ok;
         }
     }
 
-    private static void Play(ClientContext client, RtspSession session, RtspMessage request, RtspResponse response)
+    private static RtspResponse Play(ClientContext client, PlayMedia media, RtspMessage request)
     {
         // A live stream plays from now, whatever range was asked for. The first packet sent is the latest
         // frame's: its sequence number and RTP time are known now.
-        response.Headers.Add((RangeHeader.Name, RangeHeader.Live.ToString()));
-        uint? rtpTime = session.Feed.LatestTime is { } latest ? session.Sender.RtpTimeOf(latest.Pts) : null;
-        var trackUrl = StreamPaths.BaseUrl(client.Connection, request, session.Feed.Name) + JpegSessionDescription.TrackControl;
-        response.Headers.Add((RtpInfoHeader.Name, RtpInfoHeader.Format([new RtpInfoEntry(trackUrl, session.Sender.NextSequence, rtpTime)])));
-        response.Then = AfterResponse.StartFrames;
+        uint? rtpTime = media.Source.LatestTime is { } latest ? media.Sender.RtpTimeOf(latest.Pts) : null;
+        var trackUrl = StreamPaths.BaseUrl(client.Connection, request, media.Stream) + JpegSessionDescription.TrackControl;
+        return RtspResponse.Ok
+            .With(RangeHeader.Name, RangeHeader.Live.ToString())
+            .With(RtpInfoHeader.Name, RtpInfoHeader.Format([new RtpInfoEntry(trackUrl, media.Sender.NextSequence, rtpTime)])) with
+        {
+            Then = AfterResponse.StartFrames,
+        };
     }
 
     private static bool IsValidRange(string range)

@@ -31,7 +31,7 @@ internal sealed class SessionManager(
     private readonly RtspSettings _settings = options.Value.Rtsp;
     private readonly HttpSettings _http = options.Value.Http;
     private readonly Lock _gate = new();
-    private readonly Dictionary<IPEndPoint, RtspSession> _destinations = [];
+    private readonly Dictionary<IPEndPoint, Session> _destinations = [];
 
     public SessionRegistry Registry => registry;
 
@@ -47,10 +47,10 @@ internal sealed class SessionManager(
 
     /// <summary>Makes a session of the leased stream over <paramref name="transport"/>, owned by <paramref name="owner"/>.</summary>
     /// <exception cref="SetupRefusedException">A limit is reached, or the owner already streams to that destination.</exception>
-    public RtspSession Create(ISessionOwner owner, HubLease lease, IMediaTransport transport)
+    public Session Create(ISessionOwner owner, HubLease lease, IMediaTransport transport)
     {
-        RtspSession session;
-        RtspSession? replaced = null;
+        Session session;
+        Session? replaced = null;
         lock (_gate)
         {
             CheckLimits(owner);
@@ -91,9 +91,9 @@ internal sealed class SessionManager(
     /// <see cref="HttpSettings.MaxViewers"/>.
     /// </summary>
     /// <exception cref="SetupRefusedException">503: the edge is draining, or has its most viewers.</exception>
-    public RtspSession CreateViewer(ISessionOwner owner, HubLease lease, IMediaTransport transport)
+    public Session CreateViewer(ISessionOwner owner, HubLease lease, IMediaTransport transport)
     {
-        RtspSession session;
+        Session session;
         lock (_gate)
         {
             if (_drain.Draining)
@@ -135,10 +135,10 @@ internal sealed class SessionManager(
     }
 
     /// <summary>
-    /// Takes <paramref name="method"/> through the session's state machine (<see cref="RtspSession.TryApply"/>) and
-    /// tells watchers when it starts or stops playing.
+    /// Takes <paramref name="method"/> through the session's state machine (<see cref="Session.TryApply"/>) and
+    /// tells watchers when its media starts (PLAY, RECORD) or stops (PAUSE).
     /// </summary>
-    public bool Apply(RtspSession session, RtspMethod method)
+    public bool Apply(Session session, RtspMethod method)
     {
         var before = session.State;
         if (!session.TryApply(method))
@@ -147,9 +147,9 @@ internal sealed class SessionManager(
         }
 
         var after = session.State;
-        if (after != before && after is SessionState.Playing or SessionState.Ready && before is SessionState.Playing or SessionState.Ready)
+        if (after != before && SessionStateMachine.IsActive(after) != SessionStateMachine.IsActive(before) && after != SessionState.Init)
         {
-            _events?.Publish(new SessionEvent(after == SessionState.Playing ? SessionChange.Playing : SessionChange.Paused, session, time.GetUtcNow()));
+            _events?.Publish(new SessionEvent(SessionStateMachine.IsActive(after) ? SessionChange.Playing : SessionChange.Paused, session, time.GetUtcNow()));
         }
 
         return true;
@@ -159,7 +159,7 @@ internal sealed class SessionManager(
     /// Registers a publisher's session (its ANNOUNCE was accepted by an origin), so that it is listed, watched and
     /// can be kicked like any other.
     /// </summary>
-    public void AddPublisher(RecordSession session)
+    public void AddPublisher(Session session)
     {
         lock (_gate)
         {
@@ -167,10 +167,6 @@ internal sealed class SessionManager(
             _events?.Publish(new SessionEvent(SessionChange.Created, session, time.GetUtcNow()));
         }
     }
-
-    /// <summary>Tells watchers that a publisher's media started (RECORD) or stopped (PAUSE).</summary>
-    public void Recording(RecordSession session, bool recording) =>
-        _events?.Publish(new SessionEvent(recording ? SessionChange.Playing : SessionChange.Paused, session, time.GetUtcNow()));
 
     /// <summary>
     /// Ends a session: out of the registry, then what it holds let go (<see cref="Session.End"/>: a player's BYE,
@@ -189,7 +185,7 @@ internal sealed class SessionManager(
     /// A publisher's session that has ended by its own path (TEARDOWN, or its connection closing, which ends the
     /// publication): out of the registry and told, if a kick or a drain has not done so already.
     /// </summary>
-    public void Ended(RecordSession session, SessionEndReason reason, string? detail = null)
+    public void Ended(Session session, SessionEndReason reason, string? detail = null)
     {
         if (Unregister(session))
         {
@@ -206,10 +202,10 @@ internal sealed class SessionManager(
                 return false;
             }
 
-            if (session is RtspSession sender)
+            if (session.Kind != SessionKind.Record)
             {
-                sender.Owner.Remove(sender);
-                if (sender.Transport.Destination is { } destination && _destinations.TryGetValue(destination, out var holder) && holder == sender)
+                session.Owner.Remove(session);
+                if (session.RtpDestination is { } destination && _destinations.TryGetValue(destination, out var holder) && holder == session)
                 {
                     _destinations.Remove(destination);
                 }
@@ -264,33 +260,35 @@ internal sealed class SessionManager(
 
         foreach (var session in registry.Senders)
         {
-            if (session.Transport.ExpiresWhenSilent && session.IsExpired(_settings.SessionTimeout))
+            var media = session.Player;
+            if (media.Transport.ExpiresWhenSilent && session.IsExpired(_settings.SessionTimeout))
             {
                 Close(session, SessionEndReason.Timeout);
             }
-            else if (session.State == SessionState.Playing && session.Sender.SenderReportDue(_settings.SenderReportInterval))
+            else if (session.State == SessionState.Playing && media.Sender.SenderReportDue(_settings.SenderReportInterval))
             {
-                session.SendReport(bye: false);
+                media.SendReport(bye: false);
             }
         }
     }
 
     // Under the lock, as Watch's snapshot is: a watcher sees a session either in its snapshot or created.
-    private RtspSession Register(ISessionOwner owner, HubLease lease, IMediaTransport transport, SessionKind kind)
+    private Session Register(ISessionOwner owner, HubLease lease, IMediaTransport transport, SessionKind kind)
     {
-        var session = new RtspSession(SessionRegistry.NewId(), lease.Take(), transport, new RtpSender(time), owner, time, metrics.FirstFrame, kind);
+        var media = new PlayMedia(lease.Take(), transport, new RtpSender(time), time, metrics.FirstFrame);
+        var session = Session.ForPlayer(SessionRegistry.NewId(), kind, owner, media, time);
         registry.Add(session);
         owner.Add(session);
         _events?.Publish(new SessionEvent(SessionChange.Created, session, time.GetUtcNow()));
         return session;
     }
 
-    private void Opened(RtspSession session)
+    private void Opened(Session session)
     {
-        var transport = session.Transport;
-        transport.Attach(session);
-        metrics.SessionOpened(transport.Kind, session.Feed.Name);
-        EdgeLog.SessionCreated(logger, session.Id, session.Feed.Name, transport.Kind, transport.Destination?.ToString() ?? "its connection");
+        var transport = session.Player.Transport;
+        transport.Attach(session.Player);
+        metrics.SessionOpened(transport.Kind, session.Stream);
+        EdgeLog.SessionCreated(logger, session.Id, session.Stream, transport.Kind, transport.Destination?.ToString() ?? "its connection");
     }
 
     private void CheckLimits(ISessionOwner owner)

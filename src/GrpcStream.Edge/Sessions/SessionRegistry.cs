@@ -20,7 +20,7 @@ internal sealed class SessionRegistry
     public IEnumerable<Session> All => _sessions.Values;
 
     /// <summary>The sessions that send a stream (players and viewers): those with a transport, a sender and an expiry.</summary>
-    public IEnumerable<RtspSession> Senders => _sessions.Values.OfType<RtspSession>();
+    public IEnumerable<Session> Senders => _sessions.Values.Where(session => session.Kind != SessionKind.Record);
 
     public int CountOf(SessionKind kind) => Volatile.Read(ref _byKind[(int)kind]);
 

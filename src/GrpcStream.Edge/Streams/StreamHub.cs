@@ -14,7 +14,7 @@ namespace GrpcStream.Edge.Streams;
 /// origin through <see cref="IOriginSource"/> and its sessions through <see cref="IFrameSink"/> only.
 /// </summary>
 #pragma warning disable CA1001 // _stop is disposed by the watch loop as it ends (see WatchAsync), never by a caller.
-internal sealed class StreamHub : IStreamFeed
+internal sealed class StreamHub : IFrameSource
 #pragma warning restore CA1001
 {
     private readonly Lock _gate = new();

@@ -83,7 +83,7 @@ internal sealed class StreamHubRegistry : IAsyncDisposable
         var lease = Acquire(name);
         try
         {
-            await lease.Feed.WaitForFirstFrameAsync(_options.Origin.DescribeTimeout, cancellationToken).ConfigureAwait(false);
+            await lease.Source.WaitForFirstFrameAsync(_options.Origin.DescribeTimeout, cancellationToken).ConfigureAwait(false);
             return lease;
         }
         catch

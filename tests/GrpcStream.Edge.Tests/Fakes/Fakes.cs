@@ -48,7 +48,7 @@ internal sealed class FakeTransport(IPEndPoint? destination = null) : IMediaTran
 }
 
 /// <summary>A stream feed that records who plays it.</summary>
-internal sealed class FakeFeed(string name = "movie.Mjpeg") : IStreamFeed
+internal sealed class FakeFeed(string name = "movie.Mjpeg") : IFrameSource
 {
     public string Name { get; } = name;
 
@@ -85,13 +85,13 @@ internal sealed class FakeFeed(string name = "movie.Mjpeg") : IStreamFeed
 /// <summary>A session owner standing in for a client connection.</summary>
 internal sealed class FakeOwner : ISessionOwner
 {
-    public List<RtspSession> Sessions { get; } = [];
+    public List<Session> Sessions { get; } = [];
 
     public int SessionCount => Sessions.Count;
 
-    public void Add(RtspSession session) => Sessions.Add(session);
+    public void Add(Session session) => Sessions.Add(session);
 
-    public void Remove(RtspSession session) => Sessions.Remove(session);
+    public void Remove(Session session) => Sessions.Remove(session);
 
     public System.Net.IPEndPoint Remote { get; } = new(System.Net.IPAddress.Loopback, 40000);
 
@@ -128,4 +128,20 @@ internal static class EdgeParts
         frame.Set(0, pts, 0, jpeg);
         return frame;
     }
+}
+
+/// <summary>A publication that keeps what it is offered.</summary>
+internal sealed class FakePublication : GrpcStream.Edge.Origin.IPublication
+{
+    public List<byte[]> Offered { get; } = [];
+
+    public Grpc.Core.Status? Failure { get; set; }
+
+    public bool Offer(ReadOnlySpan<byte> jpeg)
+    {
+        Offered.Add(jpeg.ToArray());
+        return Failure is null;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -39,8 +39,7 @@ public class DialectTests
     [Fact]
     public void The_lab_answer_is_three_lf_lines_and_nothing_else()
     {
-        var response = new RtspResponse(7);
-        response.Headers.Add(("Transport", "ignored by the lab client"));
+        var response = RtspResponse.Ok.With("Transport", "ignored by the lab client") with { CSeq = 7 };
 
         Assert.Equal("RTSP/1.0 200 OK\nCSeq: 7", Encoding.ASCII.GetString(RtspDialect.Lab.Write(response, 60)));
     }
@@ -48,12 +47,22 @@ public class DialectTests
     [Fact]
     public void The_standard_answer_has_crlf_headers_and_a_blank_line()
     {
-        var response = new RtspResponse(7) { Status = 454 };
-        response.Headers.Add(("Allow", "OPTIONS"));
+        var response = RtspResponse.Of(454, "Allow", "OPTIONS") with { CSeq = 7 };
 
         var text = Encoding.ASCII.GetString(RtspDialect.Standard.Write(response, 60));
 
         Assert.StartsWith("RTSP/1.0 454 Session Not Found\r\nCSeq: 7\r\nAllow: OPTIONS\r\n", text, StringComparison.Ordinal);
         Assert.EndsWith("\r\n\r\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_response_is_a_value_that_adding_a_header_copies()
+    {
+        var refused = RtspResponse.Of(455, "Allow", "OPTIONS");
+        var more = refused.With("Retry-After", "5");
+
+        Assert.Equal([("Allow", "OPTIONS")], refused.Headers);
+        Assert.Equal([("Allow", "OPTIONS"), ("Retry-After", "5")], more.Headers);
+        Assert.Empty(RtspResponse.Ok.Headers);
     }
 }

@@ -34,7 +34,7 @@ public sealed class StreamHubRegistryTests : IAsyncDisposable
 
         var watch = await _source.NextWatchAsync();
         Assert.Equal(1, _registry.Count);
-        Assert.All(leases, lease => Assert.Same(leases[0].Feed, lease.Feed));
+        Assert.All(leases, lease => Assert.Same(leases[0].Source, lease.Source));
         Assert.Equal(1, _source.WatchesStarted);
 
         foreach (var lease in leases[1..])
@@ -55,13 +55,13 @@ public sealed class StreamHubRegistryTests : IAsyncDisposable
     {
         var first = _registry.Acquire("cam");
         var watch = await _source.NextWatchAsync();
-        var hub = first.Feed;
+        var hub = first.Source;
         first.Dispose();
 
         _time.Advance(_options.Origin.Linger - TimeSpan.FromSeconds(1));
         using (var again = _registry.Acquire("cam"))
         {
-            Assert.Same(hub, again.Feed);
+            Assert.Same(hub, again.Source);
         }
 
         _time.Advance(_options.Origin.Linger - TimeSpan.FromSeconds(1));
@@ -70,7 +70,7 @@ public sealed class StreamHubRegistryTests : IAsyncDisposable
         await watch.Ended.WaitAsync(TimeSpan.FromSeconds(10));
 
         using var later = _registry.Acquire("cam");
-        Assert.NotSame(hub, later.Feed);
+        Assert.NotSame(hub, later.Source);
         Assert.Equal("cam", (await _source.NextWatchAsync()).Name);
     }
 
@@ -87,7 +87,7 @@ public sealed class StreamHubRegistryTests : IAsyncDisposable
         Assert.Equal("SETUP failed halfway", ex.Message);
         var thrown = await _source.NextWatchAsync();
 
-        IStreamFeed taken;
+        IFrameSource taken;
         using (var lease = _registry.Acquire("taken"))
         {
             taken = lease.Take();
@@ -117,7 +117,7 @@ public sealed class StreamHubRegistryTests : IAsyncDisposable
         Assert.False(acquiring.IsCompleted, "a session starts with a frame: the first is awaited");
         watch.Push(1, 3600, EdgeParts.Jpeg());
         using var lease = await acquiring.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(3600u, lease.Feed.LatestTime?.Pts);
+        Assert.Equal(3600u, lease.Source.LatestTime?.Pts);
 
         // Cancelled while waiting (the client went away): the lease goes back, and the linger ends the watch.
         _source.Add("other");

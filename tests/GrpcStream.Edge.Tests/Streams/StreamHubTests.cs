@@ -41,7 +41,7 @@ public sealed class StreamHubTests : IAsyncDisposable
         var lease = Registry.Acquire(name);
         var watch = await _source.NextWatchAsync();
         Assert.Equal(name, watch.Name);
-        return ((StreamHub)lease.Feed, lease, watch);
+        return ((StreamHub)lease.Source, lease, watch);
     }
 
     private static void Push(FakeWatch watch, ulong sequence) => watch.Push(sequence, sequence * Period, Jpegs[sequence % 4]);

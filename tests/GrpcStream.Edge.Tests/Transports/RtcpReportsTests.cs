@@ -22,7 +22,7 @@ public class RtcpReportsTests
         Assert.True(RtcpReports.Apply(ReceiverReport(Ssrc, lost: 4), session, EdgeParts.Metrics()));
 
         _time.Advance(TimeSpan.FromSeconds(50));
-        Assert.False(session.IsExpired(TimeSpan.FromSeconds(60)));
+        Assert.False(session.Session.IsExpired(TimeSpan.FromSeconds(60)));
         Assert.Equal(4, session.Sender.LastReport!.Value.CumulativeLost);
     }
 
@@ -46,12 +46,12 @@ public class RtcpReportsTests
         Assert.False(RtcpReports.Apply(packet, session, EdgeParts.Metrics()));
 
         _time.Advance(TimeSpan.FromSeconds(11));
-        Assert.True(session.IsExpired(TimeSpan.FromSeconds(60)));
+        Assert.True(session.Session.IsExpired(TimeSpan.FromSeconds(60)));
         Assert.Null(session.Sender.LastReport);
     }
 
-    private RtspSession NewSession() =>
-        new("1", new FakeFeed(), new FakeTransport(), new RtpSender(_time, Ssrc, 0, 0), new FakeOwner(), _time);
+    private PlayMedia NewSession() =>
+        Session.ForPlayer("1", SessionKind.Play, new FakeOwner(), new PlayMedia(new FakeFeed(), new FakeTransport(), new RtpSender(_time, Ssrc, 0, 0), _time), _time).Player;
 
     private static byte[] ReceiverReport(uint about, int lost)
     {

@@ -2,6 +2,7 @@ using GrpcStream.Edge.Origin;
 using GrpcStream.Edge.Sessions;
 using GrpcStream.Edge.Tests.Fakes;
 using GrpcStream.Rtsp.Jpeg;
+using GrpcStream.Rtsp.Messages;
 using GrpcStream.Rtsp.Rtp;
 using Microsoft.Extensions.Time.Testing;
 
@@ -12,7 +13,7 @@ namespace GrpcStream.Edge.Tests.Sessions;
 /// records, from one source and payload type, rebuilt into whole frames for the origin; and it lives in the one
 /// registry, where watchers see it and a kick ends it with its connection.
 /// </summary>
-public sealed class RecordSessionTests : IAsyncDisposable
+public sealed class RecordMediaTests : IAsyncDisposable
 {
     private const uint Ssrc = 0x5EED;
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
@@ -21,11 +22,14 @@ public sealed class RecordSessionTests : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _publication.DisposeAsync();
 
-    private RecordSession NewSession() =>
-        new(SessionRegistry.NewId(), _owner, "live/cam", "rtsp://127.0.0.1/live/cam", 25, 26, null, 1 << 20, _publication, EdgeParts.Metrics(), _time);
+    /// <summary>A publisher's media for live/cam, JPEG as payload type 26.</summary>
+    internal static RecordMedia NewMedia(IPublication publication, TimeProvider time) =>
+        new("live/cam", "rtsp://127.0.0.1/live/cam", 25, 26, null, 1 << 20, publication, EdgeParts.Metrics(), time);
+
+    private Session NewSession() => Session.ForPublisher(SessionRegistry.NewId(), _owner, NewMedia(_publication, _time), _time);
 
     /// <summary>A JPEG as a publisher sends it: RFC 2435 packets with the marker on the last, as datagrams.</summary>
-    private static List<byte[]> Packets(byte[] jpeg, ushort firstSequence, uint timestamp, uint ssrc = Ssrc, byte payloadType = 26)
+    internal static List<byte[]> Packets(byte[] jpeg, ushort firstSequence, uint timestamp, uint ssrc = Ssrc, byte payloadType = 26)
     {
         Assert.True(JpegParser.TryParse(jpeg, out var info));
         var frame = new PacketizedFrame();
@@ -49,27 +53,28 @@ public sealed class RecordSessionTests : IAsyncDisposable
         var session = NewSession();
         var jpeg = EdgeParts.Jpeg();
 
+        Assert.True(session.TryApply(RtspMethod.Setup));
         foreach (var packet in Packets(jpeg, 1, 3600))
         {
-            session.OnDatagram(packet); // set up, not recording yet
+            session.Recorder.OnDatagram(packet); // set up, not recording yet
         }
 
         Assert.Empty(_publication.Offered);
 
-        session.State = RecordState.Recording;
+        Assert.True(session.TryApply(RtspMethod.Record));
         var first = Packets(jpeg, 100, 7200);
         foreach (var packet in first)
         {
-            session.OnDatagram(packet);
+            session.Recorder.OnDatagram(packet);
         }
 
         // Another source, and another payload type, mid-stream: refused packet by packet, the frame goes on.
         var next = Packets(jpeg, (ushort)(100 + first.Count), 10800);
-        session.OnDatagram(Packets(jpeg, 5000, 10800, ssrc: 0xBAD)[0]);
-        session.OnDatagram(Packets(jpeg, 6000, 10800, payloadType: 96)[0]);
+        session.Recorder.OnDatagram(Packets(jpeg, 5000, 10800, ssrc: 0xBAD)[0]);
+        session.Recorder.OnDatagram(Packets(jpeg, 6000, 10800, payloadType: 96)[0]);
         foreach (var packet in next)
         {
-            session.OnDatagram(packet);
+            session.Recorder.OnDatagram(packet);
         }
 
         // Two whole frames, rebuilt from the RFC 2435 headers (its own JPEG headers) around the publisher's scan.
@@ -93,7 +98,8 @@ public sealed class RecordSessionTests : IAsyncDisposable
         var session = NewSession();
 
         manager.AddPublisher(session);
-        manager.Recording(session, recording: true);
+        Assert.True(manager.Apply(session, RtspMethod.Setup));
+        Assert.True(manager.Apply(session, RtspMethod.Record));
         Assert.Equal(1, manager.Registry.CountOf(SessionKind.Record));
         Assert.Equal(0, manager.Registry.CountOf(SessionKind.Play));
         Assert.True(manager.Registry.TryGet(session.Id, out var found) && found == session);
@@ -139,19 +145,4 @@ public sealed class RecordSessionTests : IAsyncDisposable
         Assert.Equal([SessionChange.Created, SessionChange.Closed], changes);
     }
 
-    /// <summary>A publication that keeps what it is offered.</summary>
-    private sealed class FakePublication : IPublication
-    {
-        public List<byte[]> Offered { get; } = [];
-
-        public Grpc.Core.Status? Failure { get; set; }
-
-        public bool Offer(ReadOnlySpan<byte> jpeg)
-        {
-            Offered.Add(jpeg.ToArray());
-            return Failure is null;
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
 }

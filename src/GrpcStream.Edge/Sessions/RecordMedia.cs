@@ -7,20 +7,12 @@ using GrpcStream.Rtsp.Rtp;
 
 namespace GrpcStream.Edge.Sessions;
 
-/// <summary>Where a publisher is: announced, set up, recording.</summary>
-internal enum RecordState
-{
-    Announced,
-    Ready,
-    Recording,
-}
-
 /// <summary>
-/// A publisher's session (RFC 2326 §10.3, §10.11): ANNOUNCE gave the stream and its description, SETUP with
-/// mode=record the channel its RTP comes on, RECORD starts it. Each RTP packet's JPEG payload is depacketized here
-/// (RFC 2435) into whole frames, which go to the origin; a frame with a lost packet is dropped and counted.
+/// The media of a publisher's session (RFC 2326 §10.3, §10.11): ANNOUNCE gave the stream and its description, SETUP
+/// with mode=record the channel its RTP comes on, RECORD starts it. Each RTP packet's JPEG payload is depacketized
+/// here (RFC 2435) into whole frames, which go to the origin; a frame with a lost packet is dropped and counted.
 /// </summary>
-internal sealed class RecordSession : Session, IDatagramReceiver, IAsyncDisposable
+internal sealed class RecordMedia : SessionMedia, IDatagramReceiver, IAsyncDisposable
 {
     private readonly RtpJpegDepacketizer _depacketizer;
     private readonly IPublication _publication;
@@ -29,9 +21,10 @@ internal sealed class RecordSession : Session, IDatagramReceiver, IAsyncDisposab
     private readonly TimeProvider _time;
     private uint? _ssrc;
 
-    public RecordSession(
-        string id, ISessionOwner owner, string name, string baseUrl, double frameRate, byte payloadType, (int Width, int Height)? size, int maxFrameBytes, IPublication publication, EdgeMetrics metrics, TimeProvider time)
-        : base(id, SessionKind.Record, owner, time)
+    private volatile bool _recording;
+
+    public RecordMedia(
+        string name, string baseUrl, double frameRate, byte payloadType, (int Width, int Height)? size, int maxFrameBytes, IPublication publication, EdgeMetrics metrics, TimeProvider time)
     {
         _time = time;
         _lastDatagram = time.GetTimestamp();
@@ -50,8 +43,6 @@ internal sealed class RecordSession : Session, IDatagramReceiver, IAsyncDisposab
 
     public override string TransportKind => RtpChannel is not null ? "tcp" : UdpSource is not null ? "udp" : string.Empty;
 
-    public override string StateName => State.ToString().ToLowerInvariant();
-
     public override System.Net.IPEndPoint? RtpDestination => null;
 
     /// <summary>Frames forwarded, and frames lost in transit (incomplete or malformed in RTP, or dropped from the origin queue).</summary>
@@ -61,8 +52,6 @@ internal sealed class RecordSession : Session, IDatagramReceiver, IAsyncDisposab
     public string BaseUrl { get; }
 
     public double FrameRate { get; }
-
-    public RecordState State { get; set; } = RecordState.Announced;
 
     /// <summary>The interleaved channel the publisher's RTP comes on (TCP).</summary>
     public byte? RtpChannel { get; set; }
@@ -94,7 +83,7 @@ internal sealed class RecordSession : Session, IDatagramReceiver, IAsyncDisposab
     /// <summary>One RTP packet from the publisher. Before RECORD, and from another source than the first, packets are ignored.</summary>
     public void OnRtp(in ReadOnlySequence<byte> packet)
     {
-        if (State != RecordState.Recording)
+        if (!_recording)
         {
             return;
         }
@@ -116,7 +105,7 @@ internal sealed class RecordSession : Session, IDatagramReceiver, IAsyncDisposab
     public void OnDatagram(ReadOnlySpan<byte> datagram)
     {
         Volatile.Write(ref _lastDatagram, _time.GetTimestamp());
-        if (State == RecordState.Recording)
+        if (_recording)
         {
             OnRtp(datagram);
         }
@@ -168,11 +157,16 @@ internal sealed class RecordSession : Session, IDatagramReceiver, IAsyncDisposab
 
     private long _queueDrops;
 
+    // RTP is taken only while the session records.
+    protected internal override void Started() => _recording = true;
+
+    protected internal override void Stopped() => _recording = false;
+
     /// <summary>
     /// Ended from outside (a kick, a drain's deadline): the publisher's connection is closed, and its closing ends
     /// the publication (<see cref="DisposeAsync"/>), as when the publisher goes away by itself.
     /// </summary>
-    internal override void End() => Owner.Disconnect();
+    protected internal override void End() => Session.Owner.Disconnect();
 
     /// <summary>Ends the publication: the origin holds the stream for the publisher to come back.</summary>
     public ValueTask DisposeAsync() => _publication.DisposeAsync();

@@ -1,7 +1,10 @@
 namespace GrpcStream.Edge.Streams;
 
-/// <summary>What a session plays: a stream's feed of shared frames (a <see cref="StreamHub"/>).</summary>
-internal interface IStreamFeed
+/// <summary>
+/// Where a session reads its frames: today a live stream's shared frames (a <see cref="StreamHub"/> subscription). A
+/// source with its own position and clock (a film played on demand) fits the same seam without changing the session.
+/// </summary>
+internal interface IFrameSource
 {
     string Name { get; }
 
@@ -23,6 +26,6 @@ internal interface IStreamFeed
     /// <summary>The next frame to arrive, with a reference the caller releases; null when none came in time.</summary>
     Task<SharedFrame?> NextFrameAsync(TimeSpan timeout, CancellationToken cancellationToken);
 
-    /// <summary>One user fewer: the session that had the feed has ended.</summary>
+    /// <summary>One user fewer: the session that read it has ended.</summary>
     void Release();
 }
