@@ -8,9 +8,12 @@ internal interface IFrameChannel
 {
     string Name { get; }
 
-    /// <summary>Adds a subscriber, which gets the current frame at once when there is one.</summary>
+    /// <summary>
+    /// Adds a subscriber, which gets the current frame at once when there is one. A channel that has ended ends the
+    /// subscriber at once, as it ended the others: the hub may hand a channel out just before it ends.
+    /// </summary>
     void Add(Subscriber subscriber);
 
-    /// <summary>Removes a subscriber; true when the channel stopped with it (it plays only for subscribers) and may be forgotten.</summary>
-    bool Remove(Subscriber subscriber);
+    /// <summary>Removes a subscriber (one that was never added, or already ended, is no matter).</summary>
+    void Remove(Subscriber subscriber);
 }

@@ -33,6 +33,8 @@ internal sealed class LiveChannel : IFrameChannel, IDisposable
     private LiveClock _clock;
     private Frame? _current;
     private CancellationTokenSource? _running;
+    private bool _ended;
+    private Exception? _endedWith;
 
     public LiveChannel(MediaStream stream, TimeProvider time, OriginMetrics metrics, FrameCache cache, ILogger logger)
     {
@@ -59,6 +61,15 @@ internal sealed class LiveChannel : IFrameChannel, IDisposable
     {
         lock (_gate)
         {
+            if (_ended)
+            {
+                // The hub handed this channel out just before it ended (its stream removed, the origin stopping):
+                // the subscriber ends as the others did, rather than start a clock that the hub no longer knows of and
+                // so would never end.
+                subscriber.Complete(_endedWith);
+                return;
+            }
+
             if (_running is null)
             {
                 Start(firstSequence: 0);
@@ -70,19 +81,16 @@ internal sealed class LiveChannel : IFrameChannel, IDisposable
         }
     }
 
-    /// <summary>Removes a subscriber; returns true when none is left (the clock has stopped).</summary>
-    public bool Remove(Subscriber subscriber)
+    /// <summary>Removes a subscriber; the clock stops with the last one (and starts again with the next).</summary>
+    public void Remove(Subscriber subscriber)
     {
         lock (_gate)
         {
             _subscribers.Remove(subscriber);
-            if (_subscribers.Count > 0)
+            if (_subscribers.Count == 0)
             {
-                return false;
+                Stop();
             }
-
-            Stop();
-            return true;
         }
     }
 
@@ -91,6 +99,11 @@ internal sealed class LiveChannel : IFrameChannel, IDisposable
     {
         lock (_gate)
         {
+            if (_ended)
+            {
+                return;
+            }
+
             _stream = stream;
             _position = -1;
             if (stream.FrameRate == _clock.FrameRate)
@@ -110,11 +123,16 @@ internal sealed class LiveChannel : IFrameChannel, IDisposable
         }
     }
 
-    /// <summary>Ends every subscription with <paramref name="error"/> (or normally when null) and stops the clock.</summary>
+    /// <summary>
+    /// Ends every subscription with <paramref name="error"/> (or normally when null) and stops the clock for good:
+    /// a subscriber added afterwards is ended the same way at once.
+    /// </summary>
     public void End(Exception? error)
     {
         lock (_gate)
         {
+            _ended = true;
+            _endedWith = error;
             foreach (var subscriber in _subscribers)
             {
                 subscriber.Complete(error);

@@ -19,6 +19,14 @@ internal sealed class SubscriberLimitException(string message) : Exception(messa
 internal sealed class OriginStoppingException() : Exception("The origin is shutting down.");
 
 /// <summary>The live channels, one per watched stream, created with the first subscriber and dropped with the last.</summary>
+/// <remarks>
+/// The hub's lock guards its books only (the channels by stream, the subscriber counts the caps are checked on),
+/// never a channel: adding a subscriber may start its channel's clock, which reads the stream's first frame from
+/// disk, and any call into a channel may wait for a tick of it that is reading a frame. So a subscriber is counted
+/// and given its stream's channel under the lock, and added to it after; one stream's slow file holds up only that
+/// stream's subscribers. A subscriber counts from then on: the caps hold for subscribers still joining, and a
+/// stream's channel is kept while any subscriber of the stream, joined or joining, is counted.
+/// </remarks>
 internal sealed class LiveChannelHub : IDisposable
 {
     private readonly Lock _gate = new();
@@ -34,8 +42,9 @@ internal sealed class LiveChannelHub : IDisposable
     private readonly Dictionary<string, int> _subscribers = new(StringComparer.Ordinal);
     private readonly HashSet<Subscriber> _all = [];
     private int _total;
+    private bool _stopping;
 
-    /// <summary>Every subscriber now, oldest first.</summary>
+    /// <summary>Every subscriber now (those still joining included), oldest first.</summary>
     public IReadOnlyList<Subscriber> Subscribers
     {
         get
@@ -68,7 +77,7 @@ internal sealed class LiveChannelHub : IDisposable
     public Subscriber Subscribe(MediaStream stream, ulong? resumeAfter, string peer = "") =>
         Admit(stream.Name, resumeAfter, peer, () =>
         {
-            // Called with the gate held: the file stream's clock runs while it has subscribers.
+            // Called with the gate held, and cheap: a channel reads nothing until a subscriber is added to it.
             if (!_channels.TryGetValue(stream.Name, out var channel))
             {
                 // The catalogue may have loaded a newer version since the caller looked the stream up.
@@ -88,8 +97,16 @@ internal sealed class LiveChannelHub : IDisposable
     private Subscriber Admit(string name, ulong? resumeAfter, string peer, Func<IFrameChannel> channelFor)
     {
         var subscriber = new Subscriber(name, _bufferFrames, resumeAfter, () => _metrics.FrameDropped(name), peer, _time.GetUtcNow());
+        IFrameChannel channel;
         lock (_gate)
         {
+            if (_stopping)
+            {
+                // A call that arrived as the origin began to stop: no channel would be ended for it.
+                subscriber.Complete(new OriginStoppingException());
+                return subscriber;
+            }
+
             _subscribers.TryGetValue(name, out var onStream);
             if (_total >= _maxSubscribers || onStream >= _maxPerStream)
             {
@@ -101,10 +118,21 @@ internal sealed class LiveChannelHub : IDisposable
 
             _subscribers[name] = onStream + 1;
             _total++;
-            var channel = channelFor();
-            subscriber.Source = channel;
-            channel.Add(subscriber);
             _all.Add(subscriber);
+            channel = channelFor();
+            subscriber.Source = channel;
+        }
+
+        // Outside the gate (see the remarks). Should the channel end first, it ends the subscriber at once.
+        try
+        {
+            channel.Add(subscriber);
+        }
+        catch
+        {
+            channel.Remove(subscriber);
+            Release(subscriber);
+            throw;
         }
 
         _metrics.SubscriberAdded(name);
@@ -122,64 +150,86 @@ internal sealed class LiveChannelHub : IDisposable
 
     public void Unsubscribe(Subscriber subscriber)
     {
+        // From the channel first, outside the gate: its clock stops if it was the last, before the hub may forget it.
+        subscriber.Source?.Remove(subscriber);
+        if (Release(subscriber))
+        {
+            _metrics.SubscriberRemoved(subscriber.Stream);
+        }
+    }
+
+    // Uncounts a subscriber; false when it was not counted (refused at shutdown, or released already). With the
+    // stream's last, joined or joining, the stream's channel is forgotten: it has no subscriber, so it has stopped,
+    // and no one else holds it to add one.
+    private bool Release(Subscriber subscriber)
+    {
         lock (_gate)
         {
-            _all.Remove(subscriber);
-            _total--;
-            if (_subscribers.TryGetValue(subscriber.Stream, out var onStream))
+            if (!_all.Remove(subscriber))
             {
-                if (onStream <= 1)
-                {
-                    _subscribers.Remove(subscriber.Stream);
-                }
-                else
-                {
-                    _subscribers[subscriber.Stream] = onStream - 1;
-                }
+                return false;
             }
 
-            if (subscriber.Source is { } channel && channel.Remove(subscriber)
-                && _channels.TryGetValue(subscriber.Stream, out var clocked) && ReferenceEquals(clocked, channel))
+            _total--;
+            if (_subscribers.TryGetValue(subscriber.Stream, out var onStream) && onStream > 1)
             {
+                _subscribers[subscriber.Stream] = onStream - 1;
+            }
+            else
+            {
+                _subscribers.Remove(subscriber.Stream);
                 _channels.Remove(subscriber.Stream);
             }
-        }
 
-        _metrics.SubscriberRemoved(subscriber.Stream);
+            return true;
+        }
     }
 
     private void OnStreamChanged(string name, MediaStream? stream)
     {
+        LiveChannel? channel;
         lock (_gate)
         {
-            if (!_channels.TryGetValue(name, out var channel))
+            if (!_channels.TryGetValue(name, out channel))
             {
                 return;
             }
 
             if (stream is null)
             {
-                channel.End(new StreamRemovedException(name));
                 _channels.Remove(name);
             }
-            else
-            {
-                channel.Replace(stream);
-            }
+        }
+
+        // Outside the gate: ending waits for a tick that may be reading a frame, and a new frame rate starts a new
+        // clock, which reads one.
+        if (stream is null)
+        {
+            channel.End(new StreamRemovedException(name));
+        }
+        else
+        {
+            channel.Replace(stream);
         }
     }
 
-    /// <summary>Ends every subscription with <see cref="OriginStoppingException"/>, so that shutdown does not wait on endless streams.</summary>
+    /// <summary>
+    /// Ends every subscription with <see cref="OriginStoppingException"/>, and any that begins afterwards at once, so
+    /// that shutdown does not wait on endless streams.
+    /// </summary>
     public void EndAll()
     {
+        LiveChannel[] channels;
         lock (_gate)
         {
-            foreach (var channel in _channels.Values)
-            {
-                channel.End(new OriginStoppingException());
-            }
-
+            _stopping = true;
+            channels = [.. _channels.Values];
             _channels.Clear();
+        }
+
+        foreach (var channel in channels)
+        {
+            channel.End(new OriginStoppingException());
         }
     }
 

@@ -27,6 +27,7 @@ internal sealed class PublishedStream : IFrameChannel
     private LiveClock _clock;
     private Frame? _current;
     private ulong? _last;
+    private Exception? _endedWith;
 
     public PublishedStream(string name, double frameRate, OriginMetrics metrics)
     {
@@ -83,6 +84,13 @@ internal sealed class PublishedStream : IFrameChannel
     {
         lock (_gate)
         {
+            if (_endedWith is not null)
+            {
+                // Found just before its hold ran out (or the origin stopped): the subscriber hears the end too.
+                subscriber.Complete(_endedWith);
+                return;
+            }
+
             // A resume position is honoured only when it is on this stream's timeline: at most a second ahead.
             subscriber.Join(_current, ResumeWindow);
             _subscribers.Add(subscriber);
@@ -90,20 +98,20 @@ internal sealed class PublishedStream : IFrameChannel
     }
 
     /// <summary>Removes a subscriber. Never stops the stream: it lives as long as its publisher (and the hold time).</summary>
-    public bool Remove(Subscriber subscriber)
+    public void Remove(Subscriber subscriber)
     {
         lock (_gate)
         {
             _subscribers.Remove(subscriber);
-            return false;
         }
     }
 
-    /// <summary>Ends every subscription with <paramref name="error"/>.</summary>
+    /// <summary>Ends every subscription with <paramref name="error"/>, and any added afterwards at once.</summary>
     public void End(Exception error)
     {
         lock (_gate)
         {
+            _endedWith = error;
             foreach (var subscriber in _subscribers)
             {
                 subscriber.Complete(error);
