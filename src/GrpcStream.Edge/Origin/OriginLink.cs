@@ -69,12 +69,18 @@ internal sealed class OriginLink : IOriginSource, IDisposable
     private int _probing;
 
     public OriginLink(IOptions<EdgeOptions> options, TimeProvider time, EdgeMetrics metrics, ILogger<OriginLink> logger)
+        : this(options, time, metrics, logger, (i, address) => new OriginServer(i, address, options.Value.Origin, time, metrics, logger))
+    {
+    }
+
+    /// <summary>A link whose origins <paramref name="serverAt"/> makes (by preference and address): a test's in-memory origins.</summary>
+    internal OriginLink(IOptions<EdgeOptions> options, TimeProvider time, EdgeMetrics metrics, ILogger<OriginLink> logger, Func<int, string, OriginServer> serverAt)
     {
         _settings = options.Value.Origin;
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _servers = [.. _settings.OriginAddresses.Select((address, i) => new OriginServer(i, address, _settings, time, metrics, logger))];
+        _servers = [.. _settings.OriginAddresses.Select((address, i) => serverAt(i, address))];
         metrics.ObserveOriginLink(() => Volatile.Read(ref _reconnecting), StreamsByOrigin);
 
         // An origin that is down is asked, now and then, whether it is back, so that streams can return to it.

@@ -15,7 +15,7 @@ namespace GrpcStream.Edge.Origin;
 /// </summary>
 internal sealed class OriginServer : IDisposable
 {
-    private readonly GrpcChannel _channel;
+    private readonly GrpcChannel? _channel;
     private readonly CircuitBreakerStateProvider _circuit = new();
     private readonly CircuitBreakerManualControl _control = new();
     private readonly TimeProvider _time;
@@ -24,15 +24,24 @@ internal sealed class OriginServer : IDisposable
     private long _upSince;
 
     public OriginServer(int preference, string address, OriginSettings settings, TimeProvider time, EdgeMetrics metrics, ILogger logger)
+        : this(preference, address, OriginChannel.Create(address, settings, time, logger), settings, time, metrics, logger)
+    {
+    }
+
+    private OriginServer(int preference, string address, GrpcChannel channel, OriginSettings settings, TimeProvider time, EdgeMetrics metrics, ILogger logger)
+        : this(preference, address, OriginChannel.Invoker(channel, settings.Token), OriginChannel.Invoker(channel, settings.PublishToken), settings, time, metrics, logger) =>
+        _channel = channel;
+
+    /// <summary>An origin reached through the given invokers (a test's in-memory origin): no channel of its own.</summary>
+    internal OriginServer(int preference, string address, CallInvoker invoker, CallInvoker publishInvoker, OriginSettings settings, TimeProvider time, EdgeMetrics metrics, ILogger logger)
     {
         Preference = preference;
         Address = address;
         _time = time;
         _upSince = time.GetTimestamp();
-        _channel = OriginChannel.Create(address, settings, time, logger);
-        Invoker = OriginChannel.Invoker(_channel, settings.Token);
+        Invoker = invoker;
         Client = new MediaOrigin.MediaOriginClient(Invoker);
-        Publisher = new MediaOrigin.MediaOriginClient(OriginChannel.Invoker(_channel, settings.PublishToken));
+        Publisher = new MediaOrigin.MediaOriginClient(publishInvoker);
 
         // Only connecting is guarded: a watch runs for hours once its first frame is in, and a breaker that
         // waited for it to end would stay half-open (and closed to every other stream) all that time.
@@ -136,5 +145,5 @@ internal sealed class OriginServer : IDisposable
         _ => false,
     };
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose() => _channel?.Dispose();
 }
