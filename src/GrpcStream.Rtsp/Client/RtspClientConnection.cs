@@ -23,7 +23,8 @@ public sealed class RtspClientConnection : IAsyncDisposable
     private readonly StreamPipeReaderOptions? _readOptions;
     private readonly TimeProvider _time;
     private readonly RtspMessageReader _reader = new();
-    private readonly ConcurrentDictionary<int, TaskCompletionSource<RtspMessage>> _pending = new();
+    // A response, with its text as received when someone watches the traffic.
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<(RtspMessage Message, string? Wire)>> _pending = new();
     private readonly SemaphoreSlim _sendGate = new(1, 1);
     private readonly CancellationTokenSource _closed = new();
     private readonly DigestAuthenticator _authenticator;
@@ -266,7 +267,7 @@ public sealed class RtspClientConnection : IAsyncDisposable
         }
 
         writer.WriteEnd(body.Span, contentType);
-        var pending = new TaskCompletionSource<RtspMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pending = new TaskCompletionSource<(RtspMessage Message, string? Wire)>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[cseq] = pending;
         try
         {
@@ -281,7 +282,16 @@ public sealed class RtspClientConnection : IAsyncDisposable
                 _sendGate.Release();
             }
 
-            return await pending.Task.WaitAsync(_options.RequestTimeout, _time, cancellationToken).ConfigureAwait(false);
+            var (response, wire) = await pending.Task.WaitAsync(_options.RequestTimeout, _time, cancellationToken).ConfigureAwait(false);
+
+            // Told here, on the requester's flow, not from the read loop: a watcher that throws fails this request,
+            // not the connection.
+            if (wire is not null)
+            {
+                Traffic?.Invoke(wire);
+            }
+
+            return response;
         }
         catch (TimeoutException)
         {
@@ -312,14 +322,11 @@ public sealed class RtspClientConnection : IAsyncDisposable
                         break;
                     }
 
-                    if (read == RtspReadResult.Message && !message.IsRequest)
+                    if (read == RtspReadResult.Message && !message.IsRequest && _pending.TryGetValue(message.CSeq, out var pending))
                     {
                         // The answer as it came, not rebuilt from the parse: what the server sent is what is shown.
-                        Traffic?.Invoke(Encoding.UTF8.GetString(buffer.Slice(0, consumed)).TrimStart('\r', '\n'));
-                        if (_pending.TryGetValue(message.CSeq, out var pending))
-                        {
-                            pending.TrySetResult(message.Clone());
-                        }
+                        var wire = Traffic is null ? null : Encoding.UTF8.GetString(buffer.Slice(0, consumed)).TrimStart('\r', '\n');
+                        pending.TrySetResult((message.Clone(), wire));
                     }
                     else if (read == RtspReadResult.InterleavedFrame)
                     {
