@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using GrpcStream.Rtsp.Headers;
@@ -23,6 +22,7 @@ public sealed class RtspClientConnection : IAsyncDisposable
     private readonly StreamPipeReaderOptions? _readOptions;
     private readonly TimeProvider _time;
     private readonly RtspMessageReader _reader = new();
+
     // A response, with its text as received when someone watches the traffic.
     private readonly ConcurrentDictionary<int, TaskCompletionSource<(RtspMessage Message, string? Wire)>> _pending = new();
     private readonly SemaphoreSlim _sendGate = new(1, 1);
@@ -199,52 +199,16 @@ public sealed class RtspClientConnection : IAsyncDisposable
             return;
         }
 
-        _tcp = new TcpClient(AddressFamily.InterNetworkV6) { NoDelay = true };
-        _tcp.Client.DualMode = true;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.ConnectTimeout);
-        try
+        var (tcp, stream) = await ServerStreamOpener.OpenAsync(_url, _options, cancellationToken).ConfigureAwait(false);
+        if (_closed.IsCancellationRequested)
         {
-            await _tcp.ConnectAsync(_url.Host, _url.Port, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"Could not connect to {_url.Host}:{_url.Port} within {_options.ConnectTimeout.TotalSeconds:0.#} s.");
+            // Disposed while connecting: nothing would ever close this one.
+            tcp.Dispose();
+            throw new ObjectDisposedException(nameof(RtspClientConnection));
         }
 
-        _stream = _tcp.GetStream();
-        if (_url.IsSecure)
-        {
-            _stream = await AuthenticateAsync(_stream, cancellationToken).ConfigureAwait(false);
-        }
-
+        (_tcp, _stream) = (tcp, stream);
         _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
-    }
-
-    private async Task<Stream> AuthenticateAsync(Stream plain, CancellationToken cancellationToken)
-    {
-        var tls = new SslStream(plain, leaveInnerStreamOpen: false);
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(_options.ConnectTimeout);
-        try
-        {
-            await tls.AuthenticateAsClientAsync(
-                new SslClientAuthenticationOptions
-                {
-                    TargetHost = _url.Host,
-                    RemoteCertificateValidationCallback = TlsTrust.Validator(_options.TlsCaPath, _options.AcceptAnyCertificate),
-                },
-                handshake.Token).ConfigureAwait(false);
-            return tls;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"The TLS handshake with {_url.Host}:{_url.Port} did not finish within {_options.ConnectTimeout.TotalSeconds:0.#} s.");
-        }
-        catch (System.Security.Authentication.AuthenticationException ex)
-        {
-            throw new RtspTlsException($"TLS with {_url.Host}:{_url.Port} failed: {ex.Message}");
-        }
     }
 
     private async Task<RtspMessage> ExchangeAsync(

@@ -96,12 +96,12 @@ public sealed class RtspPlayer : IAsyncDisposable, IInterleavedReceiver
 
         var response = await _connection.SendAsync(RtspMethod.Setup, _controlUrl!, headers, cancellationToken).ConfigureAwait(false);
         var session = SessionHeader.Parse(response.GetHeader(SessionHeader.Name) ?? throw new RtspClientException("SETUP was answered without a session."));
+        _connection.BeginSession(session, _baseUrl ?? Url);
         if (response.GetHeader(TransportHeader.Name) is { } chosen && TransportHeader.Parse(chosen) is [var spec, ..])
         {
             Accept(spec);
         }
 
-        _connection.BeginSession(session, _baseUrl ?? Url);
         State = RtspClientState.Ready;
     }
 

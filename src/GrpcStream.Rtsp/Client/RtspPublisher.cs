@@ -55,13 +55,15 @@ public sealed class RtspPublisher : IAsyncDisposable
         var response = await _connection.SendAsync(
             RtspMethod.Setup, Url.TrimEnd('/') + "/" + JpegSessionDescription.TrackControl, [(TransportHeader.Name, "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record")], cancellationToken).ConfigureAwait(false);
         var session = SessionHeader.Parse(response.GetHeader(SessionHeader.Name) ?? throw new RtspClientException("SETUP was answered without a session."));
+
+        // The session is the connection's from here: should RECORD fail, disposing still tears it down.
+        _connection.BeginSession(session, Url);
         if (response.GetHeader(TransportHeader.Name) is { } chosen && TransportHeader.Parse(chosen) is [{ Interleaved: { } channels }, ..])
         {
             _rtpChannel = (byte)channels.First;
         }
 
         await _connection.SendAsync(RtspMethod.Record, Url, [(SessionHeader.Name, session.Id)], cancellationToken).ConfigureAwait(false);
-        _connection.BeginSession(session, Url);
         State = RtspClientState.Recording;
     }
 
