@@ -36,7 +36,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliConsole console, string url, int count, TimeSpan duration, RtspClientOptions options, int? serverPid, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliConsole console, string url, int count, TimeSpan duration, RtspPlayerOptions options, int? serverPid, CancellationToken cancellationToken)
     {
         if (serverPid is { } pid && ProcessCpu.Read(pid) is null)
         {
@@ -44,7 +44,7 @@ internal static class BenchCommand
         }
 
         await WarmUpAsync(url, options, cancellationToken);
-        var clients = Enumerable.Range(0, count).Select(_ => new RtspClient(url, options)).ToArray();
+        var clients = Enumerable.Range(0, count).Select(_ => new RtspPlayer(url, options)).ToArray();
         try
         {
             // Every session is set up first and then all are played at once, so that first-frame latency is that of
@@ -110,7 +110,7 @@ internal static class BenchCommand
     }
 
     /// <summary>Runs <paramref name="step"/> on every client at once; the failure of each, or null.</summary>
-    private static async Task<Exception?[]> EachAsync(RtspClient[] clients, Func<RtspClient, CancellationToken, Task> step, CancellationToken cancellationToken) =>
+    private static async Task<Exception?[]> EachAsync(RtspPlayer[] clients, Func<RtspPlayer, CancellationToken, Task> step, CancellationToken cancellationToken) =>
         await Task.WhenAll(clients.Select(async client =>
         {
             try
@@ -130,9 +130,9 @@ internal static class BenchCommand
     /// and would be charged to every session's first-frame latency. A server that fails here fails again below,
     /// where the error is reported.
     /// </summary>
-    private static async Task WarmUpAsync(string url, RtspClientOptions options, CancellationToken cancellationToken)
+    private static async Task WarmUpAsync(string url, RtspPlayerOptions options, CancellationToken cancellationToken)
     {
-        await using var client = new RtspClient(url, options);
+        await using var client = new RtspPlayer(url, options);
         try
         {
             await client.PlayAsync(cancellationToken);
@@ -156,7 +156,7 @@ internal static class BenchCommand
     /// <param name="windowFrames">Frames received in the measuring window, when every session was playing.</param>
     /// <param name="windowPackets">Packets received in the measuring window.</param>
     /// <param name="window">The measuring window's length.</param>
-    internal static string Report(IReadOnlyList<RtspClientStatistics> stats, long windowFrames, long windowPackets, TimeSpan window)
+    internal static string Report(IReadOnlyList<RtspPlayerStatistics> stats, long windowFrames, long windowPackets, TimeSpan window)
     {
         var text = new System.Text.StringBuilder();
         var frames = stats.Select(s => (double)s.Frames).ToArray();

@@ -84,11 +84,11 @@ internal sealed class ClientOptionSet
 
     /// <summary>The client's options; its warnings go to standard error, one line each.</summary>
     /// <exception cref="CliUsageException">--user without a password to be had.</exception>
-    public RtspClientOptions Build(ParseResult result, CliConsole console)
+    public RtspPlayerOptions Build(ParseResult result, CliConsole console)
     {
         var timeout = TimeSpan.FromSeconds(result.GetValue(_timeout));
         var user = result.GetValue(_user);
-        return new RtspClientOptions
+        return new RtspPlayerOptions
         {
             Transport = _transport is not null && result.GetValue(_transport) == "udp" ? RtspTransport.Udp : RtspTransport.Tcp,
             MaxFrameBytes = _maxFrameBytes is null ? RtpJpegCompatibility.MaxFrameBytes : result.GetValue(_maxFrameBytes),
@@ -98,7 +98,7 @@ internal sealed class ClientOptionSet
             AcceptAnyCertificate = result.GetValue(_insecure),
             UserName = user,
             Password = user is null ? null : Password(console, user),
-            Warning = message => console.Error.WriteLine($"grpcstream: warning: {message}"),
+            Warning = warning => console.Error.WriteLine($"grpcstream: warning: {ClientWarningText.Of(warning)}"),
         };
     }
 

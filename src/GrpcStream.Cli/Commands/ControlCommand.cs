@@ -23,10 +23,10 @@ internal static class ControlCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliConsole console, string url, RtspClientOptions options, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliConsole console, string url, RtspPlayerOptions options, CancellationToken cancellationToken)
     {
-        await using var client = new RtspClient(url, options);
-        client.Traffic += text => console.Out.Write(Printable.Lines(Indent(text)));
+        await using var client = new RtspPlayer(url, options);
+        client.Connection.Traffic += text => console.Out.Write(Printable.Lines(TrafficText.Indented(text)));
         var counting = Task.Run(async () =>
         {
             await foreach (var frame in client.ReadFramesAsync(cancellationToken))
@@ -78,10 +78,10 @@ internal static class ControlCommand
                         await client.TeardownAsync(cancellationToken);
                         break;
                     case "options":
-                        await client.OptionsAsync(cancellationToken);
+                        await client.Connection.OptionsAsync(cancellationToken);
                         break;
                     case "describe":
-                        await console.Out.WriteAsync(Printable.Lines(InspectCommands.Readable(client.Url, await client.DescribeAsync(cancellationToken))));
+                        await console.Out.WriteAsync(Printable.Lines(DescriptionText.Readable(client.Url, await client.DescribeAsync(cancellationToken))));
                         break;
                     case "stats":
                         await console.Out.WriteLineAsync(StatisticsText.Summary(client.GetStatistics(), DateTime.UtcNow - started));
@@ -104,11 +104,5 @@ internal static class ControlCommand
         }
 
         return ExitCodes.Success;
-    }
-
-    private static string Indent(string message)
-    {
-        var lines = message.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n').Split('\n');
-        return string.Concat(lines.Select(l => "  | " + l + Environment.NewLine));
     }
 }

@@ -33,11 +33,11 @@ internal static class PlayCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliConsole console, string url, RtspClientOptions options, int? maxFrames, double? seconds, string? outputPath, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliConsole console, string url, RtspPlayerOptions options, int? maxFrames, double? seconds, string? outputPath, CancellationToken cancellationToken)
     {
-        await using var client = new RtspClient(url, options);
+        await using var player = new RtspPlayer(url, options);
         await using var file = outputPath is null ? null : new FrameFileWriter(outputPath);
-        await client.PlayAsync(cancellationToken);
+        await player.PlayAsync(cancellationToken);
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (seconds is { } limit)
@@ -49,7 +49,7 @@ internal static class PlayCommand
         var received = 0;
         try
         {
-            await foreach (var frame in client.ReadFramesAsync(stop.Token))
+            await foreach (var frame in player.ReadFramesAsync(stop.Token))
             {
                 received++;
                 if (file is not null)
@@ -60,7 +60,7 @@ internal static class PlayCommand
                 if (console.IsInteractive && clock.Elapsed - lastStatus > TimeSpan.FromMilliseconds(500))
                 {
                     lastStatus = clock.Elapsed;
-                    await console.Out.WriteAsync("\r" + StatisticsText.StatusLine(client.GetStatistics(), clock.Elapsed) + "   ");
+                    await console.Out.WriteAsync("\r" + StatisticsText.StatusLine(player.GetStatistics(), clock.Elapsed) + "   ");
                 }
 
                 if (received == maxFrames)
@@ -74,13 +74,13 @@ internal static class PlayCommand
             // --duration, or Ctrl+C: a normal end.
         }
 
-        var stats = client.GetStatistics();
+        var stats = player.GetStatistics();
         if (console.IsInteractive)
         {
             await console.Out.WriteLineAsync();
         }
 
-        await client.TeardownAsync(CancellationToken.None);
+        await player.TeardownAsync(CancellationToken.None);
         await console.Out.WriteLineAsync(StatisticsText.Summary(stats, clock.Elapsed));
         if (file is not null)
         {

@@ -93,15 +93,15 @@ internal static class PublishCommand
 
     private static async Task<int> PublishRtspAsync(CliConsole console, string url, Rtsp.Client.RtspClientOptions options, Pacing pacing, CancellationToken interrupt)
     {
-        await using var client = new Rtsp.Client.RtspClient(url, options);
+        await using var publisher = new Rtsp.Client.RtspPublisher(url, options);
         var first = await pacing.FirstFrameAsync(interrupt);
-        await client.RecordAsync(pacing.Fps, first.Width, first.Height, interrupt);
+        await publisher.RecordAsync(pacing.Fps, first.Width, first.Height, interrupt);
         var sent = await pacing.RunAsync(
             async (jpeg, index) =>
             {
                 try
                 {
-                    await client.SendFrameAsync(jpeg, (uint)(index * 90_000 / pacing.Fps), CancellationToken.None);
+                    await publisher.SendFrameAsync(jpeg, (uint)(index * 90_000 / pacing.Fps), CancellationToken.None);
                 }
                 catch (Rtsp.Jpeg.RtpJpegException ex)
                 {
@@ -109,8 +109,8 @@ internal static class PublishCommand
                 }
             },
             interrupt);
-        await client.TeardownAsync(CancellationToken.None);
-        await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"published {sent} frames to {client.Url}{pacing.Skipped}"));
+        await publisher.TeardownAsync(CancellationToken.None);
+        await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"published {sent} frames to {publisher.Url}{pacing.Skipped}"));
         return ExitCodes.Success;
     }
 

@@ -27,7 +27,7 @@ internal static class SnapshotCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliConsole console, string url, string output, RtspClientOptions options, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliConsole console, string url, string output, RtspPlayerOptions options, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("rtsp" or "rtsps" or "http" or "https"))
         {
@@ -54,16 +54,16 @@ internal static class SnapshotCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<byte[]> FirstRtspFrameAsync(string url, RtspClientOptions options, CancellationToken cancellationToken)
+    private static async Task<byte[]> FirstRtspFrameAsync(string url, RtspPlayerOptions options, CancellationToken cancellationToken)
     {
-        await using var client = new RtspClient(url, options);
-        await client.PlayAsync(cancellationToken);
-        await foreach (var frame in client.ReadFramesAsync(cancellationToken))
+        await using var player = new RtspPlayer(url, options);
+        await player.PlayAsync(cancellationToken);
+        await foreach (var frame in player.ReadFramesAsync(cancellationToken))
         {
-            await client.TeardownAsync(cancellationToken);
+            await player.TeardownAsync(cancellationToken);
             return frame.Jpeg;
         }
 
-        throw new RtspClientException("the stream ended before its first frame");
+        throw new CliFailureException("the stream ended before its first frame", ExitCodes.Failure);
     }
 }

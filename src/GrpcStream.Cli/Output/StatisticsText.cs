@@ -6,10 +6,10 @@ namespace GrpcStream.Cli.Output;
 /// <summary>How statistics read on screen: the live status line and the final summary.</summary>
 internal static class StatisticsText
 {
-    public static string StatusLine(RtspClientStatistics stats, TimeSpan elapsed) => string.Create(CultureInfo.InvariantCulture,
+    public static string StatusLine(RtspPlayerStatistics stats, TimeSpan elapsed) => string.Create(CultureInfo.InvariantCulture,
         $"frames {stats.Frames,6}  {stats.FramesPerSecond,5:0.0} fps  {Megabits(stats.Bytes, elapsed),6:0.00} Mbit/s  lost {stats.LostPackets} packets  jitter {stats.JitterMilliseconds:0.0} ms");
 
-    public static string Summary(RtspClientStatistics stats, TimeSpan elapsed)
+    public static string Summary(RtspPlayerStatistics stats, TimeSpan elapsed)
     {
         var first = stats.FirstFrameAfterPlay is { } latency
             ? string.Create(CultureInfo.InvariantCulture, $", first frame {latency.TotalMilliseconds:0} ms after PLAY")

@@ -4,15 +4,6 @@ using System.Text;
 
 namespace GrpcStream.Rtsp.Client;
 
-/// <summary>The HTTP answer is not a JPEG or an MJPEG stream that can be read.</summary>
-public sealed class HttpFrameException(string message) : Exception(message);
-
-/// <summary>The HTTP server answered with an error status.</summary>
-public sealed class HttpStatusException(int status, string message) : Exception(message)
-{
-    public int Status { get; } = status;
-}
-
 /// <summary>
 /// One frame over HTTP: from a snapshot URL (<c>image/jpeg</c>) or the first part of an MJPEG stream
 /// (<c>multipart/x-mixed-replace</c>), as GrpcStream's edge and most IP cameras serve them. User and password in

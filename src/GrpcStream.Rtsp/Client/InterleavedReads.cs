@@ -14,7 +14,7 @@ internal static class InterleavedReads
 
     /// <summary>
     /// Less room than this left in a buffer and the next read takes a new one, so reads stay large; the packet cut
-    /// at the old buffer's end is copied whole once (see <c>RtspClient.OnInterleaved</c>).
+    /// at the old buffer's end is copied whole once (see <c>RtspClientConnection.OnInterleaved</c>).
     /// </summary>
     public const int MinimumReadSize = 16 * 1024;
 

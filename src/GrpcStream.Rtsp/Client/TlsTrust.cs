@@ -14,7 +14,7 @@ public static class TlsTrust
     {
         if (acceptAny)
         {
-#pragma warning disable CA5359 // Asked for by the user (--insecure), for a server whose certificate cannot be checked.
+#pragma warning disable CA5359 // Asked for by the caller (acceptAny), for a server whose certificate cannot be checked.
             return (_, _, _, _) => true;
 #pragma warning restore CA5359
         }

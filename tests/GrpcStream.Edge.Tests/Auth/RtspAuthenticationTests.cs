@@ -22,9 +22,9 @@ public class RtspAuthenticationTests
     {
         await using var host = await EdgeTestHost.StartAsync(true, Users);
         var url = host.Url().Replace("rtsp://", "rtsp://alice:wonderland@", StringComparison.Ordinal);
-        await using var client = new RtspClient(url, new RtspClientOptions { Transport = RtspTransport.Tcp });
+        await using var client = new RtspPlayer(url, new RtspPlayerOptions { Transport = RtspTransport.Tcp });
         var sent = new List<string>();
-        client.Traffic += text => { lock (sent) { sent.Add(text); } };
+        client.Connection.Traffic += text => { lock (sent) { sent.Add(text); } };
 
         await client.PlayAsync(TestContext.Current.CancellationToken);
         await using var frames = client.ReadFramesAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
@@ -64,7 +64,7 @@ public class RtspAuthenticationTests
     {
         await using var host = await EdgeTestHost.StartAsync(true, Users);
         var url = host.Url().Replace("rtsp://", "rtsp://alice:guess@", StringComparison.Ordinal);
-        await using var client = new RtspClient(url, new RtspClientOptions { Transport = RtspTransport.Tcp });
+        await using var client = new RtspPlayer(url, new RtspPlayerOptions { Transport = RtspTransport.Tcp });
 
         var refused = await Assert.ThrowsAsync<RtspStatusException>(() => client.DescribeAsync(TestContext.Current.CancellationToken));
 
@@ -129,7 +129,7 @@ public class RtspAuthenticationTests
 
     private static async Task DescribeAsUser(EdgeTestHost host, string credentials)
     {
-        await using var client = new RtspClient(host.Url().Replace("rtsp://", $"rtsp://{credentials}@", StringComparison.Ordinal), new RtspClientOptions { Transport = RtspTransport.Tcp });
+        await using var client = new RtspPlayer(host.Url().Replace("rtsp://", $"rtsp://{credentials}@", StringComparison.Ordinal), new RtspPlayerOptions { Transport = RtspTransport.Tcp });
         await client.DescribeAsync(TestContext.Current.CancellationToken);
     }
 

@@ -32,7 +32,7 @@ public sealed class LargeFrameTests : IDisposable
         // The project's client, over UDP and TCP.
         foreach (var transport in new[] { RtspTransport.Udp, RtspTransport.Tcp })
         {
-            await using var client = new RtspClient(url, new RtspClientOptions { Transport = transport });
+            await using var client = new RtspPlayer(url, new RtspPlayerOptions { Transport = transport });
             await client.PlayAsync(Token);
             await foreach (var frame in client.ReadFramesAsync(Token))
             {

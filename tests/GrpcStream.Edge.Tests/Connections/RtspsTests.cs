@@ -45,14 +45,14 @@ public sealed class RtspsTests : IDisposable
     {
         await using var host = await StartAsync();
 
-        await using (var trusting = new RtspClient(Url(host), new RtspClientOptions { TlsCaPath = _certificates.CaPath }))
+        await using (var trusting = new RtspPlayer(Url(host), new RtspPlayerOptions { TlsCaPath = _certificates.CaPath }))
         {
             await trusting.PlayAsync(TestContext.Current.CancellationToken);
             await using var frames = trusting.ReadFramesAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
             Assert.True(await frames.MoveNextAsync());
         }
 
-        await using var doubting = new RtspClient(Url(host));
+        await using var doubting = new RtspPlayer(Url(host));
         // A typed failure, which the CLI turns into its hint (--ca, --insecure): the library names no flag.
         var refused = await Assert.ThrowsAsync<RtspTlsException>(() => doubting.DescribeAsync(TestContext.Current.CancellationToken));
         Assert.StartsWith("TLS with 127.0.0.1:", refused.Message, StringComparison.Ordinal);
@@ -80,7 +80,7 @@ public sealed class RtspsTests : IDisposable
     public async Task A_renewed_certificate_is_served_to_new_connections_and_a_playing_session_plays_on()
     {
         await using var host = await StartAsync();
-        await using var player = await HonestPlayer.StartAsync(Url(host), new RtspClientOptions { TlsCaPath = _certificates.CaPath });
+        await using var player = await HonestPlayer.StartAsync(Url(host), new RtspPlayerOptions { TlsCaPath = _certificates.CaPath });
         await using (var before = await RtspTestClient.ConnectTlsAsync(host.Edge.RtspsPort()))
         {
             Assert.Contains("CN=rtsps", before.ServerCertificate!.Subject, StringComparison.Ordinal);

@@ -23,7 +23,7 @@ public sealed class MakeCertsScriptTests : IDisposable
             "Rtsps:Port=0", $"Rtsps:CertificatePath={File("rtsps.crt")}", $"Rtsps:KeyPath={File("rtsps.key")}");
         var url = $"rtsps://localhost:{GrpcStream.Edge.Hosting.EdgeHost.RtspsPort(host.Edge)}/movie.Mjpeg";
 
-        await using var player = await HonestPlayer.StartAsync(url, new RtspClientOptions { TlsCaPath = File("ca.crt") });
+        await using var player = await HonestPlayer.StartAsync(url, new RtspPlayerOptions { TlsCaPath = File("ca.crt") });
         await player.WaitForMoreFramesAsync(5);
     }
 

@@ -76,7 +76,7 @@ public class LayeringTests
     public void The_protocol_library_names_no_service_and_the_cli_no_services_internals()
     {
         var services = new[] { "GrpcStream.Edge", "GrpcStream.Origin", "grpcstream" };
-        Assert.Empty(NamespaceGraph.References(typeof(GrpcStream.Rtsp.Client.RtspClient).Assembly.Location).Intersect(services));
+        Assert.Empty(NamespaceGraph.References(typeof(GrpcStream.Rtsp.Client.RtspPlayer).Assembly.Location).Intersect(services));
         Assert.Empty(NamespaceGraph.References(ServiceProcess.DllOf("Cli")).Intersect(["GrpcStream.Edge", "GrpcStream.Origin"]));
     }
 }

@@ -37,9 +37,9 @@ public sealed class GStreamerServerTests : IAsyncLifetime
     public async Task Plays_a_gstreamer_stream_and_the_frames_decode(RtspTransport transport)
     {
         var url = await StartServerAsync();
-        await using var client = new RtspClient(url, new RtspClientOptions { Transport = transport });
+        await using var client = new RtspPlayer(url, new RtspPlayerOptions { Transport = transport });
 
-        await client.OptionsAsync(TestContext.Current.CancellationToken);
+        await client.Connection.OptionsAsync(TestContext.Current.CancellationToken);
         var description = await client.DescribeAsync(TestContext.Current.CancellationToken);
         await client.SetupAsync(TestContext.Current.CancellationToken);
         Assert.Equal(RtspClientState.Ready, client.State);
@@ -48,7 +48,7 @@ public sealed class GStreamerServerTests : IAsyncLifetime
         var frames = await TakeAsync(client, 10);
         await client.TeardownAsync(TestContext.Current.CancellationToken);
 
-        Assert.Contains("GET_PARAMETER", client.ServerMethods);
+        Assert.Contains("GET_PARAMETER", client.Connection.ServerMethods);
         Assert.Single(description.Media);
         Assert.Equal(RtspClientState.Init, client.State);
         foreach (var frame in frames)
@@ -72,18 +72,18 @@ public sealed class GStreamerServerTests : IAsyncLifetime
         var withCredentials = url.Replace("rtsp://", "rtsp://viewer:s3cret@", StringComparison.Ordinal);
         var withWrongPassword = url.Replace("rtsp://", "rtsp://viewer:wrong@", StringComparison.Ordinal);
 
-        await using (var client = new RtspClient(withCredentials, new RtspClientOptions { Transport = RtspTransport.Tcp }))
+        await using (var client = new RtspPlayer(withCredentials, new RtspPlayerOptions { Transport = RtspTransport.Tcp }))
         {
             await client.PlayAsync(TestContext.Current.CancellationToken);
             Assert.NotEmpty(await TakeAsync(client, 3));
         }
 
-        await using var refused = new RtspClient(withWrongPassword);
+        await using var refused = new RtspPlayer(withWrongPassword);
         var error = await Assert.ThrowsAsync<RtspStatusException>(() => refused.DescribeAsync(TestContext.Current.CancellationToken));
         Assert.Equal(401, error.StatusCode);
     }
 
-    private static async Task<List<ReceivedFrame>> TakeAsync(RtspClient client, int count)
+    private static async Task<List<ReceivedFrame>> TakeAsync(RtspPlayer client, int count)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));

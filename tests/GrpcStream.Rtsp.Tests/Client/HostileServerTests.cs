@@ -15,7 +15,7 @@ public class HostileServerTests
         var honest = await TestJpegs.CjpegAsync(TestJpegs.Ppm(64, 48, seed: 1));
         var forged = await TestJpegs.CjpegAsync(TestJpegs.Ppm(128, 96, seed: 2));
         await using var server = new HostileRtspServer(honest, forged);
-        await using var client = new RtspClient(server.Url, new RtspClientOptions { Transport = transport });
+        await using var client = new RtspPlayer(server.Url, new RtspPlayerOptions { Transport = transport });
 
         await client.PlayAsync(TestContext.Current.CancellationToken);
         var frames = new List<byte[]>();

@@ -15,7 +15,7 @@ public class InterleavedAllocationTests
     public async Task A_load_generator_receives_interleaved_packets_without_allocating()
     {
         await using var server = new InterleavedFloodServer(await InterleavedReceptionTests.JpegAsync());
-        await using var client = new RtspClient(server.Url, new RtspClientOptions { Transport = RtspTransport.Tcp, DeliverFrames = false });
+        await using var client = new RtspPlayer(server.Url, new RtspPlayerOptions { Transport = RtspTransport.Tcp, DeliverFrames = false });
         await client.PlayAsync(TestContext.Current.CancellationToken);
 
         // Warm: code compiled, pools filled, buffers of every size the reads take rented once.
@@ -42,7 +42,7 @@ public class InterleavedAllocationTests
         Assert.True(allocated < counted * 4L, $"{allocated} bytes allocated for {counted} packets ({allocated / (double)counted:0.00} per packet; windows: {string.Join(", ", windows.Select(w => w.Allocated))})");
     }
 
-    private static async Task<long> ReceiveAsync(RtspClient client, InterleavedFloodServer server, byte[] prepared, int frames)
+    private static async Task<long> ReceiveAsync(RtspPlayer client, InterleavedFloodServer server, byte[] prepared, int frames)
     {
         var start = client.GetStatistics().Packets;
         await server.SendAsync(prepared);

@@ -17,7 +17,7 @@ public class InterleavedReceptionTests
     {
         const int frames = 300;
         await using var server = new InterleavedFloodServer(await JpegAsync());
-        await using var client = new RtspClient(server.Url, new RtspClientOptions
+        await using var client = new RtspPlayer(server.Url, new RtspPlayerOptions
         {
             Transport = RtspTransport.Tcp,
             DeliverFrames = deliverFrames,

@@ -10,12 +10,12 @@ namespace GrpcStream.Testing;
 /// </summary>
 public sealed class HonestPlayer : IAsyncDisposable
 {
-    private readonly RtspClient _client;
+    private readonly RtspPlayer _client;
     private readonly List<uint> _timestamps = [];
     private readonly CancellationTokenSource _stop = new();
     private Task _reading = Task.CompletedTask;
 
-    private HonestPlayer(RtspClient client)
+    private HonestPlayer(RtspPlayer client)
     {
         _client = client;
     }
@@ -32,11 +32,11 @@ public sealed class HonestPlayer : IAsyncDisposable
     }
 
     public static Task<HonestPlayer> StartAsync(string url, RtspTransport transport = RtspTransport.Tcp) =>
-        StartAsync(url, new RtspClientOptions { Transport = transport });
+        StartAsync(url, new RtspPlayerOptions { Transport = transport });
 
-    public static async Task<HonestPlayer> StartAsync(string url, RtspClientOptions options)
+    public static async Task<HonestPlayer> StartAsync(string url, RtspPlayerOptions options)
     {
-        var player = new HonestPlayer(new RtspClient(url, options));
+        var player = new HonestPlayer(new RtspPlayer(url, options));
         await player._client.SetupAsync(TestContext.Current.CancellationToken);
         await player._client.PlayAsync(TestContext.Current.CancellationToken);
         player._reading = Task.Run(player.ReadAsync);

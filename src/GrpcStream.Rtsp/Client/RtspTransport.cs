@@ -1,0 +1,8 @@
+namespace GrpcStream.Rtsp.Client;
+
+/// <summary>How RTP reaches a player.</summary>
+public enum RtspTransport
+{
+    Udp,
+    Tcp,
+}
