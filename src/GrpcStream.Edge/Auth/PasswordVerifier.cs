@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using GrpcStream.Edge.Settings;
@@ -49,6 +50,7 @@ internal sealed class PasswordVerifier : IDisposable
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, long> _remembered = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task<bool>> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ITimer, IPAddress> _cooling = new();
     private int _admitted;
 
     /// <param name="settings">The bounds and the remembered time.</param>
@@ -183,15 +185,30 @@ internal sealed class PasswordVerifier : IDisposable
             }
             else
             {
-                _ = ReleaseLaterAsync(address, cooldown);
+                ReleaseLater(address, cooldown);
             }
         }
     }
 
-    private async Task ReleaseLaterAsync(IPAddress address, TimeSpan after)
+    // A timer of the clock rather than Task.Delay: the turn ends in the clock's own callback, so a test's fake clock
+    // ends it as it is advanced. Held until it fires, so that it is not collected first.
+    private void ReleaseLater(IPAddress address, TimeSpan after)
     {
-        await Task.Delay(after, _time).ConfigureAwait(false);
-        _perAddress.Remove(address);
+        var timer = new StrongBox<ITimer>();
+        timer.Value = _time.CreateTimer(
+            _ =>
+            {
+                if (_cooling.TryRemove(timer.Value!, out IPAddress? _))
+                {
+                    _perAddress.Remove(address);
+                    timer.Value!.Dispose();
+                }
+            },
+            null,
+            Timeout.InfiniteTimeSpan,
+            Timeout.InfiniteTimeSpan);
+        _cooling[timer.Value] = address;
+        timer.Value.Change(after, Timeout.InfiniteTimeSpan);
     }
 
     private bool IsRemembered(string key) =>
@@ -201,5 +218,13 @@ internal sealed class PasswordVerifier : IDisposable
     private string Key(string name, string candidate) =>
         Convert.ToBase64String(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"{name}\0{candidate}")));
 
-    public void Dispose() => _slots.Dispose();
+    public void Dispose()
+    {
+        foreach (var timer in _cooling.Keys)
+        {
+            timer.Dispose();
+        }
+
+        _slots.Dispose();
+    }
 }

@@ -95,9 +95,10 @@ public class PasswordVerifierTests
         Assert.Equal(Verification.Right, await verifier.VerifyAsync("alice", alice, "right", Honest, Token));
         Assert.Equal(Verification.Right, await verifier.VerifyAsync("alice", alice, "right", Honest, Token)); // remembered; and a right answer holds no turn
 
-        time.Advance(TimeSpan.FromSeconds(5));
-        await Eventually.HoldsAsync(
-            async () => await verifier.VerifyAsync("alice", alice, "guess3", Attacker, Token) != Verification.Busy,
-            "the attacker's address gets a turn again once its delay has passed");
+        // Its turn ends with its delay on the clock, and not before.
+        time.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromTicks(1));
+        Assert.Equal(Verification.Busy, await verifier.VerifyAsync("alice", alice, "guess3", Attacker, Token));
+        time.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal(Verification.Wrong, await verifier.VerifyAsync("alice", alice, "guess3", Attacker, Token));
     }
 }
