@@ -9,8 +9,7 @@ namespace GrpcStream.Edge.Streams;
 /// One stream at the edge: a single origin subscription however many sessions watch it. Each frame is
 /// packetized once and handed to every playing session, which adds only its own RTP header. The latest frame is
 /// kept, so a new PLAY starts at once instead of at the next tick. While no frame comes for a while, the hub
-/// sends the slate (<see cref="SlateImage"/>) once a second, its presentation times following the clock from the
-/// last real frame, so that players' RTP timelines run on and real frames continue them. The hub reaches its
+/// sends its <see cref="SlateSource"/>'s frames instead, through the same packetizer and fan-out. The hub reaches its
 /// origin through <see cref="IOriginSource"/> and its sessions through <see cref="IFrameSink"/> only.
 /// </summary>
 #pragma warning disable CA1001 // _stop is disposed by the watch loop as it ends (see WatchAsync), never by a caller.
@@ -24,7 +23,6 @@ internal sealed class StreamHub : IFrameSource
     private readonly ConcurrentBag<SharedFrame> _pool = [];
     private readonly IOriginSource _origin;
     private readonly Settings.OriginSettings _settings;
-    private readonly EdgeMetrics _metrics;
 
     // One frame at a time into the packetizer and the fan-out: the origin's, or the slate's.
     private readonly Lock _frameGate = new();
@@ -41,20 +39,13 @@ internal sealed class StreamHub : IFrameSource
     private bool _stopped;
     private bool _watchEnded;
     private ITimer? _slateTimer;
-
-    // The last real frame: the slate takes its size and continues its time.
-    private (ulong Sequence, ulong Pts, long ArrivedAt, int Width, int Height)? _lastReal;
-    private ulong _framePeriod;
-    private long _slateSince = -1;
-    private TimeSpan _slateTotal;
-    private long _lastSlateFrame;
-    private ulong _slatePts;
+    private readonly SlateSource _slate;
 
     /// <param name="name">The stream.</param>
     /// <param name="origin">Where its frames come from.</param>
     /// <param name="maxPayloadSize">Largest RTP payload.</param>
     /// <param name="settings">The slate's settings.</param>
-    /// <param name="metrics">Where slate frames are counted.</param>
+    /// <param name="metrics">Where the slate's frames are counted.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The log.</param>
     /// <param name="release">Called when a user is done with the hub (the registry counts users).</param>
@@ -64,7 +55,7 @@ internal sealed class StreamHub : IFrameSource
         _release = release;
         _origin = origin;
         _settings = settings;
-        _metrics = metrics;
+        _slate = new SlateSource(name, settings, time, metrics, logger);
         _packetizer = new RtpJpegPacketizer(maxPayloadSize);
         _time = time;
         _logger = logger;
@@ -83,33 +74,20 @@ internal sealed class StreamHub : IFrameSource
     public Task Watching { get; private set; } = Task.CompletedTask;
 
     /// <summary>True while the stream's sessions get the slate.</summary>
-    public bool OnSlate => Volatile.Read(ref _slateSince) >= 0;
+    public bool OnSlate => _slate.Active;
 
     /// <summary>Time spent on the slate, in all, including now.</summary>
-    public TimeSpan SlateTime
-    {
-        get
-        {
-            var since = Volatile.Read(ref _slateSince);
-            return _slateTotal + (since >= 0 ? _time.GetElapsedTime(since) : TimeSpan.Zero);
-        }
-    }
+    public TimeSpan SlateTime => _slate.Total;
 
     public void Start()
     {
         if (_settings.Slate)
         {
-            _slateTimer = _time.CreateTimer(_ => SlateTick(), null, SlateCheck, SlateCheck);
+            _slateTimer = _time.CreateTimer(_ => SlateTick(), null, SlateSource.Check, SlateSource.Check);
         }
 
         Watching = Task.Run(WatchAsync);
     }
-
-    /// <summary>The slate's frame period: one a second.</summary>
-    private static readonly TimeSpan SlatePeriod = TimeSpan.FromSeconds(1);
-
-    /// <summary>How often the hub looks whether a slate frame is due: a quarter of its period, so none comes late by more.</summary>
-    private static readonly TimeSpan SlateCheck = SlatePeriod / 4;
 
     public void Release() => _release(this);
 
@@ -280,81 +258,25 @@ internal sealed class StreamHub : IFrameSource
 
         lock (_frameGate)
         {
-            if (_slateSince >= 0)
+            if (_slate.Admits(frame.Pts90Khz) && Publish(frame.Sequence, frame.Pts90Khz, jpeg, info) is { } arrivedAt)
             {
-                // Frames the origin replays from before the slate's time would turn players' clocks back.
-                if (frame.Pts90Khz <= _slatePts)
-                {
-                    return;
-                }
-
-                var slate = _time.GetElapsedTime(_slateSince);
-                _slateTotal += slate;
-                Volatile.Write(ref _slateSince, -1);
-                EdgeLog.SlateEnded(_logger, Name, slate.TotalSeconds);
-            }
-
-            var arrivedAt = Publish(frame.Sequence, frame.Pts90Khz, jpeg, info);
-            if (arrivedAt is { } at)
-            {
-                if (_lastReal is { } previous && frame.Sequence > previous.Sequence && frame.Pts90Khz > previous.Pts)
-                {
-                    _framePeriod = (frame.Pts90Khz - previous.Pts) / (frame.Sequence - previous.Sequence);
-                }
-
-                _lastReal = (frame.Sequence, frame.Pts90Khz, at, info.Width, info.Height);
+                _slate.Sent(frame.Sequence, frame.Pts90Khz, arrivedAt, info.Width, info.Height);
             }
         }
     }
 
-    /// <summary>
-    /// While the stream's last frame is older than <see cref="Settings.OriginSettings.SlateAfter"/>: a slate frame
-    /// a second, timed as if real frames had gone on. Frame silence alone decides, not what the link believes: a
-    /// link cut without a reset still looks connected until gRPC's keepalive gives up, many seconds later.
-    /// </summary>
+    /// <summary>Sends the slate's frame when one is due, in turn with the origin's frames.</summary>
     private void SlateTick()
     {
         lock (_frameGate)
         {
-            if (_lastReal is not { } last || _time.GetElapsedTime(last.ArrivedAt) < SilenceBeforeSlate
-                || (_slateSince >= 0 && _time.GetElapsedTime(_lastSlateFrame) < SlatePeriod))
+            if (_slate.Due() is { } slate && JpegParser.TryParse(slate.Jpeg, out var info)
+                && Publish(slate.Sequence, slate.Pts, slate.Jpeg, info) is not null)
             {
-                return;
-            }
-
-            var now = _time.GetTimestamp();
-            if (_slateSince < 0)
-            {
-                Volatile.Write(ref _slateSince, now);
-                _lastSlateFrame = last.ArrivedAt;
-                EdgeLog.SlateStarted(_logger, Name, _time.GetElapsedTime(last.ArrivedAt, now).TotalSeconds, last.Width, last.Height);
-            }
-
-            var jpeg = SlateImage.Render(last.Width, last.Height, _time.GetUtcNow());
-            if (!JpegParser.TryParse(jpeg, out var info))
-            {
-                return;
-            }
-
-            // On the stream's frame grid, where its real frames will be: players see frames skipped, not moved.
-            var elapsed = (ulong)(_time.GetElapsedTime(last.ArrivedAt, now).TotalSeconds * 90_000);
-            _slatePts = last.Pts + (_framePeriod > 0 ? elapsed / _framePeriod * _framePeriod : elapsed);
-            if (Publish(last.Sequence, _slatePts, jpeg, info) is not null)
-            {
-                _metrics.SlateFrame(_time.GetElapsedTime(_lastSlateFrame, now));
-                _lastSlateFrame = now;
+                _slate.SentSlate();
             }
         }
     }
-
-    /// <summary>
-    /// How long the stream must be silent before the slate: <see cref="Settings.OriginSettings.SlateAfter"/>, or two
-    /// frame periods when its frames come further apart than that (a stream at one frame in five seconds is not
-    /// slated between every two of them).
-    /// </summary>
-    private TimeSpan SilenceBeforeSlate => _framePeriod == 0
-        ? _settings.SlateAfter
-        : TimeSpan.FromTicks(Math.Max(_settings.SlateAfter.Ticks, (long)Math.Min(_framePeriod * 2 * TimeSpan.TicksPerSecond / 90_000.0, TimeSpan.MaxValue.Ticks / 2.0)));
 
     /// <summary>Packetizes a frame once and hands it to every playing session; returns when it arrived, or null if it was not sent.</summary>
     private long? Publish(ulong sequence, ulong pts, ReadOnlySpan<byte> jpeg, in JpegImageInfo info)
