@@ -112,6 +112,28 @@ public sealed class RtspClientConnection : IAsyncDisposable
     internal void EndSession() => SessionId = null;
 
     /// <summary>
+    /// Runs its owner's TEARDOWN when a session stands on an open connection, giving it two seconds: the owner is
+    /// leaving, so a server that does not answer, or refuses, is left anyway.
+    /// </summary>
+    internal async ValueTask TeardownIfOpenAsync(Func<CancellationToken, Task> teardown)
+    {
+        if (SessionId is null || !IsOpen)
+        {
+            return;
+        }
+
+        try
+        {
+            using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await teardown(quick.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or RtspStatusException or OperationCanceledException)
+        {
+            // Leaving anyway.
+        }
+    }
+
+    /// <summary>
     /// Sends a request and waits for its answer, logging in and sending it again if the server asks for credentials
     /// the connection has.
     /// </summary>

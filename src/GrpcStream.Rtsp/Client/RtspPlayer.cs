@@ -226,18 +226,7 @@ public sealed class RtspPlayer : IAsyncDisposable, IInterleavedReceiver
     /// <summary>Tears the session down (if the connection still stands) and closes everything.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_connection.SessionId is not null && _connection.IsOpen)
-        {
-            try
-            {
-                using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await TeardownAsync(quick.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or TimeoutException or RtspStatusException or OperationCanceledException)
-            {
-                // Leaving anyway.
-            }
-        }
+        await _connection.TeardownIfOpenAsync(TeardownAsync).ConfigureAwait(false);
 
         _reports?.Dispose();
         _udp?.Dispose();

@@ -110,18 +110,7 @@ public sealed class RtspPublisher : IAsyncDisposable
     /// <summary>Tears the publication down (if the connection still stands) and closes the connection.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_connection.SessionId is not null && _connection.IsOpen)
-        {
-            try
-            {
-                using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await TeardownAsync(quick.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or TimeoutException or RtspStatusException or OperationCanceledException)
-            {
-                // Leaving anyway.
-            }
-        }
+        await _connection.TeardownIfOpenAsync(TeardownAsync).ConfigureAwait(false);
 
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
