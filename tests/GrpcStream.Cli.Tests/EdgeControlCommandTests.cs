@@ -118,8 +118,8 @@ public class EdgeControlCommandTests
         Assert.Equal(1, stream.GetProperty("sessions").GetProperty("tcp").GetInt32());
         Assert.True(stream.GetProperty("framesIn").GetString() is { } framesIn && long.Parse(framesIn, System.Globalization.CultureInfo.InvariantCulture) >= 2);
         var originLines = origin.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^STREAM +SIZE +FPS +FRAMES +FORMAT +RTP/JPEG$", originLines[0]);
-        Assert.Matches(@"^movie\.Mjpeg +\d+x\d+ +25 +25 +Generated +yes$", originLines[1]);
+        Assert.Matches(@"^STREAM +SIZE +FPS +FRAMES +DURATION +MODE +FORMAT +RTP/JPEG$", originLines[0]);
+        Assert.Matches(@"^movie\.Mjpeg +\d+x\d+ +25 +25 +0:01\.0 +live +Generated +yes$", originLines[1]);
         Assert.Equal((ExitCodes.Usage, "grpcstream: give --edge or --origin, not both"), (bothExit, both.Error.Trim()));
     }
 

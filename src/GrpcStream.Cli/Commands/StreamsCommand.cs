@@ -60,7 +60,7 @@ internal static class StreamsCommand
         }));
 
     internal static string OriginTable(IEnumerable<StreamDescription> streams) => TextTable.Format(
-        ["STREAM", "SIZE", "FPS", "FRAMES", "FORMAT", "RTP/JPEG"],
+        ["STREAM", "SIZE", "FPS", "FRAMES", "DURATION", "MODE", "FORMAT", "RTP/JPEG"],
         streams.Select(s => new[]
         {
             s.Name,
@@ -69,6 +69,8 @@ internal static class StreamsCommand
             s.FrameCount > 0 || s.FramesIndexed == 0
                 ? s.FrameCount.ToString(CultureInfo.InvariantCulture)
                 : string.Create(CultureInfo.InvariantCulture, $"{s.FramesIndexed}+ (indexing)"),
+            OriginStreamText.Duration(s),
+            OriginStreamText.Mode(s),
             s.SourceFormat.ToString(),
             s.RtpCarriable ? "yes" : "no",
         }));

@@ -1,5 +1,6 @@
 using System.Net;
 using GrpcStream.Edge.Settings;
+using GrpcStream.Shared;
 using GrpcStream.Shared.Net;
 
 namespace GrpcStream.Edge.Auth;

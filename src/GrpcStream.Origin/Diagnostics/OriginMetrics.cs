@@ -22,6 +22,8 @@ internal sealed class OriginMetrics
     private readonly UpDownCounter<long> _publishers;
     private readonly Counter<long> _publishRefused;
     private readonly Counter<long> _publishedFramesRefused;
+    private readonly Counter<long> _framesRead;
+    private readonly Counter<long> _bytesRead;
 
     public OriginMetrics(IMeterFactory meterFactory)
     {
@@ -36,6 +38,8 @@ internal sealed class OriginMetrics
         _publishers = meter.CreateUpDownCounter<long>(Prefix + "publishers", description: "PublishFrames calls in progress.");
         _publishRefused = meter.CreateCounter<long>(Prefix + "publish.refused", description: "PublishFrames calls refused, by reason (already_exists, limit, bad_name, bad_start).");
         _publishedFramesRefused = meter.CreateCounter<long>(Prefix + "publish.frames.refused", description: "Published frames refused (ending their call), by reason (not_jpeg, too_large, too_many_pixels, not_convertible).");
+        _framesRead = meter.CreateCounter<long>(Prefix + "ondemand.frames", description: "Frames served by index (ReadFrames) to edges playing streams on demand.");
+        _bytesRead = meter.CreateCounter<long>(Prefix + "ondemand.bytes", unit: "By", description: "Bytes of the frames served by index (ReadFrames).");
         _entriesRefused = meter.CreateCounter<long>(Prefix + "entries.refused", description: "Media-root entries that are not streams, by reason (not_regular_file, symlink_outside_root, not_a_stream, scan_failed); once per version of an entry.");
     }
 
@@ -48,6 +52,14 @@ internal sealed class OriginMetrics
 
     public void FramesSkipped(string stream, FrameSkipReason reason, int count) =>
         _framesSkipped.Add(count, new KeyValuePair<string, object?>("stream", stream), new KeyValuePair<string, object?>("reason", SnakeCase(reason)));
+
+    /// <summary>A ReadFrames call served <paramref name="frames"/> frames of <paramref name="bytes"/> bytes.</summary>
+    public void FramesRead(string stream, int frames, long bytes)
+    {
+        var tag = new KeyValuePair<string, object?>("stream", stream);
+        _framesRead.Add(frames, tag);
+        _bytesRead.Add(bytes, tag);
+    }
 
     public void FrameUnreadable(string stream) => _unreadable.Add(1, new KeyValuePair<string, object?>("stream", stream));
 

@@ -16,6 +16,7 @@ internal sealed class MediaOriginService(
     LiveChannelHub hub,
     PublishedStreams published,
     PublishedFrameCheck frameCheck,
+    Storage.FrameCache cache,
     OriginMetrics metrics,
     TimeProvider time,
     IOptions<OriginOptions> options,
@@ -25,7 +26,7 @@ internal sealed class MediaOriginService(
     public override Task<ListStreamsResponse> ListStreams(ListStreamsRequest request, ServerCallContext context)
     {
         var response = new ListStreamsResponse();
-        response.Streams.AddRange(catalogue.Streams.Select(StreamDescriptions.Describe));
+        response.Streams.AddRange(catalogue.Streams.Select(stream => StreamDescriptions.Describe(stream, options.Value.PlaybackOf(stream.Name))));
         response.Streams.AddRange(published.Streams.Select(StreamDescriptions.Describe));
         return Task.FromResult(response);
     }
@@ -38,7 +39,43 @@ internal sealed class MediaOriginService(
         }
 
         var stream = await FindAsync(request.Name, context.CancellationToken);
-        return StreamDescriptions.Describe(stream);
+        return StreamDescriptions.Describe(stream, options.Value.PlaybackOf(stream.Name));
+    }
+
+    public override async Task ReadFrames(ReadFramesRequest request, IServerStreamWriter<Frame> responseStream, ServerCallContext context)
+    {
+        if (FindPublished(request.Name) is not null)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Stream '{request.Name}' is live: it has no frames by index (watch it)."));
+        }
+
+        var stream = await FindAsync(request.Name, context.CancellationToken);
+        var limits = options.Value.OnDemand;
+        var maxFrames = request.MaxFrames is > 0 and var asked ? Math.Min((int)Math.Min(asked, int.MaxValue), limits.MaxFramesPerRead) : limits.MaxFramesPerRead;
+        var maxBytes = request.MaxBytes is > 0 and var askedBytes ? Math.Min((long)Math.Min(askedBytes, long.MaxValue), limits.MaxBytesPerRead) : limits.MaxBytesPerRead;
+        var clock = new LiveClock(stream.FrameRate);
+        long bytes = 0;
+        var sent = 0;
+        for (var index = request.FirstIndex; index < (ulong)stream.Index.Count && sent < maxFrames; index++)
+        {
+            if (stream.ReadFrame((int)index, cache) is not { } jpeg)
+            {
+                // Its file changed since it was indexed: the rescan replaces the stream, and the edge asks again.
+                throw new RpcException(new Status(StatusCode.Unavailable, $"Stream '{stream.Name}' changed on disk; it is being indexed again."));
+            }
+
+            // At least one frame, whatever its size: a run must move the reader on.
+            if (sent > 0 && bytes + jpeg.Length > maxBytes)
+            {
+                break;
+            }
+
+            await responseStream.WriteAsync(new Frame { Sequence = index, Pts90Khz = clock.Pts90kHz(index), Jpeg = jpeg, SourceIndex = (uint)index }, context.CancellationToken);
+            bytes += jpeg.Length;
+            sent++;
+        }
+
+        metrics.FramesRead(stream.Name, sent, bytes);
     }
 
     public override async Task WatchFrames(WatchFramesRequest request, IServerStreamWriter<Frame> responseStream, ServerCallContext context)

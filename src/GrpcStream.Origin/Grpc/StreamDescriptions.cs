@@ -1,4 +1,5 @@
 using GrpcStream.Origin.Catalogue;
+using GrpcStream.Origin.Settings;
 using GrpcStream.Protos.Origin.V1;
 using GrpcStream.Rtsp.Jpeg;
 using DomainFormat = GrpcStream.Rtsp.Media.SourceFormat;
@@ -10,15 +11,20 @@ namespace GrpcStream.Origin.Grpc;
 /// <summary>Maps a loaded stream to its place in the contract.</summary>
 internal static class StreamDescriptions
 {
-    public static StreamDescription Describe(MediaStream stream)
+    /// <summary>A file stream, played as <paramref name="playback"/> says.</summary>
+    public static StreamDescription Describe(MediaStream stream, StreamPlayback playback)
     {
+        var complete = stream.Index.IsComplete;
         var description = new StreamDescription
         {
+            Mode = playback.Mode == PlaybackMode.OnDemand ? StreamMode.OnDemand : StreamMode.Live,
+            Loop = playback.Mode == PlaybackMode.OnDemand && playback.Loop,
+            DurationSeconds = complete && stream.FrameRate > 0 ? stream.Index.Count / stream.FrameRate : 0,
             Name = stream.Name,
             Width = stream.ServedInfo.Width,
             Height = stream.ServedInfo.Height,
             FrameRate = stream.FrameRate,
-            FrameCount = stream.Index.IsComplete ? (uint)stream.Index.Count : 0,
+            FrameCount = complete ? (uint)stream.Index.Count : 0,
             FramesIndexed = (uint)stream.Index.Count,
             SourceFormat = stream.Format switch
             {
@@ -54,6 +60,7 @@ internal static class StreamDescriptions
         var info = stream.Info!.Value;
         return new StreamDescription
         {
+            Mode = StreamMode.Live,
             Name = stream.Name,
             Width = info.Width,
             Height = info.Height,

@@ -16,8 +16,22 @@ public sealed class OriginOptions
     /// <summary>Frames per second of every stream without its own setting in <see cref="Streams"/>.</summary>
     public double FrameRate { get; set; } = 25;
 
-    /// <summary>Per-stream settings, keyed by stream name.</summary>
+    /// <summary>
+    /// How file streams are played unless an entry of <see cref="Streams"/> says otherwise: <c>live</c>, one looping
+    /// timeline shared by every viewer, or <c>on-demand</c>, each viewer from its own position with the duration
+    /// announced. Published streams are live whatever this says.
+    /// </summary>
+    public string Mode { get; set; } = PlaybackModes.Live;
+
+    /// <summary>
+    /// Per-stream settings. Numbered entries (<c>Origin:Streams:0:Match=lobby-*</c>) apply to the streams their
+    /// <see cref="StreamSettings.Match"/> glob matches, the first matching entry winning; an entry keyed by a
+    /// stream's exact name (<c>Origin:Streams:movie.Mjpeg:FrameRate</c>) applies to that stream before any.
+    /// </summary>
     public Dictionary<string, StreamSettings> Streams { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Serving runs of frames by index (ReadFrames), for streams played on demand.</summary>
+    public OnDemandOptions OnDemand { get; set; } = new();
 
     public SampleOptions Sample { get; set; } = new();
 
@@ -88,13 +102,97 @@ public sealed class OriginOptions
     /// <summary>JPEG quality (1-100) used when a frame must be decoded and encoded again to become carriable.</summary>
     public int ConversionQuality { get; set; } = 90;
 
-    public double FrameRateFor(string stream) =>
-        Streams.TryGetValue(stream, out var settings) && settings.FrameRate is { } rate ? rate : FrameRate;
+    public double FrameRateFor(string stream) => EntryFor(stream)?.FrameRate ?? FrameRate;
+
+    /// <summary>How a file stream is played: the first entry of <see cref="Streams"/> that names it, else <see cref="Mode"/>.</summary>
+    public StreamPlayback PlaybackOf(string stream)
+    {
+        var entry = EntryFor(stream);
+        return new StreamPlayback(
+            PlaybackModes.Parse(entry?.Mode ?? Mode) ?? PlaybackMode.Live,
+            entry?.Loop ?? false,
+            entry?.FrameRate ?? FrameRate);
+    }
+
+    // The entry keyed by the stream's name, else the first numbered entry whose glob matches it.
+    private StreamSettings? EntryFor(string stream)
+    {
+        if (Streams.TryGetValue(stream, out var named) && named.Match is null)
+        {
+            return named;
+        }
+
+        _rules ??= [.. Streams
+            .Where(e => e.Value.Match is not null && int.TryParse(e.Key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            .OrderBy(e => int.Parse(e.Key, System.Globalization.CultureInfo.InvariantCulture))
+            .Select(e => (new GrpcStream.Shared.StreamGlob(e.Value.Match!), e.Value))];
+        foreach (var (glob, settings) in _rules)
+        {
+            if (glob.Matches(stream))
+            {
+                return settings;
+            }
+        }
+
+        return null;
+    }
+
+    // Compiled once, when first asked: the options are not changed after they are bound and validated.
+    private (GrpcStream.Shared.StreamGlob Glob, StreamSettings Settings)[]? _rules;
 }
 
+/// <summary>One entry of <see cref="OriginOptions.Streams"/>.</summary>
 public sealed class StreamSettings
 {
+    /// <summary>For a numbered entry: the glob of stream names it applies to (as in <c>Edge:Auth:Users:N:Streams</c>).</summary>
+    public string? Match { get; set; }
+
+    /// <summary><c>live</c> or <c>on-demand</c>; unset: <see cref="OriginOptions.Mode"/>.</summary>
+    public string? Mode { get; set; }
+
+    /// <summary>For an on-demand stream: start again after the last frame instead of ending the play.</summary>
+    public bool? Loop { get; set; }
+
     public double? FrameRate { get; set; }
+}
+
+/// <summary>Serving frames by index to edges that play streams on demand.</summary>
+public sealed class OnDemandOptions
+{
+    /// <summary>Frames in one ReadFrames call at most, whatever the edge asks.</summary>
+    public int MaxFramesPerRead { get; set; } = 250;
+
+    /// <summary>Bytes in one ReadFrames call at most (one frame is sent whatever its size).</summary>
+    public long MaxBytesPerRead { get; set; } = 32L << 20;
+}
+
+/// <summary>How a stream is played.</summary>
+public enum PlaybackMode
+{
+    /// <summary>One timeline for every viewer, looping for a file.</summary>
+    Live,
+
+    /// <summary>Each viewer from its own position.</summary>
+    OnDemand,
+}
+
+/// <summary>How a file stream is played, as its settings resolve.</summary>
+public readonly record struct StreamPlayback(PlaybackMode Mode, bool Loop, double FrameRate);
+
+/// <summary>The <c>Mode</c> settings' words.</summary>
+public static class PlaybackModes
+{
+    public const string Live = "live";
+
+    public const string OnDemand = "on-demand";
+
+    /// <summary>The mode a setting names; null when it names none.</summary>
+    public static PlaybackMode? Parse(string text) => text.ToLowerInvariant() switch
+    {
+        Live => PlaybackMode.Live,
+        OnDemand => PlaybackMode.OnDemand,
+        _ => null,
+    };
 }
 
 /// <summary>The built-in generated test pattern, served so that the origin plays something with no configuration.</summary>

@@ -18,12 +18,36 @@ internal sealed class OriginOptionsValidator : IValidateOptions<OriginOptions>
         }
 
         CheckFrameRate(failures, "Origin:FrameRate", options.FrameRate);
+        if (PlaybackModes.Parse(options.Mode) is null)
+        {
+            failures.Add($"Origin:Mode must be '{PlaybackModes.Live}' or '{PlaybackModes.OnDemand}' (was '{options.Mode}')");
+        }
+
         foreach (var (stream, settings) in options.Streams)
         {
             if (settings.FrameRate is { } rate)
             {
                 CheckFrameRate(failures, $"Origin:Streams:{stream}:FrameRate", rate);
             }
+
+            if (settings.Mode is { } mode && PlaybackModes.Parse(mode) is null)
+            {
+                failures.Add($"Origin:Streams:{stream}:Mode must be '{PlaybackModes.Live}' or '{PlaybackModes.OnDemand}' (was '{mode}')");
+            }
+
+            if (settings.Match is { Length: 0 })
+            {
+                failures.Add($"Origin:Streams:{stream}:Match is empty: give the glob of the streams the entry is for");
+            }
+            else if (settings.Match is not null && !int.TryParse(stream, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                failures.Add($"Origin:Streams:{stream}:Match is for numbered entries (Origin:Streams:0:Match); an entry named '{stream}' is for that stream alone");
+            }
+        }
+
+        if (options.OnDemand.MaxFramesPerRead < 1 || options.OnDemand.MaxBytesPerRead < 1)
+        {
+            failures.Add($"Origin:OnDemand:MaxFramesPerRead and MaxBytesPerRead must be at least 1 (were {options.OnDemand.MaxFramesPerRead} and {options.OnDemand.MaxBytesPerRead})");
         }
 
         if (options.MaxSubscribers < 1 || options.MaxSubscribersPerStream < 1)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using GrpcStream.Edge.Auth;
+using GrpcStream.Shared;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GrpcStream.Edge.Tests.Auth;

@@ -16,6 +16,10 @@ public class StartupTests
     [InlineData("--frame-rate", "fast", "invalid configuration")]
     [InlineData("--Origin:SubscriberBufferFrames", "0", "Origin:SubscriberBufferFrames must be between 1 and 1024")]
     [InlineData("--Origin:Sample:Name", "../x", "Origin:Sample:Name is not a valid stream name")]
+    [InlineData("--Origin:Mode", "vod", "Origin:Mode must be 'live' or 'on-demand' (was 'vod')")]
+    [InlineData("--Origin:Streams:0:Mode", "loop", "Origin:Streams:0:Mode must be 'live' or 'on-demand' (was 'loop')")]
+    [InlineData("--Origin:Streams:lobby:Match", "lobby-*", "an entry named 'lobby' is for that stream alone")]
+    [InlineData("--Origin:OnDemand:MaxFramesPerRead", "0", "Origin:OnDemand:MaxFramesPerRead and MaxBytesPerRead must be at least 1")]
     public async Task Bad_settings_stop_the_service_with_one_line(string flag, string value, string expected)
     {
         var error = new StringWriter();

@@ -73,6 +73,11 @@ public class PublishFramesTests
         var description = await origin.Client.DescribeStreamAsync(new DescribeStreamRequest { Name = "live/cam1" }, cancellationToken: Token);
         Assert.Equal((160u, 120u, 10.0, SourceFormat.Published, true), (description.Width, description.Height, description.FrameRate, description.SourceFormat, description.RtpCarriable));
 
+        // Live always: it has no frames by index.
+        Assert.Equal(StreamMode.Live, description.Mode);
+        using var byIndex = origin.Client.ReadFrames(new ReadFramesRequest { Name = "live/cam1" }, cancellationToken: Token);
+        Assert.Equal(StatusCode.FailedPrecondition, (await Assert.ThrowsAsync<RpcException>(() => byIndex.ResponseStream.MoveNext(Token))).StatusCode);
+
         // A watcher gets the latest frame at once, then each frame as it is published, on consecutive sequence numbers.
         using var watch = origin.Client.WatchFrames(new WatchFramesRequest { Name = "live/cam1" }, cancellationToken: Token);
         var received = new List<Frame> { await LiveClockTests.NextAsync(watch.ResponseStream) };

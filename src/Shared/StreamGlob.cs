@@ -1,9 +1,12 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace GrpcStream.Edge.Auth;
+namespace GrpcStream.Shared;
 
-/// <summary>A stream-name pattern: <c>*</c> matches within one path segment, <c>**</c> across them, <c>?</c> one character.</summary>
+/// <summary>
+/// A stream-name pattern: <c>*</c> matches within one path segment, <c>**</c> across them, <c>?</c> one character.
+/// The edge's users and the origin's per-stream settings name streams with it, so both read a pattern alike.
+/// </summary>
 internal sealed class StreamGlob
 {
     private readonly Regex _regex;
