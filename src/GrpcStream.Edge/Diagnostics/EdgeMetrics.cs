@@ -44,6 +44,8 @@ internal sealed class EdgeMetrics
     private Func<IEnumerable<KeyValuePair<string, int>>>? _streamsByOrigin;
     private Func<int>? _streamsOnSlate;
     private Func<bool>? _draining;
+    private Func<long>? _filmCacheBytes;
+    private readonly Counter<long> _filmRuns;
 
     // Seconds: a first frame is due within milliseconds; an origin comes back within seconds or minutes.
     private static readonly double[] FirstFrameBuckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
@@ -84,6 +86,8 @@ internal sealed class EdgeMetrics
         meter.CreateObservableGauge(Prefix + "origin.streams.reconnecting", () => _reconnectingStreams?.Invoke() ?? 0, description: "Watched streams receiving nothing from the origin now (the link retries them).");
         meter.CreateObservableGauge(Prefix + "origin.streams", () => (_streamsByOrigin?.Invoke() ?? []).Select(p => new Measurement<int>(p.Value, Tag("origin", p.Key))), description: "Watched streams receiving from each origin now.");
         meter.CreateObservableGauge(Prefix + "slate.streams", () => _streamsOnSlate?.Invoke() ?? 0, description: "Streams on the slate now.");
+        _filmRuns = meter.CreateCounter<long>(Prefix + "ondemand.fetches", description: "Runs of films' frames asked of the origin (Edge:OnDemand:RunFrames each); many sessions' misses of one run are one fetch.");
+        meter.CreateObservableGauge(Prefix + "ondemand.cache.bytes", () => _filmCacheBytes?.Invoke() ?? 0, unit: "By", description: "Bytes of films' frames held for on-demand sessions (at most Edge:OnDemand:CacheBytes).");
         meter.CreateObservableGauge(Prefix + "draining", () => _draining?.Invoke() == true ? 1 : 0, description: "1 while the edge is draining (new sessions refused).");
         meter.CreateObservableGauge(Prefix + "queued.bytes", () => Interlocked.Read(ref _queuedBytes), description: "Bytes waiting in all connections' outgoing queues.");
         meter.CreateObservableGauge(Prefix + "queued.bytes.peak", () => Interlocked.Read(ref _queuedPeak), description: "The most bytes one connection has had waiting to be sent, since start.");
@@ -92,6 +96,11 @@ internal sealed class EdgeMetrics
     /// <summary>Where the origin link's count of streams not receiving is read from.</summary>
     public void ObserveOriginLink(Func<int> reconnectingStreams, Func<IEnumerable<KeyValuePair<string, int>>> streamsByOrigin) =>
         (_reconnectingStreams, _streamsByOrigin) = (reconnectingStreams, streamsByOrigin);
+
+    /// <summary>Where the films' cache size is read from.</summary>
+    public void ObserveFilmCache(Func<long> bytes) => _filmCacheBytes = bytes;
+
+    public void FilmRunFetched() => _filmRuns.Add(1);
 
     /// <summary>Where the count of streams on the slate is read from.</summary>
     public void ObserveSlate(Func<int> streamsOnSlate) => _streamsOnSlate = streamsOnSlate;

@@ -20,6 +20,15 @@ internal interface IOriginSource
     /// </summary>
     Task WatchAsync(string name, Action<OriginFrame> onFrame, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A run of a film's frames by index (the origin's ReadFrames), from the first origin that serves it: at most
+    /// <paramref name="maxFrames"/> from <paramref name="firstIndex"/>, fewer at the end of the film. Each frame is
+    /// handed to <paramref name="onFrame"/>, valid during the call only.
+    /// </summary>
+    /// <exception cref="StreamNotFoundException">No origin has it.</exception>
+    /// <exception cref="OriginUnavailableException">No origin served the run (the frames handed over before a failure stay good).</exception>
+    Task ReadFramesAsync(string name, ulong firstIndex, int maxFrames, Action<OriginFrame> onFrame, CancellationToken cancellationToken);
+
     /// <summary>Whether a watched stream is receiving frames now, as far as the source knows.</summary>
     bool IsReceiving(string name);
 }

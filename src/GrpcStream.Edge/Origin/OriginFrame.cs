@@ -51,6 +51,16 @@ internal sealed class OriginFrame
             (_, _) => throw new NotSupportedException("The edge only receives frames."),
             context => into.ReadFrom(context.PayloadAsReadOnlySequence())));
 
+    /// <summary>The ReadFrames method (a run of a film's frames by index), its answers read into <paramref name="into"/>.</summary>
+    public static Method<ReadFramesRequest, OriginFrame> ReadFramesMethod(OriginFrame into) => new(
+        MethodType.ServerStreaming,
+        MediaOrigin.Descriptor.FullName,
+        "ReadFrames",
+        Marshallers.Create(request => request.ToByteArray(), ReadFramesRequest.Parser.ParseFrom),
+        new Marshaller<OriginFrame>(
+            (_, _) => throw new NotSupportedException("The edge only receives frames."),
+            context => into.ReadFrom(context.PayloadAsReadOnlySequence())));
+
     /// <summary>Reads a serialized <see cref="Frame"/> into this instance, replacing what it held.</summary>
     /// <exception cref="InvalidDataException">The bytes are not a well-formed Frame message.</exception>
     public OriginFrame ReadFrom(ReadOnlySequence<byte> message)

@@ -169,6 +169,50 @@ internal sealed class OriginLink : IOriginSource, IDisposable
         }
     }
 
+    public async Task ReadFramesAsync(string name, ulong firstIndex, int maxFrames, Action<OriginFrame> onFrame, CancellationToken cancellationToken)
+    {
+        var request = new ReadFramesRequest { Name = name, FirstIndex = firstIndex, MaxFrames = (uint)Math.Max(maxFrames, 1) };
+        var method = OriginFrame.ReadFramesMethod(new OriginFrame());
+        List<(OriginServer Server, Exception Error)> failures = [];
+        foreach (var server in InOrder())
+        {
+            var delivered = false;
+            try
+            {
+                using var call = server.Invoker.AsyncServerStreamingCall(method, null, new CallOptions(cancellationToken: cancellationToken), request);
+                while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                {
+                    delivered = true;
+                    onFrame(call.ResponseStream.Current);
+                }
+
+                server.Answered();
+                return;
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument or StatusCode.FailedPrecondition)
+            {
+                server.Answered();
+                failures.Add((server, new StreamNotFoundException(name)));
+            }
+            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                server.Observe(ex);
+                var failure = new OriginUnavailableException($"origin {server.Address} did not serve frames of '{name}': {Describe(ex)}", ex);
+                if (delivered)
+                {
+                    // Part of the run came: the caller keeps it and asks again from where it stopped.
+                    throw failure;
+                }
+
+                failures.Add((server, failure));
+            }
+        }
+
+        throw failures.All(f => f.Error is StreamNotFoundException)
+            ? new StreamNotFoundException(name)
+            : failures.First(f => f.Error is OriginUnavailableException).Error;
+    }
+
     /// <summary>Why the last DESCRIBE to the origins failed (a refused certificate, a wrong token); null after one succeeds.</summary>
     public string? LastCallFailure { get; private set; }
 

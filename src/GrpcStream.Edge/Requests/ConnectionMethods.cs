@@ -1,4 +1,5 @@
 using System.Text;
+using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Messages;
 using GrpcStream.Rtsp.Sdp;
 using GrpcStream.Shared.Net;
@@ -30,7 +31,8 @@ internal sealed class ConnectionMethods(Origin.OriginLink origin, TimeProvider t
             (int)description.Width,
             (int)description.Height,
             (ulong)time.GetUtcNow().ToUnixTimeMilliseconds(),
-            local.ToString());
+            local.ToString(),
+            description.Mode == Protos.Origin.V1.StreamMode.OnDemand ? new RangeHeader(0, description.DurationSeconds > 0 ? description.DurationSeconds : null) : null);
         return RtspResponse.Ok.With("Content-Base", StreamPaths.BaseUrl(connection, request, name)) with
         {
             ContentType = "application/sdp",

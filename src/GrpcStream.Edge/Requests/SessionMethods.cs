@@ -53,9 +53,15 @@ internal sealed class SessionMethods(
     /// <summary>A request on a player's session, taken through its state machine.</summary>
     public RtspResponse Apply(ClientContext client, Session session, RtspMessage request)
     {
-        if (request.Method == RtspMethod.Play && request.GetHeader(RangeHeader.Name) is { } range && !IsValidRange(range))
+        RangeHeader? range = null;
+        if (request.Method == RtspMethod.Play && request.GetHeader(RangeHeader.Name) is { } asked
+            && (TryParseRange(asked) is not { } parsed || !Serves(session.Player.Source, parsed)))
         {
             return new RtspResponse(RtspStatusCode.InvalidRange);
+        }
+        else if (request.Method == RtspMethod.Play && request.GetHeader(RangeHeader.Name) is { } given)
+        {
+            range = TryParseRange(given);
         }
 
         if (request.Method == RtspMethod.Setup && (!StreamPaths.TryGetStream(request, out var name) || name != session.Stream))
@@ -75,7 +81,7 @@ internal sealed class SessionMethods(
             case RtspMethod.Setup:
                 return RtspResponse.Ok.With(TransportHeader.Name, media.Transport.Describe(media.Sender.Ssrc));
             case RtspMethod.Play:
-                return Play(client, media, request);
+                return Play(client, media, request, range);
             case RtspMethod.Teardown:
                 sessions.Close(session, SessionEndReason.Teardown);
                 return RtspResponse.Ok with { SessionTimeout = false };
@@ -84,30 +90,52 @@ internal sealed class SessionMethods(
         }
     }
 
-    private static RtspResponse Play(ClientContext client, PlayMedia media, RtspMessage request)
+    /// <summary>
+    /// PLAY: a live stream plays from now, whatever range was asked, starting with the latest frame. A film plays
+    /// from where its session is (the next frame after the last one sent, after a PAUSE), or from the Range's start:
+    /// a seek is a new play, whose sequence numbers go on and whose RTP time is re-based to follow the last frame
+    /// sent, as RTP-Info announces. Either way the first packet's sequence number and RTP time are known now.
+    /// </summary>
+    private static RtspResponse Play(ClientContext client, PlayMedia media, RtspMessage request, RangeHeader? asked)
     {
-        // A live stream plays from now, whatever range was asked for. The first packet sent is the latest
-        // frame's: its sequence number and RTP time are known now.
-        uint? rtpTime = media.Source.LatestTime is { } latest ? media.Sender.RtpTimeOf(latest.Pts) : null;
+        var source = media.Source;
+        if (!source.IsLive && asked is { Start: { } start })
+        {
+            source.Pause(media); // a seek while playing: nothing of the old place goes out after the answer
+            source.Seek(start);
+            if (source.NextPts is { } pts)
+            {
+                media.Sender.Rebase(pts);
+            }
+        }
+
+        uint? rtpTime = source.NextPts is { } next ? media.Sender.RtpTimeOf(next) : null;
         var trackUrl = StreamPaths.BaseUrl(client.Connection, request, media.Stream) + JpegSessionDescription.TrackControl;
+        var range = source.IsLive ? RangeHeader.Live : new RangeHeader(source.Position, source.Duration);
         return RtspResponse.Ok
-            .With(RangeHeader.Name, RangeHeader.Live.ToString())
+            .With(RangeHeader.Name, range.ToString())
             .With(RtpInfoHeader.Name, RtpInfoHeader.Format([new RtpInfoEntry(trackUrl, media.Sender.NextSequence, rtpTime)])) with
         {
             Then = AfterResponse.StartFrames,
         };
     }
 
-    private static bool IsValidRange(string range)
+    /// <summary>
+    /// Whether <paramref name="source"/> can play <paramref name="range"/>: any range on a live stream (it plays
+    /// from now); on a film, one with a start (<c>npt=-5</c> is not), or <c>now-</c> (from where it is).
+    /// </summary>
+    private static bool Serves(IFrameSource source, RangeHeader range) =>
+        source.IsLive || range.StartsNow || range.Start is not null;
+
+    private static RangeHeader? TryParseRange(string range)
     {
         try
         {
-            RangeHeader.Parse(range);
-            return true;
+            return RangeHeader.Parse(range);
         }
         catch (RtspHeaderException)
         {
-            return false;
+            return null;
         }
     }
 

@@ -12,6 +12,7 @@ namespace GrpcStream.Edge.Rtp;
 internal sealed class RtpSender
 {
     private const string Cname = "grpcstream-edge";
+    private const long LastTimestampSet = 1L << 32;
     private readonly TimeProvider _time;
     private int _nextSequence;
     private long _framesSent;
@@ -20,6 +21,11 @@ internal sealed class RtpSender
     private long _framesDropped;
     private long _lastReportedLost;
     private long _lastSenderReport;
+    private int _timestampOffset;
+
+    // The last frame's RTP time, with a bit above its 32 that says one was sent.
+    private long _lastTimestamp;
+    private long _lastStampedAt;
 
     public RtpSender(TimeProvider time)
         : this(time, (uint)RandomNumberGenerator.GetInt32(int.MaxValue) | 1u, (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue), (uint)RandomNumberGenerator.GetInt32(int.MaxValue))
@@ -32,13 +38,14 @@ internal sealed class RtpSender
         _time = time;
         Ssrc = ssrc;
         _nextSequence = firstSequence;
-        TimestampOffset = timestampOffset;
+        _timestampOffset = (int)timestampOffset;
         _lastSenderReport = time.GetTimestamp();
     }
 
     public uint Ssrc { get; }
 
-    public uint TimestampOffset { get; }
+    /// <summary>What is added to a frame's 90 kHz media time to make its RTP time (random at first, re-based by a seek).</summary>
+    public uint TimestampOffset => (uint)Volatile.Read(ref _timestampOffset);
 
     /// <summary>The sequence number the next packet will carry (for RTP-Info).</summary>
     public ushort NextSequence => (ushort)Volatile.Read(ref _nextSequence);
@@ -59,7 +66,26 @@ internal sealed class RtpSender
     public (ushort FirstSequence, uint Timestamp) Stamp(uint pts, int packets)
     {
         var next = Interlocked.Add(ref _nextSequence, packets);
-        return ((ushort)(next - packets), RtpTimeOf(pts));
+        var timestamp = RtpTimeOf(pts);
+        Volatile.Write(ref _lastTimestamp, timestamp | LastTimestampSet);
+        Volatile.Write(ref _lastStampedAt, _time.GetTimestamp());
+        return ((ushort)(next - packets), timestamp);
+    }
+
+    /// <summary>
+    /// A new play starts at media time <paramref name="pts"/> (a seek in a film): its first frame's RTP time follows
+    /// the last frame sent by the time gone since (at least one tick), as live555 does, so that a player's clock
+    /// never goes back, and RTP-Info announces it. Before any frame is sent, nothing changes. Called while nothing
+    /// is being sent.
+    /// </summary>
+    public void Rebase(uint pts)
+    {
+        if (Volatile.Read(ref _lastTimestamp) is var last && (last & LastTimestampSet) != 0)
+        {
+            var since = _time.GetElapsedTime(Volatile.Read(ref _lastStampedAt)).TotalSeconds * 90_000;
+            var step = (uint)Math.Clamp(since, 1, int.MaxValue);
+            Volatile.Write(ref _timestampOffset, (int)((uint)last + step - pts));
+        }
     }
 
     public uint RtpTimeOf(uint pts) => pts + TimestampOffset;

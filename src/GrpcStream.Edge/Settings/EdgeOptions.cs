@@ -22,6 +22,9 @@ public sealed class EdgeOptions
     /// <summary>Publishers: RTSP clients that ANNOUNCE and RECORD a stream, forwarded to the origin.</summary>
     public PublishSettings Publish { get; set; } = new();
 
+    /// <summary>Films played on demand: the frame cache their sessions share.</summary>
+    public OnDemandSettings OnDemand { get; set; } = new();
+
     /// <summary>
     /// The edge's RTSP address as players outside should use it (<c>rtsp://cams.example.com:8554</c>), for the stream
     /// page and <c>/api/streams</c>; unset, the host the browser asked for, on the RTSP port.
@@ -258,4 +261,26 @@ public sealed class PublishSettings
 
     /// <summary>The largest frame a publisher may send (the origin's own limit may be lower).</summary>
     public int MaxFrameBytes { get; set; } = GrpcStream.Rtsp.Jpeg.RtpJpegCompatibility.MaxFrameBytes;
+}
+
+/// <summary>Films played on demand (<c>Edge:OnDemand</c>): each session at its own position, from one cache.</summary>
+public sealed class OnDemandSettings
+{
+    /// <summary>
+    /// Bytes of films' frames kept, packetized, for every session of every film (256 MiB by default); the least
+    /// recently used go first. A frame being sent stays until it is sent.
+    /// </summary>
+    public long CacheBytes { get; set; } = 256L << 20;
+
+    /// <summary>Frames asked of the origin in one run: misses of one run by many sessions are one fetch.</summary>
+    public int RunFrames { get; set; } = 32;
+
+    /// <summary>Frames fetched ahead of each playing session's position, so that it never waits at a run's end.</summary>
+    public int ReadAheadFrames { get; set; } = 64;
+
+    /// <summary>How long a session whose next frames no origin serves waits before asking again (it holds its place meanwhile).</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one run may take to come from the origins before it counts as failed (and is asked again).</summary>
+    public TimeSpan FetchTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

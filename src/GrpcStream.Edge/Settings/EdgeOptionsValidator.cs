@@ -79,6 +79,11 @@ internal sealed class EdgeOptionsValidator : IValidateOptions<EdgeOptions>
             failures.Add($"Edge:Http:MaxConnectionsPerAddress and MaxViewersPerAddress must be 0 (no cap) or more (were {options.Http.MaxConnectionsPerAddress} and {options.Http.MaxViewersPerAddress})");
         }
 
+        if (options.OnDemand.CacheBytes < 1 << 20 || options.OnDemand.RunFrames < 1 || options.OnDemand.ReadAheadFrames < 0 || options.OnDemand.RetryDelay <= TimeSpan.Zero || options.OnDemand.FetchTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Edge:OnDemand:CacheBytes must be at least 1 MiB, RunFrames at least 1, ReadAheadFrames 0 or more, RetryDelay and FetchTimeout above 0 (were {options.OnDemand.CacheBytes}, {options.OnDemand.RunFrames}, {options.OnDemand.ReadAheadFrames}, {options.OnDemand.RetryDelay}, {options.OnDemand.FetchTimeout})");
+        }
+
         if (options.Http.MaxViewers < 0 || options.Http.MaxQueuedFrames < 1)
         {
             failures.Add("Edge:Http:MaxViewers must be 0 or more and Edge:Http:MaxQueuedFrames at least 1");

@@ -8,4 +8,7 @@ internal interface IFrameSink
 {
     /// <summary>Sends <paramref name="frame"/>; a reference is needed only to keep it past the call.</summary>
     void Send(SharedFrame frame);
+
+    /// <summary>The stream played to its end (a film): no frame follows until it is played again.</summary>
+    void Ended();
 }

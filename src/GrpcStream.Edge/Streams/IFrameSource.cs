@@ -26,6 +26,21 @@ internal interface IFrameSource
     /// <summary>The next frame to arrive, with a reference the caller releases; null when none came in time.</summary>
     Task<SharedFrame?> NextFrameAsync(TimeSpan timeout, CancellationToken cancellationToken);
 
+    /// <summary>True for a live stream (one timeline for all, played from now); false for a film on demand.</summary>
+    bool IsLive { get; }
+
+    /// <summary>The length of the stream in seconds: null for a live stream, which has no end, or a film whose end is not known yet.</summary>
+    double? Duration { get; }
+
+    /// <summary>Where the next frame sent sits, in seconds from the stream's start (npt); 0 for a live stream.</summary>
+    double Position { get; }
+
+    /// <summary>The 90 kHz time of the frame a PLAY starts with; null when none is known yet.</summary>
+    uint? NextPts { get; }
+
+    /// <summary>Moves to the frame at <paramref name="seconds"/> (clamped to the stream); false when the stream cannot seek (live).</summary>
+    bool Seek(double seconds);
+
     /// <summary>One user fewer: the session that read it has ended.</summary>
     void Release();
 }

@@ -195,6 +195,20 @@ internal sealed class StreamHub : IFrameSource
         }
     }
 
+    public bool IsLive => true;
+
+    /// <summary>A live stream has no end.</summary>
+    public double? Duration => null;
+
+    /// <summary>A live stream plays from now.</summary>
+    public double Position => 0;
+
+    /// <summary>PLAY starts with the latest frame.</summary>
+    public uint? NextPts => LatestTime?.Pts;
+
+    /// <summary>A live stream plays from now, whatever is asked.</summary>
+    public bool Seek(double seconds) => false;
+
     /// <summary>The latest frame's 90 kHz time, for RTP-Info and sender reports; null before the first frame.</summary>
     public (uint Pts, long ArrivedAt)? LatestTime
     {

@@ -22,6 +22,7 @@ internal sealed class StreamHubRegistry : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<StreamHub> _logger;
     private readonly Diagnostics.EdgeMetrics _metrics;
+    private readonly FilmCache _films;
 
     public StreamHubRegistry(IOriginSource origin, IOptions<EdgeOptions> options, Diagnostics.EdgeMetrics metrics, TimeProvider time, ILogger<StreamHub> logger)
     {
@@ -31,7 +32,11 @@ internal sealed class StreamHubRegistry : IAsyncDisposable
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _films = new FilmCache(origin, _options.OnDemand, _options.Rtsp.MaxPayloadSize, time, metrics, logger);
     }
+
+    /// <summary>The frames of the films played on demand, shared by their sessions.</summary>
+    public FilmCache Films => _films;
 
     public int Count
     {
@@ -67,20 +72,20 @@ internal sealed class StreamHubRegistry : IAsyncDisposable
 
     /// <summary>
     /// A use of the hub of a stream that exists, with a frame held, for a session about to start: the stream is
-    /// described at the origin unless a live hub says it exists already, then acquired, then its first frame is
-    /// awaited (at most <see cref="OriginSettings.DescribeTimeout"/>) so that playing starts at once. The one place
+    /// described at the origin unless a live hub says it exists already, then acquired (a film on demand gets a
+    /// <see cref="FilmCursor"/> of its own at its start instead), then its first frame is awaited (at most <see cref="OriginSettings.DescribeTimeout"/>) so that playing starts at once. The one place
     /// an RTSP SETUP and an HTTP viewer get their stream; the lease is given back on every path that throws.
     /// </summary>
     /// <exception cref="StreamNotFoundException">No origin has the stream.</exception>
     /// <exception cref="OriginUnavailableException">An origin that might have it did not answer.</exception>
     public async Task<HubLease> AcquireAsync(string name, CancellationToken cancellationToken)
     {
-        if (!IsLive(name))
-        {
-            await _origin.DescribeAsync(name, cancellationToken).ConfigureAwait(false);
-        }
+        var description = IsLive(name) ? null : await _origin.DescribeAsync(name, cancellationToken).ConfigureAwait(false);
 
-        var lease = Acquire(name);
+        // A film on demand: a place of the session's own in it, from the shared cache, instead of the live hub.
+        var lease = description is { Mode: Protos.Origin.V1.StreamMode.OnDemand }
+            ? new HubLease(new FilmCursor(new Film(name, description.FrameRate, description.FrameCount, description.Loop), _films, _time))
+            : Acquire(name);
         try
         {
             await lease.Source.WaitForFirstFrameAsync(_options.Origin.DescribeTimeout, cancellationToken).ConfigureAwait(false);
@@ -201,5 +206,6 @@ internal sealed class StreamHubRegistry : IAsyncDisposable
 
         // Outside the lock: the watches end once cancelled.
         await Task.WhenAll(watches).WaitAsync(TimeSpan.FromSeconds(2), _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _films.Dispose();
     }
 }

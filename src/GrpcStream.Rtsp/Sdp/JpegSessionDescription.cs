@@ -1,15 +1,26 @@
 using System.Globalization;
+using GrpcStream.Rtsp.Headers;
 using GrpcStream.Rtsp.Jpeg;
 
 namespace GrpcStream.Rtsp.Sdp;
 
-/// <summary>The session description of one live JPEG video stream, as the edge serves it.</summary>
+/// <summary>The session description of one JPEG video stream, live or a film on demand, as the edge serves it.</summary>
 public static class JpegSessionDescription
 {
     /// <summary>The control attribute of the video track, resolved by clients against Content-Base.</summary>
     public const string TrackControl = "track1";
 
-    public static SessionDescription Create(string name, double frameRate, int width, int height, ulong sessionId, string serverAddress)
+    /// <param name="name">The stream, as the session's name.</param>
+    /// <param name="frameRate">Frames per second, as <c>a=framerate</c>.</param>
+    /// <param name="width">The frames' width in pixels.</param>
+    /// <param name="height">The frames' height in pixels.</param>
+    /// <param name="sessionId">The <c>o=</c> line's session id.</param>
+    /// <param name="serverAddress">The <c>o=</c> line's address.</param>
+    /// <param name="film">
+    /// A film's range (<c>npt=0-</c> and its length when known): announced as <c>a=range</c>, so that players show a
+    /// seek bar. Null for a live stream: <c>a=type:broadcast</c> and <c>a=range:npt=now-</c>.
+    /// </param>
+    public static SessionDescription Create(string name, double frameRate, int width, int height, ulong sessionId, string serverAddress, RangeHeader? film = null)
     {
         var description = new SessionDescription
         {
@@ -19,9 +30,13 @@ public static class JpegSessionDescription
         };
         description.Times.Add("0 0");
         description.Attributes.Add(new SdpAttribute("tool", "GrpcStream"));
-        description.Attributes.Add(new SdpAttribute("type", "broadcast"));
+        if (film is null)
+        {
+            description.Attributes.Add(new SdpAttribute("type", "broadcast"));
+        }
+
         description.Attributes.Add(new SdpAttribute("control", "*"));
-        description.Attributes.Add(new SdpAttribute("range", "npt=now-"));
+        description.Attributes.Add(new SdpAttribute("range", (film ?? RangeHeader.Live).ToString()));
 
         var video = new MediaDescription { Media = "video", Port = 0, Protocol = "RTP/AVP" };
         video.Formats.Add(RtpJpegHeader.PayloadType.ToString(CultureInfo.InvariantCulture));

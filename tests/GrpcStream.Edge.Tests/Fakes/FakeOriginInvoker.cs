@@ -134,6 +134,8 @@ internal sealed class FakeOriginInvoker(params string[] streams) : CallInvoker
 internal sealed class FakeWatchCall(WatchFramesRequest request, CancellationToken callCancelled)
 {
     private readonly Channel<object> _answers = Channel.CreateUnbounded<object>();
+    private readonly Channel<int> _asked = Channel.CreateUnbounded<int>();
+    private int _asks;
 
     public WatchFramesRequest Request { get; } = request;
 
@@ -152,8 +154,22 @@ internal sealed class FakeWatchCall(WatchFramesRequest request, CancellationToke
 
     public void Dispose() => Disposed = true;
 
+    /// <summary>
+    /// Waits (with a deadline) until the edge has asked for a message <paramref name="times"/> times: once to
+    /// connect, then once after it has done with each frame, so that what it does with a frame is over.
+    /// </summary>
+    public async Task AskedAsync(int times)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (Volatile.Read(ref _asks) < times)
+        {
+            await _asked.Reader.ReadAsync(deadline.Token);
+        }
+    }
+
     internal async Task<byte[]?> NextAsync(CancellationToken cancellationToken)
     {
+        _asked.Writer.TryWrite(Interlocked.Increment(ref _asks));
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, callCancelled);
         try
         {

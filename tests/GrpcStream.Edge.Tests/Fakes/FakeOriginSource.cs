@@ -15,6 +15,7 @@ internal sealed class FakeOriginSource : IOriginSource
 {
     private readonly Channel<FakeWatch> _started = Channel.CreateUnbounded<FakeWatch>();
     private readonly ConcurrentDictionary<string, StreamDescription> _streams = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte[][]> _films = new(StringComparer.Ordinal);
     private int _watches;
 
     /// <summary>What <see cref="IsReceiving"/> answers: the link's belief, which the hub must not need.</summary>
@@ -46,6 +47,40 @@ internal sealed class FakeOriginSource : IOriginSource
 
         watch.End();
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>A film of <paramref name="frames"/> frames: frame i's JPEG is <paramref name="jpeg"/>(i).</summary>
+    public void AddFilm(string name, int frames, Func<int, byte[]> jpeg, double frameRate = 25)
+    {
+        _streams[name] = new StreamDescription { Name = name, FrameRate = frameRate, FrameCount = (uint)frames, Mode = StreamMode.OnDemand, DurationSeconds = frames / frameRate };
+        _films[name] = [.. Enumerable.Range(0, frames).Select(jpeg)];
+    }
+
+    /// <summary>While set, ReadFrames waits for it (a slow origin), then fails if it faulted (origins down).</summary>
+    public TaskCompletionSource? ReadGate { get; set; }
+
+    /// <summary>Every ReadFrames call: the film and the first index asked.</summary>
+    public ConcurrentQueue<(string Film, ulong First, int Max)> Reads { get; } = new();
+
+    public async Task ReadFramesAsync(string name, ulong firstIndex, int maxFrames, Action<OriginFrame> onFrame, CancellationToken cancellationToken)
+    {
+        Reads.Enqueue((name, firstIndex, maxFrames));
+        if (ReadGate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        if (!_films.TryGetValue(name, out var film))
+        {
+            throw new StreamNotFoundException(name);
+        }
+
+        var reused = new OriginFrame();
+        for (var index = firstIndex; index < (ulong)film.Length && index < firstIndex + (ulong)maxFrames; index++)
+        {
+            var message = new Frame { Sequence = index, Pts90Khz = index * 3600, Jpeg = ByteString.CopyFrom(film[index]) }.ToByteArray();
+            onFrame(reused.ReadFrom(new ReadOnlySequence<byte>(message)));
+        }
     }
 
     /// <summary>The next watch a hub starts (they come in order), waited for with a deadline.</summary>

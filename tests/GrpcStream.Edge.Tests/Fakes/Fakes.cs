@@ -79,6 +79,16 @@ internal sealed class FakeFeed(string name = "movie.Mjpeg") : IFrameSource
 
     public void Release() => Releases++;
 
+    public bool IsLive => true;
+
+    public double? Duration => null;
+
+    public double Position => 0;
+
+    public uint? NextPts => LatestTime?.Pts;
+
+    public bool Seek(double seconds) => false;
+
     public HubLease Lease() => new(this);
 }
 

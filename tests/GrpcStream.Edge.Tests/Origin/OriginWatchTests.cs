@@ -108,8 +108,16 @@ public sealed class OriginWatchTests : IDisposable
         var watching = Watch();
         (await _preferred.NextWatchAsync()).Fail(StatusCode.Unavailable);
         var onSecond = await _second.NextWatchAsync();
-        onSecond.Send(1);
-        await Received(1);
+
+        // Each frame is handed over, and the question of moving back asked, before the clock moves on.
+        async Task Deliver(ulong sequence)
+        {
+            onSecond.Send(sequence);
+            await Received((int)sequence);
+            await onSecond.AskedAsync((int)sequence + 1);
+        }
+
+        await Deliver(1);
         Assert.False(_link.Servers[0].IsUp);
 
         // The preferred origin answers again: the link's probe (every quarter of the failback period) finds it up.
@@ -119,16 +127,14 @@ public sealed class OriginWatchTests : IDisposable
 
         // Up, but not for the failback period yet: frames go on from the second origin, and nothing is asked.
         _time.Advance(_settings.FailbackAfter / 2);
-        onSecond.Send(2);
-        await Received(2);
+        await Deliver(2);
         Assert.Equal(describes, _preferred.Describes);
         Assert.Equal(1, _preferred.WatchCalls);
 
         // Healthy for the period: at the next frame it is asked whether it has the stream (it does), and the frame
         // after that is the last from the second origin; the preferred one resumes after it.
         _time.Advance(_settings.FailbackAfter / 2);
-        onSecond.Send(3);
-        await Received(3);
+        await Deliver(3);
         Assert.Equal(Stream, await _preferred.NextDescribeAsync());
         onSecond.Send(4);
         var back = await _preferred.NextWatchAsync();

@@ -254,6 +254,13 @@ internal sealed class RecordingSink : IFrameSink
 
     public IReadOnlyList<ulong> Sequences => [.. Frames.Select(f => f.Sequence)];
 
+    /// <summary>How many times the source said the stream ended.</summary>
+    public int Ends => Volatile.Read(ref _ends);
+
+    private int _ends;
+
+    public void Ended() => Interlocked.Increment(ref _ends);
+
     public void Send(SharedFrame frame)
     {
         Assert.True(JpegParser.TryParse(frame.Jpeg.Span, out var info));
