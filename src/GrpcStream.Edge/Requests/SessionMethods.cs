@@ -93,16 +93,24 @@ internal sealed class SessionMethods(
     /// <summary>
     /// PLAY: a live stream plays from now, whatever range was asked, starting with the latest frame. A film plays
     /// from where its session is (the next frame after the last one sent, after a PAUSE), or from the Range's start:
-    /// a seek is a new play, whose sequence numbers go on and whose RTP time is re-based to follow the last frame
-    /// sent, as RTP-Info announces. Either way the first packet's sequence number and RTP time are known now.
+    /// each play of a film is a new play, whose sequence numbers go on and whose RTP time is re-based to follow the
+    /// last frame sent by the time gone since (as live555 does), as RTP-Info announces. Either way the first
+    /// packet's sequence number and RTP time are known now.
     /// </summary>
     private static RtspResponse Play(ClientContext client, PlayMedia media, RtspMessage request, RangeHeader? asked)
     {
         var source = media.Source;
-        if (!source.IsLive && asked is { Start: { } start })
+        if (!source.IsLive)
         {
-            source.Pause(media); // a seek while playing: nothing of the old place goes out after the answer
-            source.Seek(start);
+            // Stopped while the answer is made (a PLAY while playing included): nothing of the old place goes out
+            // after it, and the RTP clock is re-based while nothing is sent, so that the new play's RTP time
+            // follows the wall clock from the last frame sent, as RTP-Info says and sender reports go on saying.
+            source.Pause(media);
+            if (asked is { Start: { } start })
+            {
+                source.Seek(start);
+            }
+
             if (source.NextPts is { } pts)
             {
                 media.Sender.Rebase(pts);

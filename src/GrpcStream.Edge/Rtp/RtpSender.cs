@@ -110,8 +110,14 @@ internal sealed class RtpSender
     {
         var now = _time.GetTimestamp();
         Interlocked.Exchange(ref _lastSenderReport, now);
+        // The RTP time now: from the last frame this sender stamped, when there is one (it holds across a film's
+        // re-based plays and pauses); else from the stream's latest frame, as the first frame will be stamped.
         uint rtpTime = 0;
-        if (latest is { } frame)
+        if (Volatile.Read(ref _lastTimestamp) is var last && (last & LastTimestampSet) != 0)
+        {
+            rtpTime = (uint)last + (uint)(_time.GetElapsedTime(Volatile.Read(ref _lastStampedAt), now).TotalSeconds * 90_000);
+        }
+        else if (latest is { } frame)
         {
             var elapsed = _time.GetElapsedTime(frame.ArrivedAt, now);
             rtpTime = RtpTimeOf(frame.Pts + (uint)(elapsed.TotalSeconds * 90_000));

@@ -210,6 +210,10 @@ internal sealed class FilmCursor : IFrameSource
                         Anchor(now);
                         due = 0;
                         break;
+                    case FilmFrameState.End when _latest is { } last && _time.GetElapsedTime(last.ArrivedAt, now).TotalSeconds * _film.FrameRate < 1:
+                        // The end is told a frame period after the last frame, never with it: a player reads RTP
+                        // and RTCP on two sockets over UDP, and a BYE read first would cut the last frame off.
+                        return;
                     case FilmFrameState.End:
                         Stop();
                         sink.Ended();

@@ -1,0 +1,76 @@
+using GrpcStream.Testing;
+
+namespace GrpcStream.IntegrationTests.Edge.Streams;
+
+/// <summary>
+/// Films on demand with a real player: an origin with <c>Origin:Mode=on-demand</c> and a film whose every frame is
+/// a different picture, so that what ffmpeg received is told frame by frame from the decoded pixels. ffmpeg plays
+/// from the film's first frame, seeks with <c>-ss</c> (PLAY with a Range), and ends by itself at the film's end
+/// (RTCP BYE), over UDP and over TCP.
+/// </summary>
+public sealed class FilmPlaybackTests : IDisposable
+{
+    private const int Frames = 30;
+    private readonly DirectoryInfo _media = Directory.CreateTempSubdirectory("grpcstream-films-");
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _media.Delete(recursive: true);
+
+    /// <summary>The film (30 distinct 160x120 pictures at 25 fps) in the media root, and each picture's pixels.</summary>
+    private async Task<byte[][]> FilmAsync()
+    {
+        var jpegs = await Task.WhenAll(Enumerable.Range(0, Frames).Select(i => TestJpegs.CjpegAsync(TestJpegs.Ppm(160, 120, seed: (i * 37) + 1))));
+        await File.WriteAllBytesAsync(Path.Combine(_media.FullName, "film.mjpeg"), TestJpegs.LengthPrefixed(jpegs), Token);
+        return await Task.WhenAll(jpegs.Select(TestJpegs.DecodeAsync));
+    }
+
+    private Task<EdgeTestHost> StartAsync() =>
+        EdgeTestHost.StartAsync(true, null, [$"MediaRoot={_media.FullName}", "Mode=on-demand", "Sample:Enabled=false"]);
+
+    /// <summary>What ffmpeg shows of the film, played to its end (it must end by itself), as the film's frame indices.</summary>
+    private static async Task<List<int>> PlayToTheEndAsync(EdgeTestHost host, string transport, byte[][] pixels, params string[] input)
+    {
+        var played = await ExternalTool.RunAsync(
+            "ffmpeg",
+            ["-v", "error", "-rtsp_transport", transport, .. input, "-i", host.Url("film.mjpeg"), "-c", "copy", "-f", "mjpeg", "-"],
+            timeout: TimeSpan.FromSeconds(60));
+        return await TestJpegs.IdentifyAsync(TestJpegs.SplitSimple(played), pixels);
+    }
+
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("udp")]
+    public async Task Ffmpeg_plays_the_film_from_its_first_frame_to_its_last_and_ends_by_itself(string transport)
+    {
+        var pixels = await FilmAsync();
+        await using var host = await StartAsync();
+
+        var indices = await PlayToTheEndAsync(host, transport, pixels);
+
+        Assert.Equal([.. Enumerable.Range(0, Frames)], indices);
+    }
+
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("udp")]
+    public async Task Ffmpeg_seeks_with_ss_and_plays_on_from_the_frame_at_that_time(string transport)
+    {
+        var pixels = await FilmAsync();
+        await using var host = await StartAsync();
+
+        var indices = await PlayToTheEndAsync(host, transport, pixels, "-ss", "0.6");
+
+        // 0.6 s at 25 fps is frame 15. ffmpeg asks for the place twice (PLAY with the Range, then PAUSE and PLAY with
+        // it again as it applies -ss); over UDP a datagram of the first play may still be in its socket when the
+        // second starts, and it shows it. Every frame is from the place asked or after, and the last play is whole.
+        var lastPlay = indices.LastIndexOf(15);
+        Assert.True(lastPlay >= 0, $"frame 15 never came: {string.Join(", ", indices)}");
+        Assert.Equal([.. Enumerable.Range(15, Frames - 15)], indices[lastPlay..]);
+        Assert.All(indices[..lastPlay], index => Assert.InRange(index, 15, Frames - 1));
+        if (transport == "tcp")
+        {
+            Assert.Equal(0, lastPlay); // in order on one connection: nothing of the first play after the second's answer
+        }
+    }
+}
