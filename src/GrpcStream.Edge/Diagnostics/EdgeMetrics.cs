@@ -87,7 +87,7 @@ internal sealed class EdgeMetrics
         meter.CreateObservableGauge(Prefix + "origin.streams", () => (_streamsByOrigin?.Invoke() ?? []).Select(p => new Measurement<int>(p.Value, Tag("origin", p.Key))), description: "Watched streams receiving from each origin now.");
         meter.CreateObservableGauge(Prefix + "slate.streams", () => _streamsOnSlate?.Invoke() ?? 0, description: "Streams on the slate now.");
         _filmRuns = meter.CreateCounter<long>(Prefix + "ondemand.fetches", description: "Runs of films' frames asked of the origin (Edge:OnDemand:RunFrames each); many sessions' misses of one run are one fetch.");
-        meter.CreateObservableGauge(Prefix + "ondemand.cache.bytes", () => _filmCacheBytes?.Invoke() ?? 0, unit: "By", description: "Bytes of films' frames held for on-demand sessions (at most Edge:OnDemand:CacheBytes).");
+        meter.CreateObservableGauge(Prefix + "ondemand.cache.bytes", () => _filmCacheBytes?.Invoke() ?? 0, description: "Bytes of films' frames held for on-demand sessions (at most Edge:OnDemand:CacheBytes).");
         meter.CreateObservableGauge(Prefix + "draining", () => _draining?.Invoke() == true ? 1 : 0, description: "1 while the edge is draining (new sessions refused).");
         meter.CreateObservableGauge(Prefix + "queued.bytes", () => Interlocked.Read(ref _queuedBytes), description: "Bytes waiting in all connections' outgoing queues.");
         meter.CreateObservableGauge(Prefix + "queued.bytes.peak", () => Interlocked.Read(ref _queuedPeak), description: "The most bytes one connection has had waiting to be sent, since start.");

@@ -39,7 +39,7 @@ internal sealed class OriginMetrics
         _publishRefused = meter.CreateCounter<long>(Prefix + "publish.refused", description: "PublishFrames calls refused, by reason (already_exists, limit, bad_name, bad_start).");
         _publishedFramesRefused = meter.CreateCounter<long>(Prefix + "publish.frames.refused", description: "Published frames refused (ending their call), by reason (not_jpeg, too_large, too_many_pixels, not_convertible).");
         _framesRead = meter.CreateCounter<long>(Prefix + "ondemand.frames", description: "Frames served by index (ReadFrames) to edges playing streams on demand.");
-        _bytesRead = meter.CreateCounter<long>(Prefix + "ondemand.bytes", unit: "By", description: "Bytes of the frames served by index (ReadFrames).");
+        _bytesRead = meter.CreateCounter<long>(Prefix + "ondemand.bytes", description: "Bytes of the frames served by index (ReadFrames).");
         _entriesRefused = meter.CreateCounter<long>(Prefix + "entries.refused", description: "Media-root entries that are not streams, by reason (not_regular_file, symlink_outside_root, not_a_stream, scan_failed); once per version of an entry.");
     }
 

@@ -50,8 +50,7 @@ public class HttpLimitsTests
             Assert.Equal(10, host.Metrics.LimitHits("http_viewers_per_address"));
 
             // The 21st connection is closed before its request is read.
-            using var extra = await ConnectAsync(Attacker, port);
-            Assert.True(await ClosedAsync(extra, "GET /healthz HTTP/1.1\r\nHost: edge\r\n\r\n"), "a connection over the address's cap is closed");
+            Assert.True(await ClosedAsync(Attacker, port, "GET /healthz HTTP/1.1\r\nHost: edge\r\n\r\n"), "a connection over the address's cap is closed");
             Assert.Equal(1, host.Metrics.LimitHits("http_connections_per_address"));
 
             // The other address: a second viewer (the edge has 12 viewer places, the attacker 10 of them) and a snapshot.
@@ -162,13 +161,18 @@ public class HttpLimitsTests
     }
 
     // True when the server closes (or resets) the connection within 10 s without answering.
-    /// <summary>Sends <paramref name="request"/>; true when the edge closes the connection (it may do so before the request arrives, so that sending it fails).</summary>
-    private static async Task<bool> ClosedAsync(Socket socket, string request)
+    /// <summary>
+    /// Connects from <paramref name="from"/> and sends <paramref name="request"/>; true when the edge closes the
+    /// connection. It may do so before the request arrives, or as the connection is made, so that sending or even
+    /// connecting meets a reset.
+    /// </summary>
+    private static async Task<bool> ClosedAsync(string from, int port, string request)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
         deadline.CancelAfter(TimeSpan.FromSeconds(10));
         try
         {
+            using var socket = await ConnectAsync(from, port);
             await socket.SendAsync(Encoding.ASCII.GetBytes(request), deadline.Token);
             return await socket.ReceiveAsync(new byte[256], deadline.Token) == 0;
         }

@@ -17,10 +17,10 @@ public sealed class FilmPlaybackTests : IDisposable
 
     public void Dispose() => _media.Delete(recursive: true);
 
-    /// <summary>The film (30 distinct 160x120 pictures at 25 fps) in the media root, and each picture's pixels.</summary>
-    private async Task<byte[][]> FilmAsync()
+    /// <summary>The film (<paramref name="frames"/> distinct 160x120 pictures at 25 fps) in the media root, and each picture's pixels.</summary>
+    private async Task<byte[][]> FilmAsync(int frames = Frames)
     {
-        var jpegs = await Task.WhenAll(Enumerable.Range(0, Frames).Select(i => TestJpegs.CjpegAsync(TestJpegs.Ppm(160, 120, seed: (i * 37) + 1))));
+        var jpegs = await Task.WhenAll(Enumerable.Range(0, frames).Select(i => TestJpegs.CjpegAsync(TestJpegs.Ppm(160, 120, seed: (i * 37) + 1))));
         await File.WriteAllBytesAsync(Path.Combine(_media.FullName, "film.mjpeg"), TestJpegs.LengthPrefixed(jpegs), Token);
         return await Task.WhenAll(jpegs.Select(TestJpegs.DecodeAsync));
     }
