@@ -54,14 +54,13 @@ internal sealed class SessionMethods(
     public RtspResponse Apply(ClientContext client, Session session, RtspMessage request)
     {
         RangeHeader? range = null;
-        if (request.Method == RtspMethod.Play && request.GetHeader(RangeHeader.Name) is { } asked
-            && (TryParseRange(asked) is not { } parsed || !Serves(session.Player.Source, parsed)))
+        if (request.Method == RtspMethod.Play && request.GetHeader(RangeHeader.Name) is { } asked)
         {
-            return new RtspResponse(RtspStatusCode.InvalidRange);
-        }
-        else if (request.Method == RtspMethod.Play && request.GetHeader(RangeHeader.Name) is { } given)
-        {
-            range = TryParseRange(given);
+            range = TryParseRange(asked);
+            if (range is not { } parsed || !Serves(session.Player.Source, parsed))
+            {
+                return new RtspResponse(RtspStatusCode.InvalidRange);
+            }
         }
 
         if (request.Method == RtspMethod.Setup && (!StreamPaths.TryGetStream(request, out var name) || name != session.Stream))

@@ -1,3 +1,7 @@
+using System.Text;
+using GrpcStream.Rtsp.Headers;
+using GrpcStream.Rtsp.Rtp;
+using GrpcStream.Rtsp.Sdp;
 using GrpcStream.Testing;
 
 namespace GrpcStream.IntegrationTests.Edge.Streams;
@@ -72,5 +76,38 @@ public sealed class FilmPlaybackTests : IDisposable
         {
             Assert.Equal(0, lastPlay); // in order on one connection: nothing of the first play after the second's answer
         }
+    }
+
+    [Fact]
+    public async Task A_film_is_described_with_its_range_and_bad_ranges_are_457_while_a_seek_is_answered_with_its_place()
+    {
+        await FilmAsync();
+        await using var host = await StartAsync();
+        await using var client = await RtspTestClient.ConnectAsync(host.RtspPort);
+
+        var describe = await client.RequestAsync("DESCRIBE", host.Url("film.mjpeg"));
+        var sdp = SessionDescription.Parse(Encoding.UTF8.GetString(describe.Body.Span));
+        Assert.Equal("npt=0.000-1.200", sdp.Attributes.Single(a => a.Name == "range").Value);
+        Assert.DoesNotContain(sdp.Attributes, a => a.Name == "type");
+
+        var setup = await client.RequestAsync("SETUP", host.Url("film.mjpeg") + "/track1", ("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1"));
+        var session = SessionHeader.Parse(setup.GetHeader("Session")!).Id;
+        foreach (var bad in new[] { "npt=-5", "npt=1e300", "npt=10-5", "clock=20261204T101500Z-", "garbage" })
+        {
+            Assert.Equal(457, (await client.RequestAsync("PLAY", host.Url("film.mjpeg"), ("Session", session), ("Range", bad))).StatusCode);
+        }
+
+        var play = await client.RequestAsync("PLAY", host.Url("film.mjpeg"), ("Session", session), ("Range", "npt=0.8-"));
+        Assert.Equal(200, play.StatusCode);
+        Assert.Equal("npt=0.800-1.200", play.GetHeader("Range")); // frame 20 of 30 at 25 fps
+        var info = Assert.Single(RtpInfoHeader.Parse(play.GetHeader("RTP-Info")!));
+        var (channel, packet) = await client.NextInterleavedAsync();
+        while (channel != 0)
+        {
+            (channel, packet) = await client.NextInterleavedAsync(); // an RTCP report on 1 may come first
+        }
+
+        Assert.True(RtpPacket.TryParse(packet, out var first) == RtpPacketError.None);
+        Assert.Equal((info.Sequence, info.RtpTime), ((ushort?)first.Header.SequenceNumber, (uint?)first.Header.Timestamp));
     }
 }
