@@ -76,6 +76,9 @@ internal sealed class MjpegTransport : IMediaTransport
     /// <summary>The session ended: the viewer's loop sends what is queued and returns.</summary>
     public void Detach() => _frames.Writer.TryComplete();
 
+    /// <summary>The film ended: the viewer's loop sends what is queued and returns, which ends the response.</summary>
+    public void StreamEnded() => _frames.Writer.TryComplete();
+
     public void SendFrame(RtpSender sender, SharedFrame frame)
     {
         // Checked as frames come, as RTSP connections are checked each second: a write that has made no progress

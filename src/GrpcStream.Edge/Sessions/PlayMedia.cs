@@ -47,8 +47,15 @@ internal sealed class PlayMedia(IFrameSource source, IMediaTransport transport, 
         }
     }
 
-    /// <summary>The film played to its end: RTCP BYE, so that players end the play by themselves; the session stays, and a PLAY with a Range plays again.</summary>
-    public void Ended() => SendReport(bye: true);
+    /// <summary>
+    /// The film played to its end: RTCP BYE, so that players end the play by themselves (the session stays, and a
+    /// PLAY with a Range plays again); an HTTP viewer's response ends.
+    /// </summary>
+    public void Ended()
+    {
+        SendReport(bye: true);
+        Transport.StreamEnded();
+    }
 
     /// <summary>The client reported on the session (RTCP): it is alive.</summary>
     public void Touch() => Session.Touch();

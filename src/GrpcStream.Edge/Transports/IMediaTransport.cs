@@ -39,4 +39,12 @@ internal interface IMediaTransport
 
     /// <summary>Sends an RTCP compound packet (sender report, BYE); best effort.</summary>
     void SendRtcp(ReadOnlySpan<byte> compound);
+
+    /// <summary>
+    /// The stream played to its end (a film). Over RTSP the session's BYE says so and the session stays for another
+    /// PLAY; an HTTP viewer's response ends instead, since a multipart stream has no other way to tell it.
+    /// </summary>
+    void StreamEnded()
+    {
+    }
 }

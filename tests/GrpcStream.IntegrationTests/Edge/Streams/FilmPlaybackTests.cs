@@ -110,4 +110,19 @@ public sealed class FilmPlaybackTests : IDisposable
         Assert.True(RtpPacket.TryParse(packet, out var first) == RtpPacketError.None);
         Assert.Equal((info.Sequence, info.RtpTime), ((ushort?)first.Header.SequenceNumber, (uint?)first.Header.Timestamp));
     }
+
+    [Fact]
+    public async Task An_http_viewer_gets_the_film_from_its_first_frame_and_its_response_ends_with_the_film()
+    {
+        var pixels = await FilmAsync();
+        await using var host = await StartAsync();
+
+        // ffmpeg reads the multipart stream (as the README shows) and ends when the response does.
+        var played = await ExternalTool.RunAsync(
+            "ffmpeg",
+            ["-v", "error", "-f", "mpjpeg", "-i", host.HttpAddress + "/streams/film.mjpeg.mjpeg", "-c", "copy", "-f", "mjpeg", "-"],
+            timeout: TimeSpan.FromSeconds(60));
+
+        Assert.Equal([.. Enumerable.Range(0, Frames)], await TestJpegs.IdentifyAsync(TestJpegs.SplitSimple(played), pixels));
+    }
 }
