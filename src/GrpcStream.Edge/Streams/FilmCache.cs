@@ -177,7 +177,11 @@ internal sealed class FilmCache : IDisposable
         var ahead = index + _settings.ReadAheadFrames;
         for (var next = index - (index % _settings.RunFrames) + _settings.RunFrames; next <= ahead; next += _settings.RunFrames)
         {
-            _ = FetchAsync(film, next).ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            // Called at every tick of every player: nothing is allocated for a run that is here already.
+            if (FetchAsync(film, next) is { IsCompletedSuccessfully: false } fetch)
+            {
+                _ = fetch.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
     }
 
